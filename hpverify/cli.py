@@ -1,0 +1,267 @@
+"""The command line: `hpverify prove`, `hpverify check` (see docs/cli.md).
+
+Exit status: 0 every checked invariant holds (to the bound reached) and every expect is
+met; 1 a violation no expect covers, or an unmet expect; 2 a usage error or an error in a
+spec; 3 unknown (timeout, resource limit) and nothing worse; 70 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from . import __version__
+from .check import check
+from .diagnostics import Diagnostic, HpError, SourceCache, Span, render
+from .parse import load_spec
+from .pipeline import (
+    Options,
+    SpecRun,
+    engines,
+    exit_code,
+    expand_const_values,
+    prove_file,
+    spec_files,
+)
+from .trace import ReplayError, render_trace, trace_json
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
+
+_DESCRIPTION = """\
+hpverify checks .hp specifications: typed state, atomic actions, invariants.
+
+  hpverify prove spec/                       every invariant of every spec, bounded (BMC)
+  hpverify prove spec/x.hp --inv no_sigbus   one invariant (plus the built-in 'types')
+  hpverify prove x.hp --const VARIANT=patched --depth 30
+  hpverify check spec/                       parse and type-check only (editors, pre-commit)
+
+A violation prints the SHORTEST counterexample, one column per actor ('by').
+Exit status: 0 all hold and every 'expect' is met, 1 violation or unmet expect,
+2 error in a spec or usage, 3 unknown (timeout), 70 internal error.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"hpverify: error[HP200]: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="hpverify", description=_DESCRIPTION,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"hpverify {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    pr = sub.add_parser("prove", help="check invariants; print shortest counterexamples",
+                        description="Check every invariant of each spec (or those named by "
+                        "--inv), plus the built-in 'types'.",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    pr.add_argument("files", nargs="+", metavar="FILE", help=".hp files or directories")
+    pr.add_argument("--inv", action="append", default=[], metavar="NAME",
+                    help="check only this invariant (repeatable); 'types' is always checked")
+    pr.add_argument("--depth", metavar="K", help="search traces of at most K steps "
+                    "(overrides 'check depth'; default 10)")
+    pr.add_argument("--engine", default="bmc", metavar="E",
+                    help="bmc (bounded, default)" + "".join(
+                        f", {n}" for n in sorted(engines()) if n != "bmc"))
+    pr.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a constant: N=3, FIXED=true, VARIANT=patched; "
+                    "N=1..3 or N=1,2 checks each value")
+    pr.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    pr.add_argument("--timeout", type=float, metavar="SECONDS",
+                    help="wall-clock budget per spec setting; past it the verdict is unknown")
+    pr.add_argument("--rlimit", type=int, metavar="N", help="Z3 resource limit per solver call")
+    pr.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    ch = sub.add_parser("check", help="parse and type-check specs only")
+    ch.add_argument("files", nargs="+", metavar="FILE")
+    ch.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    return p
+
+
+def _usage_error(code: str, message: str) -> HpError:
+    return HpError(Diagnostic(code, message, Span("<command line>", 0, 0, 0, 0)))
+
+
+def _options(args: argparse.Namespace, nfiles: int) -> Options:
+    consts: dict[str, tuple[str, ...]] = {}
+    for item in args.const:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise _usage_error("HP203", f"--const {item}: expected NAME=VALUE")
+        consts[name.strip()] = expand_const_values(value.strip())
+    depth = None
+    if getattr(args, "depth", None) is not None:
+        try:
+            depth = int(args.depth)
+        except ValueError:
+            raise _usage_error("HP204", f"--depth {args.depth}: expected a whole number") from None
+        if depth < 0:
+            raise _usage_error("HP204", f"--depth {depth}: the depth cannot be negative")
+    engine = getattr(args, "engine", "bmc")
+    if engine not in engines():
+        raise _usage_error("HP205", f"--engine {engine}: unknown engine (known: "
+                           f"{', '.join(sorted(engines()))})")
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None and timeout <= 0:
+        raise _usage_error("HP206", f"--timeout {timeout}: must be positive")
+    return Options(tuple(getattr(args, "inv", [])), depth, engine, tuple(consts.items()),
+                   timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1)
+
+
+def _consts_text(run: SpecRun) -> str:
+    from .ir import key_string
+
+    return ", ".join(f"{k}={key_string(v)}" for k, v in run.consts.items())
+
+
+def print_run(run: SpecRun, out: TextIO, quiet: bool) -> None:
+    consts = _consts_text(run)
+    header = f"{run.file}: spec {run.spec}" + (f" ({consts})" if consts else "")
+    lines = [header]
+    width = max(len(o.result.invariant) for o in run.outcomes)
+    for o in run.outcomes:
+        r = o.result
+        exp = ""
+        if o.expect is not None:
+            mark = "met" if o.met else "NOT MET" if o.met is False else "undecided"
+            exp = f"  [expected {o.expect.describe()}: {mark}]"
+        elif r.verdict == "violated":
+            exp = "  [unexpected]"
+        lines.append(f"  {r.invariant.ljust(width)}  {r.wording()}{exp}  ({r.seconds:.2f}s, {r.engine})")
+    if quiet and not any(o.failed for o in run.outcomes):
+        return
+    out.write("\n".join(lines) + "\n")
+    for o in run.outcomes:
+        r = o.result
+        if r.trace is None or (quiet and not o.failed):
+            continue
+        title = f"invariant {r.invariant} {r.wording()}"
+        out.write(f"\n{title}\n{'=' * len(title)}\n")
+        out.write(render_trace(run.model, r.trace, r.invariant,
+                               run.invariant_text.get(r.invariant)) + "\n")
+    out.write("\n")
+
+
+def run_json(run: SpecRun) -> dict[str, object]:
+    from .ir import render_value
+
+    results = []
+    for o in run.outcomes:
+        r = o.result
+        item: dict[str, object] = {
+            "invariant": r.invariant, "verdict": r.verdict, "engine": r.engine,
+            "bound": r.bound, "expected": o.expect.describe() if o.expect else None,
+            "met": o.met, "seconds": round(r.seconds, 4),
+            "trace": trace_json(run.model, r.trace) if r.trace is not None else None,
+        }
+        if r.method is not None:
+            item["method"] = r.method
+        if r.reason is not None:
+            item["reason"] = r.reason
+        if r.distinct_states is not None:
+            item["distinct_states"] = r.distinct_states
+        item.update(r.extra)
+        results.append(item)
+    consts = {n: render_value(v, t) for n, v, t in run.model.consts}
+    return {"file": run.file, "spec": run.spec, "consts": consts, "depth": run.depth,
+            "results": results}
+
+
+def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
+    files = spec_files(args.files)
+    if not files:
+        raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
+    options = _options(args, len(files))
+    runs: list[SpecRun] = []
+    for f in files:
+        for run in prove_file(f, options, sources):
+            runs.append(run)
+            if not args.json:
+                print_run(run, sys.stdout, args.quiet)
+                sys.stdout.flush()
+    if options.invariants and options.lenient_invariants:
+        seen = {o.result.invariant for r in runs for o in r.outcomes}
+        missing = [n for n in options.invariants if n not in seen]
+        if missing:
+            raise _usage_error("HP201", f"--inv {missing[0]}: no spec has this invariant")
+    code = exit_code(runs)
+    if args.json:
+        json.dump({"specs": [run_json(r) for r in runs]}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _summary(runs, code)
+    return code
+
+
+def _summary(runs: list[SpecRun], code: int) -> None:
+    outcomes = [o for r in runs for o in r.outcomes]
+    failed = sum(o.failed for o in outcomes)
+    unknown = sum(o.result.verdict == "unknown" for o in outcomes)
+    ok = len(outcomes) - failed - unknown
+    word = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}.get(code, "")
+    print(f"{word}: {ok} passed, {failed} failed, {unknown} unknown "
+          f"({len(runs)} spec setting{'s' if len(runs) != 1 else ''})")
+
+
+def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:
+    files = spec_files(args.files)
+    if not files:
+        raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
+    options = _options(args, len(files))
+    errors: list[Diagnostic] = []
+    for f in files:
+        try:
+            spec = load_spec(f, sources)
+            check(spec, {n: v[0] for n, v in options.consts})
+        except HpError as err:
+            errors.extend(err.diagnostics)
+    if errors:
+        raise HpError(errors)
+    print(f"ok: {len(files)} file{'s' if len(files) != 1 else ''} checked")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    sources = SourceCache()
+    try:
+        if args.command == "prove":
+            return cmd_prove(args, sources)
+        return cmd_check(args, sources)
+    except HpError as err:
+        for d in err.diagnostics:
+            if d.span.line == 0:
+                sys.stderr.write(f"hpverify: error[{d.code}]: {d.message}\n")
+                for note in d.notes:
+                    sys.stderr.write(render(Diagnostic("", "", note.span or d.span), sources)
+                                     if False else f"note: {note.message}\n")
+            else:
+                sys.stderr.write(render(d, sources) + "\n")
+        return EXIT_USAGE
+    except ReplayError as err:
+        sys.stderr.write(f"hpverify: internal error, please report: a counterexample failed "
+                         f"replay ({err})\n")
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        sys.stderr.write("hpverify: interrupted\n")
+        return 130
+    except RecursionError:
+        sys.stderr.write("hpverify: error[HP300]: the spec nests too deeply to process\n")
+        return EXIT_USAGE
+    except Exception:  # noqa: BLE001 - the one place that turns bugs into a report
+        sys.stderr.write("hpverify: internal error, please report (with the spec and command)\n")
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

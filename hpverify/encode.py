@@ -1,0 +1,529 @@
+"""IR → Z3: states as scalar solver variables, one step as "one action instance fires".
+
+State: one solver variable per scalar cell (functions over finite domains are flattened),
+plus a Bool `err` (NOTE(read-error) in evaluate.py). Ints are bit-vectors of one width,
+wide enough for every value any expression can take (interval analysis below), so the
+arithmetic is exact; enums are small bit-vectors holding the member's index.
+
+A step is a selector `sel` numbering the action instances; `sel = i` implies instance i's
+enabling condition, and every next-state cell is one if-then-else over the instances that
+write it (frames are implicit: an instance that does not write a cell leaves it alone).
+The transition is built ONCE over template variables and instantiated per step with
+`z3.substitute`, so the Python side stays out of the unrolling loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from . import ir
+
+Sym = Any  # a z3 term, or a tuple of Sym for a function value
+
+
+# ---- interval analysis: how wide must the bit-vectors be? -------------------------------
+def _span(iv: tuple[int, int] | None, jv: tuple[int, int] | None) -> tuple[int, int] | None:
+    if iv is None:
+        return jv
+    if jv is None:
+        return iv
+    return min(iv[0], jv[0]), max(iv[1], jv[1])
+
+
+class _Intervals:
+    """Bounds for every int expression, given bounds for the int cells of each variable."""
+
+    def __init__(self, cells: dict[str, tuple[int, int] | None]) -> None:
+        self.cells = cells
+        self.seen: tuple[int, int] | None = None
+
+    def expr(self, e: ir.Expr) -> tuple[int, int] | None:
+        out = self._expr(e)
+        self.seen = _span(self.seen, out)
+        return out
+
+    def _expr(self, e: ir.Expr) -> tuple[int, int] | None:
+        match e:
+            case ir.Lit():
+                for v in _scalars(e.value, e.type):
+                    if isinstance(v, int) and not isinstance(v, bool):
+                        self.seen = _span(self.seen, (v, v))
+                if isinstance(e.value, int) and not isinstance(e.value, bool):
+                    return e.value, e.value
+                return None
+            case ir.Var():
+                return self.cells.get(e.name)
+            case ir.Index():
+                self.expr(e.idx)
+                return self.expr(e.fn)
+            case ir.Arith():
+                a, b = self.expr(e.left), self.expr(e.right)
+                if a is None or b is None:
+                    return None
+                if e.op == "+":
+                    return a[0] + b[0], a[1] + b[1]
+                if e.op == "-":
+                    return a[0] - b[1], a[1] - b[0]
+                prods = [x * y for x in a for y in b]
+                return min(prods), max(prods)
+            case ir.Count():
+                for x in e.args:
+                    self.expr(x)
+                return 0, len(e.args)
+            case ir.Ite():
+                self.expr(e.cond)
+                return _span(self.expr(e.then), self.expr(e.else_))
+            case ir.FunLit():
+                out = None
+                for x in e.items:
+                    out = _span(out, self.expr(x))
+                return out
+            case ir.Not():
+                self.expr(e.arg)
+            case ir.And() | ir.Or():
+                for x in e.args:
+                    self.expr(x)
+            case ir.Eq() | ir.Cmp():
+                self.expr(e.left)
+                self.expr(e.right)
+            case ir.Member():
+                self.expr(e.arg)
+                ints = [m for m in e.members if isinstance(m, int) and not isinstance(m, bool)]
+                if ints:
+                    self.seen = _span(self.seen, (min(ints), max(ints)))
+        return None
+
+
+def _scalars(v: ir.Value, t: ir.Type) -> Iterable[ir.Value]:
+    if isinstance(t, ir.FunT):
+        assert isinstance(v, tuple)
+        for x in v:
+            yield from _scalars(x, t.cod)
+    else:
+        yield v
+
+
+def _cod_range(t: ir.Type) -> tuple[int, int] | None:
+    while isinstance(t, ir.FunT):
+        t = t.cod
+    if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
+        return t.lo, t.hi
+    return None
+
+
+def _stmt_exprs(body: Sequence[ir.Stmt]) -> Iterable[tuple[str | None, ir.Expr]]:
+    for s in body:
+        match s:
+            case ir.Require():
+                yield None, s.cond
+            case ir.Assign():
+                for p in s.path:
+                    yield None, p
+                yield s.var, s.value
+            case ir.If():
+                yield None, s.cond
+                yield from _stmt_exprs(s.then)
+                yield from _stmt_exprs(s.else_)
+
+
+def int_width(model: ir.Model) -> int:
+    """Bits for a signed bit-vector that holds every int value the model can compute.
+
+    Steps only start in states that satisfy `types`, so action expressions read cells within
+    their declared ranges; a written value may leave the range (that state is a `types`
+    violation and has no successor), so invariants and init see the widened cell bounds."""
+    typed = {v.name: _cod_range(v.type) for v in model.vars}
+    wide = dict(typed)
+    acts = _Intervals(typed)
+    for inst in model.instances:
+        for var, e in _stmt_exprs(inst.body):
+            iv = acts.expr(e)
+            if var is not None:
+                wide[var] = _span(wide[var], iv)
+    seen = acts.seen
+    for _ in range(4):  # init equations may feed each other (`x = 5  y = x + 1`)
+        other = _Intervals(wide)
+        for e in model.init:
+            other.expr(e)
+            if isinstance(e, ir.Eq):
+                for side in (e.left, e.right):
+                    target = _root_var(side)
+                    if target is not None:
+                        wide[target] = _span(wide[target], other.expr(e.right if side is e.left
+                                                                      else e.left))
+        for inv in model.invariants:
+            other.expr(inv.body)
+        seen = _span(seen, other.seen)
+    for r in wide.values():
+        seen = _span(seen, r)
+    lo, hi = seen if seen is not None else (0, 1)
+    bound = max(abs(lo), abs(hi), 1)
+    return bound.bit_length() + 2  # sign bit, and one spare bit of headroom
+
+
+def _root_var(e: ir.Expr) -> str | None:
+    while isinstance(e, ir.Index):
+        e = e.fn
+    return e.name if isinstance(e, ir.Var) else None
+
+
+# ---- the encoding --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SymState:
+    """One state: each variable as a (nested) tuple of solver terms, and the error flag."""
+
+    vars: dict[str, Sym]
+    err: Any
+
+    def leaves(self) -> list[Any]:
+        out = [self.err]
+        for v in self.vars.values():
+            out.extend(_leaves(v))
+        return out
+
+
+def _leaves(v: Sym) -> list[Any]:
+    if isinstance(v, tuple):
+        out: list[Any] = []
+        for x in v:
+            out.extend(_leaves(x))
+        return out
+    return [v]
+
+
+class _Eval:
+    """Symbolic evaluation of one expression context; collects error conditions."""
+
+    def __init__(self, enc: Encoding, st: SymState) -> None:
+        self.enc, self.st = enc, st
+        self.errs: list[Any] = []
+
+    def err_any(self) -> Any:
+        return _or(self.errs)
+
+    def expr(self, e: ir.Expr, reach: Any) -> Sym:
+        enc = self.enc
+        match e:
+            case ir.Lit():
+                return enc.const(e.value, e.type)
+            case ir.Var():
+                return self.st.vars[e.name]
+            case ir.Index():
+                fn = self.expr(e.fn, reach)
+                idx = self.expr(e.idx, reach)
+                assert isinstance(e.fn.type, ir.FunT)
+                dom = e.fn.type.dom
+                return self.select(fn, dom, idx, reach)
+            case ir.Not():
+                return z3.Not(self.expr(e.arg, reach))
+            case ir.And() | ir.Or():
+                is_and = isinstance(e, ir.And)
+                vals = []
+                r = reach
+                for a in e.args:
+                    v = self.expr(a, r)
+                    vals.append(v)
+                    r = z3.And(r, v) if is_and else z3.And(r, z3.Not(v))
+                return z3.And(vals) if is_and else z3.Or(vals)
+            case ir.Ite():
+                c = self.expr(e.cond, reach)
+                a = self.expr(e.then, z3.And(reach, c))
+                b = self.expr(e.else_, z3.And(reach, z3.Not(c)))
+                return _ite(c, a, b)
+            case ir.Eq():
+                return _eq(self.expr(e.left, reach), self.expr(e.right, reach))
+            case ir.Cmp():
+                a, b = self.expr(e.left, reach), self.expr(e.right, reach)
+                return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
+            case ir.Arith():
+                a, b = self.expr(e.left, reach), self.expr(e.right, reach)
+                return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+            case ir.Member():
+                return enc.member(self.expr(e.arg, reach), e.arg.type, e.members)
+            case ir.Count():
+                one, zero = enc.int_val(1), enc.int_val(0)
+                terms = [z3.If(self.expr(a, reach), one, zero) for a in e.args]
+                return z3.Sum(terms) if len(terms) > 1 else terms[0]
+            case ir.FunLit():
+                return tuple(self.expr(x, reach) for x in e.items)
+        raise AssertionError(f"cannot encode {e!r}")  # pragma: no cover
+
+    def select(self, fn: Sym, dom: ir.Domain, idx: Any, reach: Any) -> Sym:
+        vals = dom.values()
+        consts = [self.enc.const(d, dom) for d in vals]
+        if z3.is_const(idx) and idx.decl().kind() != z3.Z3_OP_UNINTERPRETED:
+            for i, c in enumerate(consts):
+                if z3.simplify(idx == c).eq(z3.BoolVal(True)):
+                    return fn[i]
+        inside = self.enc.member(idx, dom, vals)
+        if not z3.is_true(z3.simplify(inside)):
+            self.errs.append(z3.And(reach, z3.Not(inside)))
+        out = fn[-1]  # NOTE(read-error): outside the domain, the last entry
+        for i in range(len(vals) - 2, -1, -1):
+            out = _ite(idx == consts[i], fn[i], out)
+        return out
+
+
+def _or(xs: list[Any]) -> Any:
+    if not xs:
+        return z3.BoolVal(False)
+    return xs[0] if len(xs) == 1 else z3.Or(xs)
+
+
+def _ite(c: Any, a: Sym, b: Sym) -> Sym:
+    if isinstance(a, tuple):
+        return tuple(_ite(c, x, y) for x, y in zip(a, b, strict=True))
+    if a.eq(b):
+        return a
+    return z3.If(c, a, b)
+
+
+def _eq(a: Sym, b: Sym) -> Any:
+    if isinstance(a, tuple):
+        return z3.And([_eq(x, y) for x, y in zip(a, b, strict=True)])
+    return a == b
+
+
+class Encoding:
+    """The symbolic model: constants, fresh states, init, step and invariants."""
+
+    def __init__(self, model: ir.Model) -> None:
+        self.model = model
+        self.width = int_width(model)
+        self.sel_width = max(1, (max(len(model.instances), 1) - 1).bit_length())
+        self._enum_width: dict[ir.EnumT, int] = {}
+        self._template = self.fresh_state("T")
+        self._template_next = self.fresh_state("T'")
+        self._template_sel = z3.BitVec("sel_T", self.sel_width)
+        self._step = self._build_step()
+
+    # ---- constants and sorts
+    def enum_width(self, t: ir.EnumT) -> int:
+        w = self._enum_width.get(t)
+        if w is None:
+            w = max(1, (len(t.members) - 1).bit_length())
+            self._enum_width[t] = w
+        return w
+
+    def int_val(self, v: int) -> Any:
+        return z3.BitVecVal(v, self.width)
+
+    def const(self, v: ir.Value, t: ir.Type) -> Sym:
+        match t:
+            case ir.BoolT():
+                return z3.BoolVal(bool(v))
+            case ir.IntT():
+                return z3.BitVecVal(v, self.width)  # type: ignore[arg-type]
+            case ir.EnumT():
+                return z3.BitVecVal(t.members.index(v), self.enum_width(t))  # type: ignore[arg-type]
+            case ir.FunT():
+                assert isinstance(v, tuple)
+                return tuple(self.const(x, t.cod) for x in v)
+        raise AssertionError(t)  # pragma: no cover
+
+    def member(self, a: Any, t: ir.Type, members: Sequence[ir.Value]) -> Any:
+        if isinstance(t, ir.BoolT):
+            if len(set(members)) == 2:
+                return z3.BoolVal(True)
+            return z3.Or([a == z3.BoolVal(bool(m)) for m in members]) if members else z3.BoolVal(False)
+        if not members:
+            return z3.BoolVal(False)
+        if isinstance(t, ir.IntT):
+            ints = sorted(members)  # type: ignore[type-var]
+            if ints == list(range(ints[0], ints[-1] + 1)):  # type: ignore[operator]
+                return z3.And(a >= self.int_val(ints[0]), a <= self.int_val(ints[-1]))  # type: ignore[arg-type]
+            return z3.Or([a == self.int_val(m) for m in ints])  # type: ignore[arg-type]
+        assert isinstance(t, ir.EnumT)
+        if len(members) == len(t.members):
+            return z3.BoolVal(True)  # wellformed states hold only members
+        return z3.Or([a == self.const(m, t) for m in members])
+
+    def _fresh(self, name: str, t: ir.Type) -> Sym:
+        match t:
+            case ir.BoolT():
+                return z3.Bool(name)
+            case ir.IntT():
+                return z3.BitVec(name, self.width)
+            case ir.EnumT():
+                return z3.BitVec(name, self.enum_width(t))
+            case ir.FunT():
+                return tuple(self._fresh(f"{name}[{ir.key_string(d)}]", t.cod)
+                             for d in t.dom.values())
+        raise AssertionError(t)  # pragma: no cover
+
+    def fresh_state(self, tag: str) -> SymState:
+        return SymState({v.name: self._fresh(f"{v.name}@{tag}", v.type) for v in self.model.vars},
+                        z3.Bool(f"err@{tag}"))
+
+    def fresh_selector(self, tag: str) -> Any:
+        return z3.BitVec(f"sel@{tag}", self.sel_width)
+
+    # ---- state predicates
+    def wellformed(self, st: SymState) -> Any:
+        """Enum cells hold members (the bit-vectors may be wider than the enum)."""
+        cs: list[Any] = []
+        for v in self.model.vars:
+            self._wf(st.vars[v.name], v.type, cs)
+        return z3.And(cs) if cs else z3.BoolVal(True)
+
+    def _wf(self, x: Sym, t: ir.Type, cs: list[Any]) -> None:
+        if isinstance(t, ir.FunT):
+            for y in x:
+                self._wf(y, t.cod, cs)
+        elif isinstance(t, ir.EnumT) and len(t.members) < 2 ** self.enum_width(t):
+            cs.append(z3.ULT(x, z3.BitVecVal(len(t.members), self.enum_width(t))))
+
+    def in_ranges(self, st: SymState, skip: frozenset[tuple[str, tuple[ir.Value, ...]]]
+                  = frozenset()) -> Any:
+        cs: list[Any] = []
+        for v in self.model.vars:
+            for path, t in ir.slots(v.name, v.type):
+                if isinstance(t, ir.IntT) and not _under(skip, v.name, path):
+                    cell = _cell(st.vars[v.name], v.type, path)
+                    cs.append(z3.And(cell >= self.int_val(t.lo), cell <= self.int_val(t.hi)))  # type: ignore[arg-type]
+        return z3.And(cs) if cs else z3.BoolVal(True)
+
+    def types_ok(self, st: SymState) -> Any:
+        return z3.And(z3.Not(st.err), self.in_ranges(st))
+
+    def invariant_ok(self, name: str, st: SymState) -> Any:
+        """NOTE(read-error): a read outside a domain falsifies the invariant; in an error
+        state only `types` is judged."""
+        if name == ir.TYPES:
+            return self.types_ok(st)
+        ev = _Eval(self, st)
+        v = ev.expr(self.model.invariant(name).body, z3.BoolVal(True))
+        return z3.Or(st.err, z3.And(v, z3.Not(ev.err_any())))
+
+    def init(self, st: SymState) -> Any:
+        """Items hold (first false item before any read error excludes the state); cells
+        not forced by a top-level equation lie within their types."""
+        from .evaluate import forced_targets
+
+        forced = frozenset((name, path) for name, path, _ in forced_targets(self.model))
+        ev = _Eval(self, st)
+        alive = z3.BoolVal(True)
+        for item in self.model.init:
+            v = ev.expr(item, alive)
+            alive = z3.And(alive, z3.Or(v, ev.err_any()))
+        return z3.And(alive, st.err == ev.err_any(), self.in_ranges(st, forced),
+                      self.wellformed(st))
+
+    # ---- the step
+    def _build_step(self) -> list[Any]:
+        s, t, sel = self._template, self._template_next, self._template_sel
+        insts = self.model.instances
+        if not insts:
+            return [z3.BoolVal(False)]
+        cs: list[Any] = [self.types_ok(s)]  # a state that violates `types` has no successor
+        if len(insts) < 2 ** self.sel_width:
+            cs.append(z3.ULT(sel, z3.BitVecVal(len(insts), self.sel_width)))
+        writes: list[dict[str, Sym]] = []
+        errs: list[Any] = []
+        for i, inst in enumerate(insts):
+            ev = _Eval(self, s)
+            nxt = dict(s.vars)
+            alive = self._exec(inst.body, ev, z3.BoolVal(True), nxt)
+            cs.append(z3.Implies(sel == i, alive))
+            writes.append(nxt)
+            errs.append(ev.err_any())
+        for v in self.model.vars:
+            for path, _ in ir.slots(v.name, v.type):
+                cur = _cell(s.vars[v.name], v.type, path)
+                out = cur
+                for i in range(len(insts) - 1, -1, -1):
+                    new = _cell(writes[i][v.name], v.type, path)
+                    if not new.eq(cur):
+                        out = z3.If(sel == i, new, out)
+                cs.append(_cell(t.vars[v.name], v.type, path) == out)
+        err_terms = [z3.And(sel == i, e) for i, e in enumerate(errs) if not z3.is_false(e)]
+        cs.append(t.err == _or(err_terms))
+        return cs
+
+    def _exec(self, body: Sequence[ir.Stmt], ev: _Eval, alive: Any, nxt: dict[str, Sym]) -> Any:
+        """Run statements symbolically; returns the condition that the step is still enabled.
+        NOTE(step-order): a false require disables the step unless an error came first."""
+        for s in body:
+            match s:
+                case ir.Require():
+                    c = ev.expr(s.cond, alive)
+                    alive = z3.And(alive, z3.Or(c, ev.err_any()))
+                case ir.Assign():
+                    idx = [ev.expr(p, alive) for p in s.path]
+                    value = ev.expr(s.value, alive)
+                    t = self.model.var_type(s.var)
+                    nxt[s.var] = self._update(nxt[s.var], t, idx, value, ev, alive)
+                case ir.If():
+                    c = ev.expr(s.cond, alive)
+                    then_n, else_n = dict(nxt), dict(nxt)
+                    a1 = self._exec(s.then, ev, z3.And(alive, c), then_n)
+                    a2 = self._exec(s.else_, ev, z3.And(alive, z3.Not(c)), else_n)
+                    for name in nxt:
+                        nxt[name] = _ite(c, then_n[name], else_n[name])
+                    alive = z3.Or(a1, a2)
+        return alive
+
+    def _update(self, old: Sym, t: ir.Type, idx: list[Any], value: Sym, ev: _Eval,
+                alive: Any) -> Sym:
+        if not idx:
+            return value
+        assert isinstance(t, ir.FunT) and isinstance(old, tuple)
+        vals = t.dom.values()
+        inside = self.member(idx[0], t.dom, vals)
+        if not z3.is_true(z3.simplify(inside)):
+            ev.errs.append(z3.And(alive, z3.Not(inside)))
+        out = []
+        for d, cell in zip(vals, old, strict=True):
+            hit = z3.simplify(idx[0] == self.const(d, t.dom))
+            if z3.is_false(hit):
+                out.append(cell)
+            else:
+                new = self._update(cell, t.cod, idx[1:], value, ev, alive)
+                out.append(new if z3.is_true(hit) else _ite(hit, new, cell))
+        return tuple(out)
+
+    def step(self, s: SymState, sel: Any, t: SymState) -> list[Any]:
+        """The transition constraints from s to t with selector sel."""
+        pairs = list(zip(self._template.leaves(), s.leaves(), strict=True))
+        pairs += list(zip(self._template_next.leaves(), t.leaves(), strict=True))
+        pairs.append((self._template_sel, sel))
+        return [z3.substitute(c, *pairs) for c in self._step]
+
+    # ---- decoding a solver model
+    def decode_state(self, m: z3.ModelRef, st: SymState) -> ir.State:
+        out: ir.State = {}
+        for v in self.model.vars:
+            out[v.name] = self._decode(m, st.vars[v.name], v.type)
+        out["__error__"] = z3.is_true(m.eval(st.err, model_completion=True))
+        return out
+
+    def _decode(self, m: z3.ModelRef, x: Sym, t: ir.Type) -> ir.Value:
+        if isinstance(t, ir.FunT):
+            return tuple(self._decode(m, y, t.cod) for y in x)
+        val = m.eval(x, model_completion=True)
+        if isinstance(t, ir.BoolT):
+            return z3.is_true(val)
+        if isinstance(t, ir.IntT):
+            return val.as_signed_long()
+        assert isinstance(t, ir.EnumT)
+        return t.members[val.as_long()]
+
+    def decode_selector(self, m: z3.ModelRef, sel: Any) -> int:
+        return m.eval(sel, model_completion=True).as_long()
+
+
+def _cell(x: Sym, t: ir.Type, path: tuple[ir.Value, ...]) -> Any:
+    for p in path:
+        assert isinstance(t, ir.FunT)
+        x = x[t.dom.values().index(p)]
+        t = t.cod
+    return x
+
+
+def _under(skip: frozenset[tuple[str, tuple[ir.Value, ...]]], name: str,
+           path: tuple[ir.Value, ...]) -> bool:
+    return any(n == name and path[: len(p)] == p for n, p in skip)

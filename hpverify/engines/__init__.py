@@ -1,0 +1,1 @@
+"""Engines: siblings behind one result type (hpverify.result.Result)."""

@@ -1,0 +1,274 @@
+"""The concrete semantics of the IR, in plain Python: the oracle every engine is checked
+against, the explicit-state engine's step function, and the replay of every trace.
+
+NOTE(read-error): reading f[i] (or writing f'[i]) with i outside f's domain sets the
+`error` flag of the evaluation and yields f's LAST entry (a write changes nothing). The
+flag makes the step's successor a `types` violation. The symbolic encoding (encode.py)
+implements exactly this, so replay can compare whole states.
+
+NOTE(step-order): a step runs its statements in order. The first `require` that is false
+disables the step, unless a read error came first: then the step is taken and ends in a
+`types` violation (later requires are not consulted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import ir
+from .lower import arith, compare
+
+ERR = "__error__"  # the hidden state component marking a read/write error
+
+
+class _Ctx:
+    __slots__ = ("error",)
+
+    def __init__(self) -> None:
+        self.error = False
+
+
+def _pos(dom: ir.Domain, v: ir.Value) -> int | None:
+    for i, d in enumerate(dom.values()):
+        if d == v and type(d) is type(v):
+            return i
+    return None
+
+
+def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
+    match e:
+        case ir.Lit():
+            return e.value
+        case ir.Var():
+            return st[e.name]
+        case ir.Index():
+            fn = eval_expr(e.fn, st, ctx)
+            i = eval_expr(e.idx, st, ctx)
+            assert isinstance(fn, tuple) and isinstance(e.fn.type, ir.FunT)
+            pos = _pos(e.fn.type.dom, i)
+            if pos is None:
+                ctx.error = True
+                return fn[-1]
+            return fn[pos]
+        case ir.Not():
+            return not eval_expr(e.arg, st, ctx)
+        case ir.And():
+            for a in e.args:
+                if not eval_expr(a, st, ctx):
+                    return False
+            return True
+        case ir.Or():
+            for a in e.args:
+                if eval_expr(a, st, ctx):
+                    return True
+            return False
+        case ir.Ite():
+            c = eval_expr(e.cond, st, ctx)
+            return eval_expr(e.then if c else e.else_, st, ctx)
+        case ir.Eq():
+            return eval_expr(e.left, st, ctx) == eval_expr(e.right, st, ctx)
+        case ir.Cmp():
+            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return compare(e.op, a, b)  # type: ignore[arg-type]
+        case ir.Arith():
+            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return arith(e.op, a, b)  # type: ignore[arg-type]
+        case ir.Member():
+            v = eval_expr(e.arg, st, ctx)
+            return any(v == m for m in e.members)
+        case ir.Count():
+            return sum(1 for a in [eval_expr(x, st, ctx) for x in e.args] if a)
+        case ir.FunLit():
+            return tuple(eval_expr(x, st, ctx) for x in e.items)
+    raise AssertionError(f"cannot evaluate {e!r}")  # pragma: no cover
+
+
+def _update(old: ir.Value, dom_path: list[ir.Domain], idx: list[ir.Value],
+            value: ir.Value) -> ir.Value | None:
+    """Functional update old[idx...] := value; None if an index is outside its domain."""
+    if not idx:
+        return value
+    assert isinstance(old, tuple)
+    pos = _pos(dom_path[0], idx[0])
+    if pos is None:
+        return None
+    inner = _update(old[pos], dom_path[1:], idx[1:], value)
+    if inner is None:
+        return None
+    return old[:pos] + (inner,) + old[pos + 1:]
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    state: ir.State
+    error: bool  # the step read or wrote outside a domain
+
+
+def run_step(model: ir.Model, inst: ir.Instance, st: ir.State) -> StepResult | None:
+    """Fire one instance in state st: None if disabled."""
+    ctx = _Ctx()
+    nxt = {v.name: st[v.name] for v in model.vars}
+    if not _exec(model, inst.body, st, nxt, ctx):
+        return None
+    nxt[ERR] = ctx.error
+    return StepResult(nxt, ctx.error)
+
+
+def _exec(model: ir.Model, body: tuple[ir.Stmt, ...], st: ir.State, nxt: dict[str, ir.Value],
+          ctx: _Ctx) -> bool:
+    for s in body:
+        match s:
+            case ir.Require():
+                v = eval_expr(s.cond, st, ctx)
+                if not v and not ctx.error:
+                    return False
+            case ir.Assign():
+                idx = [eval_expr(p, st, ctx) for p in s.path]
+                value = eval_expr(s.value, st, ctx)
+                doms: list[ir.Domain] = []
+                t = model.var_type(s.var)
+                for _ in s.path:
+                    assert isinstance(t, ir.FunT)
+                    doms.append(t.dom)
+                    t = t.cod
+                new = _update(nxt[s.var], doms, idx, value)
+                if new is None:
+                    ctx.error = True
+                else:
+                    nxt[s.var] = new
+            case ir.If():
+                c = eval_expr(s.cond, st, ctx)
+                if not _exec(model, s.then if c else s.else_, st, nxt, ctx):
+                    return False
+    return True
+
+
+def types_ok(model: ir.Model, st: ir.State) -> bool:
+    if st.get(ERR, False):
+        return False
+    return all(_in_type(st[v.name], v.type) for v in model.vars)
+
+
+def _in_type(v: ir.Value, t: ir.Type) -> bool:
+    if isinstance(t, ir.FunT):
+        assert isinstance(v, tuple)
+        return all(_in_type(x, t.cod) for x in v)
+    if isinstance(t, ir.IntT):
+        return t.contains(v)  # type: ignore[arg-type]
+    return True
+
+
+def invariant_ok(model: ir.Model, name: str, st: ir.State) -> bool:
+    """`types`, or a named invariant. A read outside a domain makes the invariant false;
+    in a state that is itself a read/write error, only `types` is judged."""
+    if name == ir.TYPES:
+        return types_ok(model, st)
+    if st.get(ERR, False):
+        return True
+    ctx = _Ctx()
+    v = eval_expr(model.invariant(name).body, st, ctx)
+    return bool(v) and not ctx.error
+
+
+def init_status(model: ir.Model, st: ir.State) -> bool | None:
+    """Is st (without ERR) an initial state? Returns None if not, else the ERR flag."""
+    ctx = _Ctx()
+    for item in model.init:
+        if not eval_expr(item, st, ctx) and not ctx.error:
+            return None
+    return ctx.error
+
+
+# ---- initial states ---------------------------------------------------------------------
+def forced_targets(model: ir.Model) -> list[tuple[str, tuple[ir.Value, ...], ir.Expr]]:
+    """Top-level init equations `v = e` / `v[c]... = e` with constant in-domain indices.
+    Slots under such a target take e's value, which may lie outside the type (so that an
+    init forcing an out-of-type value is a `types` violation in 0 steps); every other slot
+    ranges over its type."""
+    out: list[tuple[str, tuple[ir.Value, ...], ir.Expr]] = []
+    items: list[ir.Expr] = []
+    for it in model.init:
+        items.extend(it.args if isinstance(it, ir.And) else (it,))
+    for it in items:
+        if not isinstance(it, ir.Eq):
+            continue
+        for lhs, rhs in ((it.left, it.right), (it.right, it.left)):
+            target = _target(lhs)
+            if target is not None and _has_int(lhs.type):
+                out.append((target[0], target[1], rhs))
+                break
+    return out
+
+
+def _has_int(t: ir.Type) -> bool:
+    return isinstance(t, ir.IntT) or (isinstance(t, ir.FunT) and _has_int(t.cod))
+
+
+def _target(e: ir.Expr) -> tuple[str, tuple[ir.Value, ...]] | None:
+    if isinstance(e, ir.Var):
+        return e.name, ()
+    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit):
+        inner = _target(e.fn)
+        if inner is None:
+            return None
+        assert isinstance(e.fn.type, ir.FunT)
+        if _pos(e.fn.type.dom, e.idx.value) is None:
+            return None
+        return inner[0], inner[1] + (e.idx.value,)
+    return None
+
+
+def _values(t: ir.Type) -> Iterator[ir.Value]:
+    if isinstance(t, ir.FunT):
+        import itertools
+
+        doms = t.dom.values()
+        for combo in itertools.product(*(list(_values(t.cod)) for _ in doms)):
+            yield tuple(combo)
+    else:
+        yield from t.values()
+
+
+def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value) -> ir.Value:
+    if not path:
+        return new
+    assert isinstance(t, ir.FunT) and isinstance(v, tuple)
+    pos = _pos(t.dom, path[0])
+    assert pos is not None
+    return v[:pos] + (_set_path(v[pos], t.cod, path[1:], new),) + v[pos + 1:]
+
+
+def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.State]:
+    """Every initial state (with its ERR flag), by enumeration. Unforced variables range over
+    their types; forced slots are computed from their equations (iterated, so that one
+    equation may use another's result)."""
+    import itertools
+
+    forced = forced_targets(model)
+    forced_vars = {name for name, path, _ in forced if not path}
+    free_vars = [v for v in model.vars if v.name not in forced_vars]
+    count = 0
+    for combo in itertools.product(*(list(_values(v.type)) for v in free_vars)):
+        st: dict[str, ir.Value] = dict(zip((v.name for v in free_vars), combo, strict=True))
+        for v in model.vars:  # whole-forced variables start from a placeholder
+            if v.name not in st:
+                st[v.name] = next(_values(v.type))
+        for _ in range(len(forced) + 1):
+            changed = False
+            for name, path, rhs in forced:
+                ctx = _Ctx()
+                val = eval_expr(rhs, st, ctx)
+                new = _set_path(st[name], model.var_type(name), path, val)
+                if new != st[name]:
+                    st[name], changed = new, True
+            if not changed:
+                break
+        status = init_status(model, st)
+        if status is None:
+            continue
+        st[ERR] = status
+        count += 1
+        yield st
+        if limit is not None and count >= limit:
+            return

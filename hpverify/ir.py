@@ -1,0 +1,355 @@
+"""The finite core every engine works on.
+
+After lowering (lower.py) a spec is: typed state variables, init items, invariants and a
+list of action *instances* (parameters expanded over their finite domains), whose bodies
+are built from `Require`, `Assign` (entry paths explicit) and `If`. Expressions contain no
+binders, no `let` and no constants: quantifiers are expanded, names are substituted.
+
+Values: bool, int, enum values as `EnumValue` (a str subclass, so that JSON and display
+need no conversion), functions as tuples in domain order (nested for `A -> B -> T`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .diagnostics import Span
+
+
+# ---- types ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class BoolT:
+    def values(self) -> tuple[bool, ...]:
+        return (False, True)
+
+    def __str__(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class IntT:
+    """An integer; `lo..hi` for a declared range, unbounded (None) for arithmetic results."""
+
+    lo: int | None = None
+    hi: int | None = None
+
+    def values(self) -> tuple[int, ...]:
+        assert self.lo is not None and self.hi is not None
+        return tuple(range(self.lo, self.hi + 1))
+
+    def contains(self, v: int) -> bool:
+        return (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+
+    def __str__(self) -> str:
+        return "int" if self.lo is None else f"{self.lo}..{self.hi}"
+
+
+class EnumValue(str):
+    """An enumeration value; a str so that it prints and serialises as its name."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EnumT:
+    name: str
+    members: tuple[EnumValue, ...]
+
+    def values(self) -> tuple[EnumValue, ...]:
+        return self.members
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class FunT:
+    dom: Domain
+    cod: Type
+
+    def values(self) -> tuple[Value, ...]:
+        raise TypeError("function types are not domains")
+
+    def __str__(self) -> str:
+        return f"{self.dom} -> {self.cod}"
+
+
+Domain = BoolT | IntT | EnumT
+Type = BoolT | IntT | EnumT | FunT
+Value = bool | int | EnumValue | tuple["Value", ...]
+
+
+def same_shape(a: Type, b: Type) -> bool:
+    """Types that `=` may compare and `x' =` may assign: ints of any range are one type;
+    function domains must be the same set."""
+    match a, b:
+        case IntT(), IntT():
+            return True
+        case FunT(), FunT():
+            return a.dom.values() == b.dom.values() and same_shape(a.cod, b.cod)
+        case _:
+            return a == b
+
+
+def render_value(v: Value, t: Type) -> object:
+    """The JSON rendering the contract fixes: functions as objects keyed by domain strings."""
+    if isinstance(t, FunT):
+        assert isinstance(v, tuple)
+        return {key_string(d): render_value(x, t.cod) for d, x in zip(t.dom.values(), v, strict=True)}
+    return v
+
+
+def key_string(d: Value) -> str:
+    if isinstance(d, bool):
+        return "true" if d else "false"
+    return str(d)
+
+
+def show_value(v: Value, t: Type) -> str:
+    """Compact text rendering for traces: `{1: true, 2: false}`."""
+    if isinstance(t, FunT):
+        assert isinstance(v, tuple)
+        inner = ", ".join(f"{key_string(d)}: {show_value(x, t.cod)}"
+                          for d, x in zip(t.dom.values(), v, strict=True))
+        return "{" + inner + "}"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# ---- expressions ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Value
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """`fn[idx]`; reading outside fn's domain violates `types` (and yields the last entry)."""
+
+    fn: Expr
+    idx: Expr
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    arg: Expr
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """Left-to-right, short-circuit."""
+
+    args: tuple[Expr, ...]
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    args: tuple[Expr, ...]
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class Ite:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Eq:
+    """Structural equality (functions included)."""
+
+    left: Expr
+    right: Expr
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class Cmp:
+    op: str  # < <= > >=
+    left: Expr
+    right: Expr
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    op: str  # + - *
+    left: Expr
+    right: Expr
+    type: Type = IntT()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """`arg in dom` where dom is a set of values of arg's type (a range, an enum subset)."""
+
+    arg: Expr
+    members: tuple[Value, ...]
+    type: Type = BoolT()
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    args: tuple[Expr, ...]
+    type: Type = IntT()
+
+
+@dataclass(frozen=True, slots=True)
+class FunLit:
+    """A function value built entry by entry (`[x in D: e]`), in domain order."""
+
+    items: tuple[Expr, ...]
+    type: FunT
+
+
+Expr = Lit | Var | Index | Not | And | Or | Ite | Eq | Cmp | Arith | Member | Count | FunLit
+
+
+# ---- statements and the model ---------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Require:
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """`var'[path...] = value`; applied in program order as a functional update."""
+
+    var: str
+    path: tuple[Expr, ...]
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Expr
+    then: tuple[Stmt, ...]
+    else_: tuple[Stmt, ...]
+
+
+Stmt = Require | Assign | If
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One action with concrete parameter values: the unit a step fires."""
+
+    action: str
+    params: tuple[tuple[str, Value], ...]
+    param_types: tuple[Type, ...]
+    actor: Value | None
+    actor_type: Type | None
+    body: tuple[Stmt, ...]
+    span: Span = field(compare=False, repr=False)
+
+    def label(self) -> str:
+        if not self.params:
+            return self.action
+        args = ", ".join(f"{n}={show_value(v, t)}"
+                         for (n, v), t in zip(self.params, self.param_types, strict=True))
+        return f"{self.action}({args})"
+
+    def actor_name(self) -> str | None:
+        if self.actor is None or self.actor_type is None:
+            return None
+        return show_value(self.actor, self.actor_type)
+
+
+@dataclass(frozen=True, slots=True)
+class StateVar:
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    name: str
+    body: Expr
+    span: Span = field(compare=False, repr=False)
+    body_span: Span | None = field(default=None, compare=False, repr=False)
+
+
+TYPES = "types"  # the built-in invariant
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    file: str
+    consts: tuple[tuple[str, Value, Type], ...]
+    vars: tuple[StateVar, ...]
+    init: tuple[Expr, ...]
+    invariants: tuple[Invariant, ...]
+    instances: tuple[Instance, ...]
+    actions: tuple[str, ...]  # declared action names, in order (coverage reports)
+
+    def var_type(self, name: str) -> Type:
+        for v in self.vars:
+            if v.name == name:
+                return v.type
+        raise KeyError(name)
+
+    def invariant(self, name: str) -> Invariant:
+        for inv in self.invariants:
+            if inv.name == name:
+                return inv
+        raise KeyError(name)
+
+
+# ---- slots: a state flattened to scalars ------------------------------------------------
+def slots(name: str, t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
+    """The scalar cells of a variable: (index path, scalar type), in domain order."""
+    if isinstance(t, FunT):
+        for d in t.dom.values():
+            for path, st in slots(name, t.cod):
+                yield (d, *path), st
+    else:
+        yield (), t
+
+
+State = dict[str, Value]
+
+
+# ---- binders: present only between checking and lowering -------------------------------
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A parameter or quantified variable, replaced by a value when lowering."""
+
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Quant:
+    kind: str  # forall | exists | count
+    var: str
+    members: tuple[Value, ...]
+    body: CoreExpr
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Cons:
+    """`[x in D: body]` before expansion."""
+
+    var: str
+    members: tuple[Value, ...]
+    body: CoreExpr
+    type: FunT
+
+
+CoreExpr = Expr | Bound | Quant | Cons

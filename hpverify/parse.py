@@ -1,0 +1,388 @@
+"""Text → syntax tree. The only module that imports Lark.
+
+Lark's exceptions are caught here, in one place, and turned into diagnostics; the tree
+builder never raises (it collects the few errors that the grammar cannot express).
+`include "file.hp"` (an extension) is resolved here too, relative to the including file.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import syntax as s
+from .diagnostics import Diagnostic, HpError, Note, SourceCache, Span
+
+KEYWORDS = frozenset(
+    "spec const type var init action by require if then else let invariant expect holds "
+    "violated in depth check forall exists count true false and or not implies bool".split()
+)
+
+# How Lark's terminal names read in an error message.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "PRIMED": "a primed variable (x')", "INT": "an integer", "STRING": "a string",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "COLON": "':'", "SEMICOLON": "';'", "COMMA": "','", "EQUAL": "'='", "MINUS": "'-'",
+    "PLUS": "'+'", "STAR": "'*'", "__ANON_0": "'..'", "$END": "end of file", "HOLDS": "'holds'",
+    "VIOLATED": "'violated'", "_WHEN": "'when'", "_INCLUDE": "'include'",
+}
+
+
+def _grammar_text() -> str:
+    try:
+        return resources.files("hpverify.grammar").joinpath("hp.lark").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # running from a source checkout
+        return (Path(__file__).resolve().parent.parent / "grammar" / "hp.lark").read_text("utf-8")
+
+
+@functools.cache
+def _parser() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", propagate_positions=True,
+                maybe_placeholders=True)
+
+
+def _word(terminal: str) -> str:
+    if terminal in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[terminal]
+    if terminal.isupper() and terminal.isalpha():
+        return f"'{terminal.lower()}'"
+    return terminal
+
+
+def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
+    line, col = max(1, err.line or 1), max(1, err.column or 1)
+    if isinstance(err, UnexpectedCharacters):
+        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        return Diagnostic("HP001", f"unexpected character {ch!r}", Span(file, line, col, line, col + 1))
+    expected: set[str] = set()
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        expected = set(err.expected)
+        if tok.type == "$END":
+            msg = "unexpected end of file"
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+            width = 1
+        else:
+            shown = str(tok)
+            what = "keyword" if shown in KEYWORDS else "token"
+            msg = f"unexpected {what} '{shown}'"
+            width = len(shown)
+    elif isinstance(err, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        line, col, width = len(lines), len(lines[-1]) + 1, 1
+        msg = "unexpected end of file"
+        expected = set(err.expected)
+    else:  # pragma: no cover - Lark has no other kinds
+        msg, width = "syntax error", 1
+    words = sorted({_word(t) for t in expected if not t.startswith("_") or t in _TERMINAL_WORDS})
+    notes: tuple[Note, ...] = ()
+    if words:
+        shown = ", ".join(words[:12]) + (", ..." if len(words) > 12 else "")
+        notes = (Note(f"expected {shown}"),)
+    return Diagnostic("HP002", msg, Span(file, line, col, line, col + width), notes)
+
+
+class _Builder(Transformer):  # type: ignore[type-arg]
+    """Lark tree → syntax tree. Collects (never raises) errors the grammar cannot express."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+        self.errors: list[Diagnostic] = []
+
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", False) or not hasattr(meta, "line"):
+            return Span(self.file, 0, 0, 0, 0)
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self.file, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+    def _name(self, tok: Token) -> str:
+        name = str(tok)
+        if name in KEYWORDS:
+            self.errors.append(Diagnostic(
+                "HP003", f"'{name}' is a keyword and cannot be used as a name", self._tspan(tok)))
+        return name
+
+    # ---- declarations
+    @v_args(meta=True)
+    def start(self, meta: Any, decls: list[Any]) -> tuple[s.Decl, ...]:
+        return tuple(decls)
+
+    @v_args(meta=True)
+    def spec_decl(self, meta: Any, c: list[Any]) -> s.SpecDecl:
+        return s.SpecDecl(self._name(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def const_decl(self, meta: Any, c: list[Any]) -> s.ConstDecl:
+        return s.ConstDecl(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def type_decl(self, meta: Any, c: list[Any]) -> s.TypeDecl:
+        return s.TypeDecl(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def var_decl(self, meta: Any, c: list[Any]) -> s.VarDecl:
+        return s.VarDecl(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def init_decl(self, meta: Any, c: list[Any]) -> s.InitDecl:
+        return s.InitDecl(tuple(x for x in c if not isinstance(x, Token)), self._span(meta))
+
+    @v_args(meta=True)
+    def action_decl(self, meta: Any, c: list[Any]) -> s.ActionDecl:
+        name, rest = c[0], c[1:]
+        params: tuple[s.Param, ...] = ()
+        actor = None
+        body: tuple[s.Stmt, ...] = ()
+        for item in rest:
+            if isinstance(item, tuple) and item and item[0] == "params":
+                params = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "actor":
+                actor = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "block":
+                body = item[1]
+        return s.ActionDecl(self._name(name), params, actor, body, self._span(meta), self._tspan(name))
+
+    def params(self, c: list[Any]) -> tuple[str, tuple[s.Param, ...]]:
+        return ("params", tuple(p for p in c if p is not None))
+
+    @v_args(meta=True)
+    def param(self, meta: Any, c: list[Any]) -> s.Param:
+        return s.Param(self._name(c[0]), c[1], self._span(meta))
+
+    def actor(self, c: list[Any]) -> tuple[str, s.Expr]:
+        return ("actor", c[0])
+
+    def block(self, c: list[Any]) -> tuple[str, tuple[s.Stmt, ...]]:
+        return ("block", tuple(x for x in c if not isinstance(x, Token)))
+
+    @v_args(meta=True)
+    def invariant_decl(self, meta: Any, c: list[Any]) -> s.InvariantDecl:
+        return s.InvariantDecl(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def check_depth(self, meta: Any, c: list[Any]) -> s.CheckDepth:
+        return s.CheckDepth(int(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def check_sweep(self, meta: Any, c: list[Any]) -> s.CheckSweep:
+        return s.CheckSweep(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def expect_decl(self, meta: Any, c: list[Any]) -> s.ExpectDecl:
+        when, name, (verdict, length) = c
+        return s.ExpectDecl(when, self._name(name), verdict, length, self._span(meta), self._tspan(name))
+
+    def holds(self, c: list[Any]) -> tuple[str, int | None]:
+        return ("holds", None)
+
+    def violated(self, c: list[Any]) -> tuple[str, int | None]:
+        return ("violated", int(c[1]) if len(c) > 1 and c[1] is not None else None)
+
+    @v_args(meta=True)
+    def include_decl(self, meta: Any, c: list[Any]) -> s.IncludeDecl:
+        return s.IncludeDecl(str(c[0])[1:-1], self._span(meta))
+
+    # ---- types
+    @v_args(meta=True)
+    def type_name(self, meta: Any, c: list[Any]) -> s.Domain:
+        e = c[0]
+        if isinstance(e, s.Name):
+            return s.TypeName(e.name, e.span)
+        self.errors.append(Diagnostic(
+            "HP004", "expected a domain: a type name, 'bool', a range 'a..b' or '{a, b}'",
+            self._span(meta)))
+        return s.TypeName("?", self._span(meta))
+
+    @v_args(meta=True)
+    def bool_type(self, meta: Any, c: list[Any]) -> s.BoolType:
+        return s.BoolType(self._span(meta))
+
+    @v_args(meta=True)
+    def range_type(self, meta: Any, c: list[Any]) -> s.RangeType:
+        return s.RangeType(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def enum_type(self, meta: Any, c: list[Any]) -> s.EnumType:
+        return s.EnumType(tuple(self._name(t) for t in c), tuple(self._tspan(t) for t in c),
+                          self._span(meta))
+
+    @v_args(meta=True)
+    def fun_type(self, meta: Any, c: list[Any]) -> s.FunType:
+        return s.FunType(c[0], c[1], self._span(meta))
+
+    # ---- statements
+    @v_args(meta=True)
+    def require(self, meta: Any, c: list[Any]) -> s.Require:
+        return s.Require(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def assign(self, meta: Any, c: list[Any]) -> s.Assign:
+        tok = c[0]
+        name = self._name(Token("NAME", str(tok)[:-1], line=tok.line, column=tok.column,
+                                end_line=tok.end_line, end_column=tok.end_column))
+        return s.Assign(name, tuple(c[1:-1]), c[-1], self._span(meta), self._tspan(tok))
+
+    @v_args(meta=True)
+    def if_stmt(self, meta: Any, c: list[Any]) -> s.If:
+        cond, (_, then), *rest = c
+        else_: tuple[s.Stmt, ...] = ()
+        if rest and rest[0] is not None:
+            else_ = rest[0]
+        return s.If(cond, then, else_, self._span(meta))
+
+    def else_if(self, c: list[Any]) -> tuple[s.Stmt, ...]:
+        return (c[0],)
+
+    def else_block(self, c: list[Any]) -> tuple[s.Stmt, ...]:
+        return c[0][1]
+
+    @v_args(meta=True)
+    def let_stmt(self, meta: Any, c: list[Any]) -> s.Let:
+        return s.Let(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    # ---- expressions
+    def _quant(self, kind: str, meta: Any, c: list[Any]) -> s.Quant:
+        return s.Quant(kind, self._name(c[0]), c[1], c[2], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def forall(self, meta: Any, c: list[Any]) -> s.Quant:
+        return self._quant("forall", meta, c)
+
+    @v_args(meta=True)
+    def exists(self, meta: Any, c: list[Any]) -> s.Quant:
+        return self._quant("exists", meta, c)
+
+    @v_args(meta=True)
+    def count(self, meta: Any, c: list[Any]) -> s.Quant:
+        return self._quant("count", meta, c)
+
+    @v_args(meta=True)
+    def fun_cons(self, meta: Any, c: list[Any]) -> s.FunCons:
+        return s.FunCons(self._name(c[0]), c[1], c[2], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def if_expr(self, meta: Any, c: list[Any]) -> s.IfExpr:
+        return s.IfExpr(c[0], c[1], c[2], self._span(meta))
+
+    def _binary(self, op: str, meta: Any, left: s.Expr, right: s.Expr, op_span: Span) -> s.Binary:
+        return s.Binary(op, left, right, self._span(meta), op_span)
+
+    @v_args(meta=True)
+    def implies_op(self, meta: Any, c: list[Any]) -> s.Binary:
+        return self._binary("implies", meta, c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def or_op(self, meta: Any, c: list[Any]) -> s.Binary:
+        return self._binary("or", meta, c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def and_op(self, meta: Any, c: list[Any]) -> s.Binary:
+        return self._binary("and", meta, c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def not_op(self, meta: Any, c: list[Any]) -> s.Unary:
+        return s.Unary("not", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta: Any, c: list[Any]) -> s.Unary:
+        return s.Unary("-", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def cmp_op(self, meta: Any, c: list[Any]) -> s.Binary:
+        return self._binary(str(c[1][0]), meta, c[0], c[2], self._tspan(c[1][0]))
+
+    @v_args(meta=True)
+    def arith(self, meta: Any, c: list[Any]) -> s.Binary:
+        return self._binary(str(c[1][0]), meta, c[0], c[2], self._tspan(c[1][0]))
+
+    def cmp(self, c: list[Any]) -> list[Any]:
+        return c
+
+    addop = mulop = cmp
+
+    @v_args(meta=True)
+    def in_op(self, meta: Any, c: list[Any]) -> s.Member:
+        return s.Member(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def index(self, meta: Any, c: list[Any]) -> s.Index:
+        return s.Index(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def int_lit(self, meta: Any, c: list[Any]) -> s.IntLit:
+        return s.IntLit(int(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def true_lit(self, meta: Any, c: list[Any]) -> s.BoolLit:
+        return s.BoolLit(True, self._span(meta))
+
+    @v_args(meta=True)
+    def false_lit(self, meta: Any, c: list[Any]) -> s.BoolLit:
+        return s.BoolLit(False, self._span(meta))
+
+    @v_args(meta=True)
+    def name(self, meta: Any, c: list[Any]) -> s.Name:
+        return s.Name(self._name(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def primed(self, meta: Any, c: list[Any]) -> s.Primed:
+        return s.Primed(str(c[0])[:-1], self._span(meta))
+
+
+def parse_text(text: str, file: str) -> s.SpecFile:
+    """Parse one file's text; raises HpError with every error found."""
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise HpError(_syntax_error(file, err, text)) from None
+    builder = _Builder(file)
+    decls = builder.transform(tree)
+    if builder.errors:
+        raise HpError(builder.errors)
+    return s.SpecFile(file, decls)
+
+
+def read_source(path: str, sources: SourceCache, at: Span | None = None) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        span = at or Span(path, 0, 0, 0, 0)
+        raise HpError(Diagnostic("HP010", f"cannot read '{path}': {reason}", span)) from None
+    sources.add(path, text)
+    return text
+
+
+def load_spec(path: str, sources: SourceCache) -> s.SpecFile:
+    """Read and parse a spec file, splicing the declarations of `include`d files."""
+    return s.SpecFile(path, tuple(_load_decls(path, sources, (), None)))
+
+
+def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
+                at: Span | None) -> list[s.Decl]:
+    text = read_source(path, sources, at)
+    spec = parse_text(text, path)
+    out: list[s.Decl] = []
+    for decl in spec.decls:
+        if not isinstance(decl, s.IncludeDecl):
+            if stack and isinstance(decl, s.SpecDecl):
+                raise HpError(Diagnostic(
+                    "HP011", "an included file cannot declare 'spec'", decl.span,
+                    (Note("included from here", at),)))
+            out.append(decl)
+            continue
+        target = str(Path(path).parent / decl.path)
+        resolved = str(Path(target).resolve())
+        if resolved in stack or resolved == str(Path(path).resolve()):
+            raise HpError(Diagnostic("HP011", f"'{decl.path}' includes itself", decl.span))
+        out.extend(_load_decls(target, sources, stack + (str(Path(path).resolve()),), decl.span))
+    return out

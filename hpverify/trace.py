@@ -1,0 +1,192 @@
+"""Counterexample traces: independent replay, CPU-column text, and the contract's JSON.
+
+Every trace an engine returns is replayed here with the plain-Python evaluator before it is
+shown (NOTE(replay)): the initial state must satisfy init, every step must be enabled and
+produce exactly the next state, and the last state must break the invariant. A mismatch
+is an encoding bug and is raised as an internal error, never printed as a trace.
+"""
+
+from __future__ import annotations
+
+from . import evaluate as ev
+from . import ir
+from .result import Trace
+
+
+class ReplayError(AssertionError):
+    """An engine produced a trace the evaluator does not reproduce (an internal bug)."""
+
+
+def _strip(st: ir.State) -> ir.State:
+    return {k: v for k, v in st.items() if k != ev.ERR}
+
+
+def replay(model: ir.Model, trace: Trace, invariant: str, shortest: bool = True) -> None:
+    """NOTE(replay): check the trace against the evaluator; raise ReplayError if it differs."""
+    if len(trace.states) != len(trace.steps) + 1:
+        raise ReplayError("a trace needs one more state than steps")
+    first = trace.states[0]
+    if not _is_initial(model, first):
+        raise ReplayError(f"state 0 is not an initial state: {first}")
+    for i, inst in enumerate(trace.steps):
+        before, after = trace.states[i], trace.states[i + 1]
+        if not ev.types_ok(model, before):
+            raise ReplayError(f"step {i + 1} leaves a state that violates types")
+        res = ev.run_step(model, inst, before)
+        if res is None:
+            raise ReplayError(f"step {i + 1}: {inst.label()} is not enabled")
+        if res.state != after:
+            raise ReplayError(f"step {i + 1}: {inst.label()} gives {res.state}, trace says {after}")
+    if ev.invariant_ok(model, invariant, trace.states[-1]):
+        raise ReplayError(f"the last state does not break {invariant}")
+    if shortest:
+        for i, st in enumerate(trace.states[:-1]):
+            if not ev.invariant_ok(model, invariant, st):
+                raise ReplayError(f"state {i} already breaks {invariant}: not a shortest trace")
+
+
+def _is_initial(model: ir.Model, st: ir.State) -> bool:
+    status = ev.init_status(model, _strip(st))
+    if status is None or status != st.get(ev.ERR, False):
+        return False
+    forced = {(name, path) for name, path, _ in ev.forced_targets(model)}
+    for v in model.vars:
+        for path, t in ir.slots(v.name, v.type):
+            if isinstance(t, ir.IntT) and not any(n == v.name and path[: len(p)] == p
+                                                  for n, p in forced):
+                if not t.contains(_cell(st[v.name], path, v.type)):  # type: ignore[arg-type]
+                    return False
+    return True
+
+
+def _cell(v: ir.Value, path: tuple[ir.Value, ...], t: ir.Type) -> ir.Value:
+    for p in path:
+        assert isinstance(t, ir.FunT) and isinstance(v, tuple)
+        v = v[t.dom.values().index(p)]
+        t = t.cod
+    return v
+
+
+# ---- text -------------------------------------------------------------------------------
+def changes(model: ir.Model, before: ir.State, after: ir.State) -> list[str]:
+    """`var: old -> new` for every cell the step changed."""
+    out: list[str] = []
+    for v in model.vars:
+        if before[v.name] == after[v.name]:
+            continue
+        if isinstance(v.type, ir.FunT):
+            for path, t in ir.slots(v.name, v.type):
+                a = _cell(before[v.name], path, v.type)
+                b = _cell(after[v.name], path, v.type)
+                if a != b:
+                    idx = "".join(f"[{ir.key_string(p)}]" for p in path)
+                    out.append(f"{v.name}{idx}: {ir.show_value(a, t)} -> {ir.show_value(b, t)}")
+        else:
+            out.append(f"{v.name}: {ir.show_value(before[v.name], v.type)} -> "
+                       f"{ir.show_value(after[v.name], v.type)}")
+    if after.get(ev.ERR) and not before.get(ev.ERR):
+        out.append("(read or wrote outside a function's domain)")
+    return out
+
+
+NO_ACTOR = "(no actor)"
+
+
+def columns(model: ir.Model, trace: Trace) -> list[str]:
+    """The actors of the trace, in the order the model lists them."""
+    used = {inst.actor_name() or NO_ACTOR for inst in trace.steps}
+    order: list[str] = []
+    for inst in model.instances:
+        name = inst.actor_name() or NO_ACTOR
+        if name in used and name not in order:
+            order.append(name)
+    return order
+
+
+def render_table(model: ir.Model, trace: Trace) -> str:
+    cols = columns(model, trace)
+    cells: list[list[list[str]]] = []  # row → column → lines
+    for i, inst in enumerate(trace.steps):
+        lines = [inst.label()] + ["  " + c for c in changes(model, trace.states[i],
+                                                          trace.states[i + 1])]
+        row: list[list[str]] = [[] for _ in cols]
+        row[cols.index(inst.actor_name() or NO_ACTOR)] = lines
+        cells.append(row)
+    widths = [max([len(c)] + [len(line) for row in cells for line in row[j]])
+              for j, c in enumerate(cols)]
+    head = " step | " + " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
+    rule = "------+-" + "-+-".join("-" * w for w in widths)
+    out = [head.rstrip(), rule]
+    for i, row in enumerate(cells, start=1):
+        height = max(len(c) for c in row)
+        for k in range(height):
+            label = f"{i:>5}" if k == 0 else "     "
+            parts = [(row[j][k] if k < len(row[j]) else "").ljust(widths[j])
+                     for j in range(len(cols))]
+            out.append((label + " | " + " | ".join(parts)).rstrip())
+    return "\n".join(out)
+
+
+def render_state(model: ir.Model, st: ir.State, indent: str = "  ",
+                 only: set[str] | None = None) -> list[str]:
+    return [f"{indent}{v.name} = {ir.show_value(st[v.name], v.type)}" for v in model.vars
+            if only is None or v.name in only]
+
+
+def reads(e: ir.Expr) -> set[str]:
+    """State variables an expression reads."""
+    out: set[str] = set()
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Var):
+            out.add(x.name)
+        elif isinstance(x, tuple):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__"):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+    return out
+
+
+def render_trace(model: ir.Model, trace: Trace, invariant: str, source_text: str | None) -> str:
+    out = ["initial state:"] + render_state(model, trace.states[0])
+    if trace.steps:
+        out += ["", render_table(model, trace)]
+    final = trace.states[-1]
+    out.append("")
+    if invariant == ir.TYPES:
+        out.append(f"state {trace.length} violates types:")
+        out += _type_breaks(model, final)
+    else:
+        what = f": {source_text}" if source_text else ""
+        out.append(f"state {trace.length} breaks {invariant}{what}")
+        out += render_state(model, final, only=reads(model.invariant(invariant).body))
+    return "\n".join(out)
+
+
+def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
+    out: list[str] = []
+    if st.get(ev.ERR):
+        out.append("  a step read or wrote a function outside its domain")
+    for v in model.vars:
+        for path, t in ir.slots(v.name, v.type):
+            if isinstance(t, ir.IntT):
+                x = _cell(st[v.name], path, v.type)
+                if not t.contains(x):  # type: ignore[arg-type]
+                    idx = "".join(f"[{ir.key_string(p)}]" for p in path)
+                    out.append(f"  {v.name}{idx} = {x}, outside {t}")
+    return out
+
+
+# ---- JSON -------------------------------------------------------------------------------
+def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
+    states = [{v.name: ir.render_value(st[v.name], v.type) for v in model.vars}
+              for st in trace.states]
+    steps = []
+    for inst in trace.steps:
+        actor = (ir.render_value(inst.actor, inst.actor_type)
+                 if inst.actor is not None and inst.actor_type is not None else None)
+        params = {n: ir.render_value(v, t)
+                  for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
+        steps.append({"action": inst.action, "actor": actor, "params": params})
+    return {"length": trace.length, "states": states, "steps": steps}
