@@ -1,0 +1,177 @@
+"""Known-answer tests: run the hpverify CLI on tests/known_answers/*.hp and
+tests/bad_specs/*.hp and compare with the hand-derived tables in
+tests/known_answers/cases.py and tests/bad_specs/cases.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+KA_DIR = HERE / "known_answers"
+BAD_DIR = HERE / "bad_specs"
+TIMEOUT = 600
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses need the module registered
+    spec.loader.exec_module(mod)
+    return mod
+
+
+KA = _load(KA_DIR / "cases.py", "hp_known_answer_cases")
+BAD = _load(BAD_DIR / "cases.py", "hp_bad_spec_cases")
+
+
+def _const_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+@functools.lru_cache(maxsize=None)
+def _run(file: str, consts: tuple, depth: int | None, inv: str | None):
+    cmd = [sys.executable, "-m", "hpverify", "prove", str(KA_DIR / file), "--json"]
+    for k, v in consts:
+        cmd += ["--const", f"{k}={_const_value(v)}"]
+    if depth is not None:
+        cmd += ["--depth", str(depth)]
+    if inv is not None:
+        cmd += ["--inv", inv]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    return " ".join(cmd[2:]), p.returncode, p.stdout, p.stderr
+
+
+def _results(cmd, rc, out, err) -> dict:
+    assert "Traceback" not in err, f"{cmd}: Python traceback on stderr:\n{err}"
+    assert rc in (0, 1), f"{cmd}: exit {rc} (expected 0 or 1)\nstderr:\n{err}"
+    try:
+        doc = json.loads(out)
+    except json.JSONDecodeError as e:  # pragma: no cover - diagnostic path
+        pytest.fail(f"{cmd}: stdout is not one JSON document ({e}):\n{out[:2000]}")
+    specs = doc["specs"]
+    assert len(specs) == 1, f"{cmd}: expected one spec in the JSON output"
+    res = {}
+    for r in specs[0]["results"]:
+        res[r["invariant"]] = r
+    return res
+
+
+def _key(c):
+    return (c.file, tuple(sorted(c.consts.items())), c.depth)
+
+
+def _check_result(cmd: str, c, r: dict) -> None:
+    what = f"{cmd}: invariant {c.invariant}"
+    assert r["verdict"] == c.verdict, f"{what}: verdict {r['verdict']!r}, expected {c.verdict!r}"
+    trace = r.get("trace")
+    if c.verdict == "holds":
+        assert trace is None, f"{what}: trace must be null when the verdict is holds"
+    else:
+        assert trace is not None, f"{what}: violated but no trace"
+        assert trace["length"] == c.length, (
+            f"{what}: shortest counterexample length {trace['length']}, expected {c.length}")
+        assert len(trace["states"]) == c.length + 1, f"{what}: states != length + 1"
+        assert len(trace["steps"]) == c.length, f"{what}: steps != length"
+        if c.steps is not None:
+            got = [(s["action"], s.get("actor"), s.get("params", {})) for s in trace["steps"]]
+            exp = [(a, actor, dict(p)) for a, actor, p in c.steps]
+            assert got == exp, f"{what}: steps {got}, expected (unique trace) {exp}"
+        if c.states is not None:
+            assert list(trace["states"]) == list(c.states), (
+                f"{what}: states {trace['states']}, expected (unique trace) {list(c.states)}")
+    if c.met is not None:
+        assert r.get("met") == c.met, f"{what}: met {r.get('met')!r}, expected {c.met!r}"
+
+
+def _foreign_expects(file: str, inv: str) -> bool:
+    text = (KA_DIR / file).read_text()
+    names = re.findall(r"^\s*expect\s+([A-Za-z_][A-Za-z0-9_]*)", text, re.M)
+    return any(n != inv for n in names)
+
+
+def _case_id(c) -> str:
+    parts = [Path(c.file).stem, c.invariant]
+    parts += [f"{k}={_const_value(v)}" for k, v in sorted(c.consts.items())]
+    if c.depth is not None:
+        parts.append(f"depth{c.depth}")
+    return "-".join(parts)
+
+
+GROUPS: dict = {}
+for _c in KA.CASES:
+    GROUPS.setdefault(_key(_c), []).append(_c)
+
+
+def test_table_is_consistent():
+    """Every (file, consts, depth) group agrees on the exit code; no duplicate entries."""
+    for key, cases in GROUPS.items():
+        assert len({c.exit_code for c in cases}) == 1, key
+        invs = [c.invariant for c in cases]
+        assert len(invs) == len(set(invs)), key
+        assert (KA_DIR / key[0]).exists(), key[0]
+    assert len({c.file for c in KA.CASES}) >= 40
+
+
+@pytest.mark.parametrize("c", KA.CASES, ids=[_case_id(c) for c in KA.CASES])
+def test_known_answer(c):
+    cmd, rc, out, err = _run(c.file, tuple(sorted(c.consts.items())), c.depth, c.invariant)
+    res = _results(cmd, rc, out, err)
+    assert c.invariant in res, f"{cmd}: no result for {c.invariant}; got {sorted(res)}"
+    _check_result(cmd, c, res[c.invariant])
+    # `types` is checked in every run: compare it too.
+    group = {x.invariant: x for x in GROUPS[_key(c)]}
+    if c.invariant != "types" and "types" in res:
+        if "types" in group:
+            _check_result(cmd, group["types"], res["types"])
+        else:
+            assert res["types"]["verdict"] == "holds", f"{cmd}: types should hold"
+    # The exit status of a --inv run is only unambiguous when no expect names another
+    # invariant (the whole-file run below checks the status in every case).
+    if not _foreign_expects(c.file, c.invariant):
+        assert rc == c.exit_code, f"{cmd}: exit {rc}, expected {c.exit_code}\n{err}"
+
+
+@pytest.mark.parametrize("key", list(GROUPS), ids=[
+    "-".join([Path(k[0]).stem] + [f"{a}={_const_value(b)}" for a, b in k[1]]
+             + ([f"depth{k[2]}"] if k[2] is not None else []))
+    for k in GROUPS])
+def test_whole_file(key):
+    file, consts, depth = key
+    cases = {c.invariant: c for c in GROUPS[key]}
+    cmd, rc, out, err = _run(file, consts, depth, None)
+    res = _results(cmd, rc, out, err)
+    for inv, c in cases.items():
+        assert inv in res, f"{cmd}: no result for {inv}; got {sorted(res)}"
+        _check_result(cmd, c, res[inv])
+    for inv, r in res.items():
+        if inv not in cases:
+            assert inv == "types", f"{cmd}: result for {inv} not in the known-answer table"
+            assert r["verdict"] == "holds", f"{cmd}: types should hold"
+    assert "types" in res, f"{cmd}: the built-in `types` invariant must be checked"
+    expected_rc = next(iter(cases.values())).exit_code
+    assert rc == expected_rc, f"{cmd}: exit {rc}, expected {expected_rc}\nstderr:\n{err}"
+
+
+@pytest.mark.parametrize("b", BAD.CASES, ids=[Path(b.file).stem for b in BAD.CASES])
+def test_bad_spec(b):
+    path = BAD_DIR / b.file
+    cmd = [sys.executable, "-m", "hpverify", "prove", str(path)]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    assert "Traceback" not in p.stderr, f"{b.file}: Python traceback:\n{p.stderr}"
+    assert p.returncode == 2, f"{b.file}: exit {p.returncode}, expected 2\n{p.stderr}"
+    prefix = f"{path}:{b.line}:{b.col}: error[HP"
+    assert p.stderr.startswith(prefix), (
+        f"{b.file} ({b.desc}):\n expected stderr to start with {prefix!r}\n got: "
+        f"{p.stderr[:500]!r}")
