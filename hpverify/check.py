@@ -166,6 +166,8 @@ class Checker:
         self.raw_expects: list[s.ExpectDecl] = []
         self.sweeps: list[Sweep] = []
         self.spec_name = ""
+        self.action_names: dict[str, _Other] = {}
+        self.invariant_names: dict[str, _Other] = {}
 
     # ---- reporting
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
@@ -193,13 +195,23 @@ class Checker:
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
             name = getattr(d, "name", None)
-            if isinstance(d, (s.ConstDecl, s.TypeDecl, s.VarDecl, s.ActionDecl, s.InvariantDecl)):
+            if isinstance(d, (s.ConstDecl, s.TypeDecl, s.VarDecl)):
                 self.later.setdefault(d.name, d.name_span)
             if isinstance(d, (s.TypeDecl, s.VarDecl)):
                 for t in _enum_literals(d.type):
                     for v, sp in zip(t.values, t.value_spans, strict=True):
                         self.later.setdefault(v, sp)
             del name
+
+    def _declare_in(self, table: dict[str, _Other], name: str, entry: _Other) -> None:
+        """Actions and invariants have namespaces of their own (like TLA+ definitions that
+        no expression can refer to); duplicates within one are errors."""
+        old = table.get(name)
+        if old is not None:
+            self.error("HP111", f"{entry.kind} '{name}' is already declared", entry.span,
+                       Note("first declared here", old.span))
+        else:
+            table[name] = entry
 
     def _declare(self, name: str, entry: _Entry, span: Span) -> None:
         old = self.names.get(name)
@@ -216,8 +228,7 @@ class Checker:
                 if self.spec_name:
                     self.error("HP102", "a second 'spec' declaration", d.span)
                 else:
-                    self.spec_name = d.name
-                    self.names[d.name] = _Other("spec", d.span)
+                    self.spec_name = d.name  # not a name in scope (as a TLA+ module name)
             case s.ConstDecl():
                 self._const(d)
             case s.TypeDecl():
@@ -249,7 +260,7 @@ class Checker:
                     self.error("HP111", "'types' is the built-in invariant and cannot be redeclared",
                                d.name_span)
                 else:
-                    self._declare(d.name, _Other("invariant", d.name_span), d.name_span)
+                    self._declare_in(self.invariant_names, d.name, _Other("invariant", d.name_span))
                     self.invariants.append(ir.Invariant(d.name, body, d.name_span, d.body.span))
             case s.CheckDepth():
                 if self.depth_span is not None:
@@ -360,7 +371,7 @@ class Checker:
             if isinstance(at, ir.FunT):
                 self.error("HP120", "an actor must be an int, a bool or an enum value", d.actor.span)
         body = self._block(d.body, ctx, set())
-        self._declare(d.name, _Other("action", d.name_span), d.name_span)
+        self._declare_in(self.action_names, d.name, _Other("action", d.name_span))
         self.actions.append(Action(d.name, tuple(params), actor, tuple(body), d.span))
 
     # ---- statements
@@ -408,7 +419,8 @@ class Checker:
         for idx in st.indices:
             e, it = self._expr(idx, ctx)
             if not isinstance(t, ir.FunT):
-                self.error("HP143", f"too many indices: '{st.var}' has type {entry.type}", idx.span)
+                self.error("HP143", f"too many indices: '{st.var}' has type {entry.type}",
+                           st.target_span)
                 self._expr(st.value, ctx)
                 return None
             self._check_index(t, it, idx.span)
@@ -575,7 +587,11 @@ class Checker:
                     return _POISON
                 return ir.Index(fn, idx, ft.cod)
             case s.Unary(op="not"):
-                return ir.Not(self._bool(e.arg, ctx))
+                arg, at = self._expr(e.arg, ctx)
+                if not _err_type(at) and not isinstance(at, ir.BoolT):
+                    self.error("HP121", f"'not' needs a bool, found {_tname(at)}", e.span)
+                    return _POISON
+                return ir.Not(arg)
             case s.Unary():
                 arg, ok = self._int(e.arg, ctx)
                 return ir.Arith("-", ir.Lit(0, ir.IntT()), arg) if ok else _POISON
@@ -592,7 +608,7 @@ class Checker:
                 if _err_type(lt) or _err_type(rt):
                     return _POISON
                 if not ir.same_shape(lt, rt):
-                    self.error("HP125", f"cannot compare {_tname(lt)} with {_tname(rt)}", e.op_span)
+                    self.error("HP125", f"cannot compare {_tname(lt)} with {_tname(rt)}", e.span)
                     return _POISON
                 eq = ir.Eq(left, right)
                 return eq if e.op == "=" else ir.Not(eq)

@@ -408,10 +408,16 @@ class Encoding:
         ev = _Eval(self, st)
         alive = z3.BoolVal(True)
         for item in self.model.init:
-            v = ev.expr(item, alive)
-            alive = z3.And(alive, z3.Or(v, ev.err_any()))
+            alive = self._require(item, ev, alive)
         return z3.And(alive, st.err == ev.err_any(), self.in_ranges(st, forced),
                       self.wellformed(st))
+
+    def _require(self, cond: ir.Expr, ev: _Eval, alive: Any) -> Any:
+        """NOTE(step-order): a require (or init item) fails only if it is false and its own
+        evaluation read nothing outside a domain."""
+        mark = len(ev.errs)
+        c = ev.expr(cond, alive)
+        return z3.And(alive, z3.Or(c, _or(ev.errs[mark:])))
 
     # ---- the step
     def _build_step(self) -> list[Any]:
@@ -446,12 +452,12 @@ class Encoding:
 
     def _exec(self, body: Sequence[ir.Stmt], ev: _Eval, alive: Any, nxt: dict[str, Sym]) -> Any:
         """Run statements symbolically; returns the condition that the step is still enabled.
-        NOTE(step-order): a false require disables the step unless an error came first."""
+        Error conditions are recorded under the `alive` of their statement; they matter only
+        for an instance that is selected, i.e. enabled to the end (NOTE(step-order))."""
         for s in body:
             match s:
                 case ir.Require():
-                    c = ev.expr(s.cond, alive)
-                    alive = z3.And(alive, z3.Or(c, ev.err_any()))
+                    alive = self._require(s.cond, ev, alive)
                 case ir.Assign():
                     idx = [ev.expr(p, alive) for p in s.path]
                     value = ev.expr(s.value, alive)

@@ -6,9 +6,10 @@ NOTE(read-error): reading f[i] (or writing f'[i]) with i outside f's domain sets
 flag makes the step's successor a `types` violation. The symbolic encoding (encode.py)
 implements exactly this, so replay can compare whole states.
 
-NOTE(step-order): a step runs its statements in order. The first `require` that is false
-disables the step, unless a read error came first: then the step is taken and ends in a
-`types` violation (later requires are not consulted).
+NOTE(step-order): a step runs its statements in order. A `require` that evaluates to false
+disables the step (and a disabled step performs no read: its read errors do not count). A
+`require` whose own evaluation read outside a domain does not disable it: its value is
+undefined, the step is taken and ends in a `types` violation. Init items work the same way.
 """
 
 from __future__ import annotations
@@ -120,8 +121,12 @@ def _exec(model: ir.Model, body: tuple[ir.Stmt, ...], st: ir.State, nxt: dict[st
     for s in body:
         match s:
             case ir.Require():
+                before = ctx.error
+                ctx.error = False
                 v = eval_expr(s.cond, st, ctx)
-                if not v and not ctx.error:
+                own_error = ctx.error
+                ctx.error = before or own_error
+                if not v and not own_error:
                     return False
             case ir.Assign():
                 idx = [eval_expr(p, st, ctx) for p in s.path]
@@ -173,11 +178,13 @@ def invariant_ok(model: ir.Model, name: str, st: ir.State) -> bool:
 
 def init_status(model: ir.Model, st: ir.State) -> bool | None:
     """Is st (without ERR) an initial state? Returns None if not, else the ERR flag."""
-    ctx = _Ctx()
+    error = False
     for item in model.init:
+        ctx = _Ctx()
         if not eval_expr(item, st, ctx) and not ctx.error:
             return None
-    return ctx.error
+        error = error or ctx.error
+    return error
 
 
 # ---- initial states ---------------------------------------------------------------------

@@ -68,6 +68,12 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
             lines = text.splitlines() or [""]
             line, col = len(lines), len(lines[-1]) + 1
             width = 1
+        elif tok.type == "NAME" and text[tok.end_pos:].lstrip(" \t").startswith("'"):
+            gap = len(text[tok.end_pos:]) - len(text[tok.end_pos:].lstrip(" \t"))
+            quote = (tok.end_column or col) + gap
+            return Diagnostic("HP002", f"no space is allowed before the prime: write {tok}'",
+                              Span(file, tok.end_line or line, quote, tok.end_line or line,
+                                   quote + 1))
         else:
             shown = str(tok)
             what = "keyword" if shown in KEYWORDS else "token"
