@@ -299,6 +299,10 @@ class Encoding:
         self._template = self.fresh_state("T")
         self._template_next = self.fresh_state("T'")
         self._template_sel = z3.BitVec("sel_T", self.sel_width)
+        self._predicates: dict[str, Any] = {}
+        self._state_from: Any = None
+        self._step_from: Any = None
+        self._step_formula: Any = None
         self._step = self._build_step()
 
     # ---- constants and sorts
@@ -388,16 +392,20 @@ class Encoding:
         return z3.And(cs) if cs else z3.BoolVal(True)
 
     def types_ok(self, st: SymState) -> Any:
-        return z3.And(z3.Not(st.err), self.in_ranges(st))
+        return self._on_template(ir.TYPES, lambda t: z3.And(z3.Not(t.err), self.in_ranges(t)), st)
 
     def invariant_ok(self, name: str, st: SymState) -> Any:
         """NOTE(read-error): a read outside a domain falsifies the invariant; in an error
         state only `types` is judged."""
         if name == ir.TYPES:
             return self.types_ok(st)
-        ev = _Eval(self, st)
-        v = ev.expr(self.model.invariant(name).body, z3.BoolVal(True))
-        return z3.Or(st.err, z3.And(v, z3.Not(ev.err_any())))
+
+        def build(t: SymState) -> Any:
+            ev = _Eval(self, t)
+            v = ev.expr(self.model.invariant(name).body, z3.BoolVal(True))
+            return z3.Or(t.err, z3.And(v, z3.Not(ev.err_any())))
+
+        return self._on_template("inv:" + name, build, st)
 
     def init(self, st: SymState) -> Any:
         """Items hold (first false item before any read error excludes the state); cells
@@ -494,10 +502,24 @@ class Encoding:
 
     def step(self, s: SymState, sel: Any, t: SymState) -> list[Any]:
         """The transition constraints from s to t with selector sel."""
-        pairs = list(zip(self._template.leaves(), s.leaves(), strict=True))
-        pairs += list(zip(self._template_next.leaves(), t.leaves(), strict=True))
-        pairs.append((self._template_sel, sel))
-        return [z3.substitute(c, *pairs) for c in self._step]
+        if self._step_from is None:
+            sources = self._template.leaves() + self._template_next.leaves() + [self._template_sel]
+            self._step_from = _ast_array(sources)
+            self._step_formula = z3.And(self._step)
+        targets = s.leaves() + t.leaves() + [sel]
+        return [_substitute(self._step_formula, self._step_from, targets)]
+
+    def _on_template(self, key: str, build: Any, st: SymState) -> Any:
+        """A state predicate built once over the template state, then substituted."""
+        formula = self._predicates.get(key)
+        if formula is None:
+            formula = build(self._template)
+            self._predicates[key] = formula
+        if st is self._template:
+            return formula
+        if self._state_from is None:
+            self._state_from = _ast_array(self._template.leaves())
+        return _substitute(formula, self._state_from, st.leaves())
 
     # ---- decoding a solver model
     def decode_state(self, m: z3.ModelRef, st: SymState) -> ir.State:
@@ -520,6 +542,22 @@ class Encoding:
 
     def decode_selector(self, m: z3.ModelRef, sel: Any) -> int:
         return m.eval(sel, model_completion=True).as_long()
+
+
+def _ast_array(terms: Sequence[Any]) -> Any:
+    arr = (z3.Ast * len(terms))()
+    for i, t in enumerate(terms):
+        arr[i] = t.as_ast()
+    return arr
+
+
+def _substitute(formula: Any, sources: Any, targets: Sequence[Any]) -> Any:
+    """z3.substitute without z3py's per-pair checks (the pairs are correct by construction:
+    template leaves and fresh leaves of the same sorts, in the same order)."""
+    ctx = formula.ctx
+    ast = z3.z3core.Z3_substitute(ctx.ref(), formula.as_ast(), len(targets), sources,
+                                  _ast_array(targets))
+    return z3.BoolRef(ast, ctx)
 
 
 def _cell(x: Sym, t: ir.Type, path: tuple[ir.Value, ...]) -> Any:
