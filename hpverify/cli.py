@@ -9,25 +9,33 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO, TypeVar
 
 from . import __version__
 from .check import check
 from .diagnostics import Diagnostic, HpError, SourceCache, Span, render
+from .itf import write_itf
+from .junit import write_junit
 from .parse import load_spec
 from .pipeline import (
     Options,
     SpecRun,
+    configs,
     engines,
     exit_code,
     expand_const_values,
-    prove_file,
+    prove_config,
     spec_files,
 )
+from .progress import Progress
+from .summary import final_line, matrices, summary_table
 from .trace import ReplayError, render_trace, trace_json
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -76,7 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--timeout", type=float, metavar="SECONDS",
                     help="wall-clock budget per spec setting; past it the verdict is unknown")
     pr.add_argument("--rlimit", type=int, metavar="N", help="Z3 resource limit per solver call")
-    pr.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    pr.add_argument("--quiet", action="store_true",
+                    help="print only failures and the summary; no progress line")
+    pr.add_argument("--junit", metavar="FILE",
+                    help="also write a JUnit XML report: one testcase per (spec, constants, "
+                    "invariant)")
+    pr.add_argument("--itf", metavar="DIR",
+                    help="also write each counterexample as an Apalache ITF trace "
+                    "DIR/SPEC_CONSTS_INVARIANT.itf.json")
+    pr.add_argument("--no-progress", action="store_true",
+                    help="no progress line on stderr (also off with --quiet)")
     ch = sub.add_parser("check", help="parse and type-check specs only")
     ch.add_argument("files", nargs="+", metavar="FILE")
     ch.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
@@ -172,14 +189,35 @@ def run_json(run: SpecRun) -> dict[str, object]:
             "results": results}
 
 
+def _check_output_paths(args: argparse.Namespace) -> None:
+    """Fail on an unwritable --junit/--itf before spending minutes proving."""
+    if args.junit:
+        parent = os.path.dirname(os.path.abspath(args.junit))
+        if os.path.isdir(args.junit) or not os.path.isdir(parent):
+            raise _usage_error("HP208", f"--junit {args.junit}: cannot write this file "
+                               "(a directory, or its directory does not exist)")
+    if args.itf and os.path.exists(args.itf) and not os.path.isdir(args.itf):
+        raise _usage_error("HP209", f"--itf {args.itf}: exists and is not a directory")
+
+
 def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
     files = spec_files(args.files)
     if not files:
         raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
     options = _options(args, len(files))
+    _check_output_paths(args)
+    progress = Progress(enabled=not (args.quiet or args.no_progress))
     runs: list[SpecRun] = []
     for f in files:
-        for run in prove_file(f, options, sources):
+        spec = load_spec(f, sources)
+        for overrides in configs(spec, options, sources):
+            label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
+                         if overrides else "")
+            progress.start(label)
+            try:
+                run = prove_config(spec, overrides, options, sources, progress)
+            finally:
+                progress.finish()
             runs.append(run)
             if not args.json:
                 print_run(run, sys.stdout, args.quiet)
@@ -190,22 +228,41 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
         if missing:
             raise _usage_error("HP201", f"--inv {missing[0]}: no spec has this invariant")
     code = exit_code(runs)
+    written: list[str] = []
+    if args.junit:
+        _write_output(lambda: write_junit(args.junit, runs), "--junit", args.junit)
+        written.append(f"JUnit report: {args.junit}")
+    if args.itf:
+        paths = _write_output(lambda: write_itf(args.itf, runs), "--itf", args.itf)
+        written.append(f"ITF traces: {len(paths)} file{'s' if len(paths) != 1 else ''} "
+                       f"in {args.itf}")
     if args.json:
         json.dump({"specs": [run_json(r) for r in runs]}, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        _summary(runs, code)
+        _summary(runs, code, written)
     return code
 
 
-def _summary(runs: list[SpecRun], code: int) -> None:
-    outcomes = [o for r in runs for o in r.outcomes]
-    failed = sum(o.failed for o in outcomes)
-    unknown = sum(o.result.verdict == "unknown" for o in outcomes)
-    ok = len(outcomes) - failed - unknown
-    word = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}.get(code, "")
-    print(f"{word}: {ok} passed, {failed} failed, {unknown} unknown "
-          f"({len(runs)} spec setting{'s' if len(runs) != 1 else ''})")
+def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
+    try:
+        return write()
+    except OSError as err:
+        raise _usage_error("HP208", f"{flag} {path}: {err.strerror or err}") from None
+
+
+def _summary(runs: list[SpecRun], code: int, written: Sequence[str] = ()) -> None:
+    """The table (when more than one spec setting ran), sweep matrices, the final line."""
+    if len(runs) > 1:
+        print("summary")
+        print(summary_table(runs))
+        print()
+    for m in matrices(runs):
+        print(m)
+        print()
+    for line in written:
+        print(line)
+    print(final_line(runs, code))
 
 
 def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:
@@ -254,6 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("hpverify: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (`hpverify prove ... | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except RecursionError:
         sys.stderr.write("hpverify: error[HP300]: the spec nests too deeply to process\n")
         return EXIT_USAGE

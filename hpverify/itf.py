@@ -1,0 +1,123 @@
+"""Counterexamples as Apalache ITF traces (`hpverify prove --itf DIR`).
+
+The Informal Trace Format (Apalache ADR-015) is what Apalache and Quint write and what ITF
+viewers and model-based-testing drivers read. One file per counterexample:
+
+    {"#meta": {"format": "ITF", "format-description": ..., "source": "spec/x.hp",
+               "description": ..., "spec": "x", "invariant": "small", "consts": {...},
+               "engine": "bmc", "length": 2, "shortest": true},
+     "params": ["N"],                        the spec's constants, their values in every state
+     "vars": ["x", "pc"],
+     "states": [{"#meta": {"index": 0}, "N": {"#bigint": "3"}, "x": {"#bigint": "0"}, ...},
+                {"#meta": {"index": 1, "action": "incr", "actor": "c0",
+                           "params": {"c": "c0"}}, ...}]}
+
+Values: bool → JSON boolean; int → {"#bigint": "..."} (as Apalache and Quint write them;
+plain JSON numbers are also valid ITF, readers accept both); enum value → JSON string
+(as a TLA+ string, matching `hpverify export --tla`); function → {"#map": [[key, value],
+...]} in domain order. The step that led to state i (i >= 1) is in that state's `#meta`
+(`action`, `actor` (null without `by`), `params` in ITF encoding), so viewers that only
+read `vars` and `states` work unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from . import ir
+from .pipeline import SpecRun
+from .result import Result, Trace
+
+FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+
+
+def itf_value(v: ir.Value, t: ir.Type) -> object:
+    if isinstance(t, ir.FunT):
+        assert isinstance(v, tuple)
+        return {"#map": [[itf_value(d, t.dom), itf_value(x, t.cod)]
+                         for d, x in zip(t.dom.values(), v, strict=True)]}
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return {"#bigint": str(v)}
+    return str(v)
+
+
+def itf_trace(run: SpecRun, result: Result) -> dict[str, object]:
+    model = run.model
+    trace = result.trace
+    assert isinstance(trace, Trace)
+    consts = {n: itf_value(v, t) for n, v, t in model.consts}
+    states: list[dict[str, object]] = []
+    for i, st in enumerate(trace.states):
+        meta: dict[str, object] = {"index": i}
+        if i > 0:
+            inst = trace.steps[i - 1]
+            meta["action"] = inst.action
+            meta["actor"] = (itf_value(inst.actor, inst.actor_type)
+                             if inst.actor is not None and inst.actor_type is not None else None)
+            meta["params"] = {n: itf_value(v, t)
+                              for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
+            meta["label"] = inst.label()
+        state: dict[str, object] = {"#meta": meta}
+        state.update(consts)
+        for v in model.vars:
+            state[v.name] = itf_value(st[v.name], v.type)
+        states.append(state)
+    return {
+        "#meta": {
+            "format": "ITF",
+            "format-description": FORMAT_DESCRIPTION,
+            "source": run.file,
+            "description": f"hpverify counterexample: spec {run.spec}, invariant "
+                           f"{result.invariant} {result.wording()}",
+            "spec": run.spec,
+            "invariant": result.invariant,
+            "consts": {n: ir.render_value(v, t) for n, v, t in model.consts},
+            "engine": result.engine,
+            "length": trace.length,
+            "shortest": result.shortest,
+        },
+        "params": [n for n, _, _ in model.consts],
+        "vars": [v.name for v in model.vars],
+        "states": states,
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_")
+
+
+def itf_filename(run: SpecRun, invariant: str) -> str:
+    parts = [run.spec]
+    if run.consts:
+        parts.append(",".join(f"{k}={ir.key_string(v)}" for k, v in run.consts.items()))
+    parts.append(invariant)
+    return _slug("_".join(parts)) + ".itf.json"
+
+
+def write_itf(directory: str, runs: list[SpecRun]) -> list[Path]:
+    """Write every counterexample of `runs` into `directory` (created if needed)."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    used: set[str] = set()
+    for run in runs:
+        for o in run.outcomes:
+            if o.result.trace is None:
+                continue
+            name = itf_filename(run, o.result.invariant)
+            if name in used:  # two files with the same spec name and settings
+                stem = name[: -len(".itf.json")]
+                k = 2
+                while f"{stem}_{k}.itf.json" in used:
+                    k += 1
+                name = f"{stem}_{k}.itf.json"
+            used.add(name)
+            path = out / name
+            path.write_text(json.dumps(itf_trace(run, o.result), indent=1) + "\n",
+                            encoding="utf-8")
+            written.append(path)
+    return written

@@ -1,0 +1,123 @@
+"""The end-of-run summary of `hpverify prove`: one table row per (spec, constants,
+invariant), and for a spec checked under several constant settings one matrix (a row per
+setting, a column per invariant). Plain text, aligned columns, no colour: the same bytes on
+a terminal and in a CI log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .ir import key_string
+from .pipeline import Outcome, SpecRun
+
+
+def consts_text(run: SpecRun, names: Sequence[str] | None = None, sep: str = ", ") -> str:
+    return sep.join(f"{k}={key_string(v)}" for k, v in run.consts.items()
+                    if names is None or k in names)
+
+
+def status(o: Outcome) -> str:
+    """ok | FAIL | unknown: what the outcome means for the exit status."""
+    if o.failed:
+        return "FAIL"
+    if o.result.verdict == "unknown":
+        return "unknown"
+    return "ok"
+
+
+def verdict_text(o: Outcome) -> str:
+    r = o.result
+    if r.verdict == "violated":
+        text = "violated"
+    elif r.verdict == "unknown":
+        text = f"unknown ({r.reason})" if r.reason else "unknown"
+    else:
+        text = "proved" if r.bound is None else "holds"
+    if o.expect is not None and o.met is False:
+        text += f" (expected {o.expect.describe()})"
+    elif o.expect is None and r.verdict == "violated":
+        text += " (unexpected)"
+    return text
+
+
+def depth_text(o: Outcome) -> str:
+    """The trace length of a violation, the bound searched, or `all` for a proof."""
+    r = o.result
+    if r.verdict == "violated" and r.trace is not None:
+        return str(r.trace.length)
+    if r.bound is None:
+        return "all" if r.verdict == "holds" else "-"
+    return str(r.bound)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(header[j]), *(len(r[j]) for r in rows)) for j in range(len(header))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+           "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return out
+
+
+def summary_table(runs: Sequence[SpecRun]) -> str:
+    header = ("status", "spec", "constants", "invariant", "verdict", "depth", "engine", "time")
+    rows = []
+    for run in runs:
+        consts = consts_text(run) or "-"
+        for o in run.outcomes:
+            rows.append((status(o), run.file, consts, o.result.invariant, verdict_text(o),
+                         depth_text(o), o.result.engine, f"{o.result.seconds:.2f}s"))
+    return "\n".join(_table(header, rows))
+
+
+def cell(o: Outcome) -> str:
+    """A compact matrix cell: `holds<=20`, `proved`, `violated@6`, `unknown`, `FAIL ...`."""
+    r = o.result
+    if r.verdict == "violated":
+        text = f"violated@{r.trace.length}" if r.trace is not None else "violated"
+    elif r.verdict == "unknown":
+        text = "unknown"
+    else:
+        text = "proved" if r.bound is None else f"holds<={r.bound}"
+    return ("FAIL " + text) if o.failed else text
+
+
+def matrices(runs: Sequence[SpecRun]) -> list[str]:
+    """One matrix per spec file checked under more than one constant setting."""
+    by_file: dict[str, list[SpecRun]] = {}
+    for run in runs:
+        by_file.setdefault(run.file, []).append(run)
+    out = []
+    for file, group in by_file.items():
+        if len(group) < 2:
+            continue
+        names = list(group[0].consts)
+        varying = [n for n in names if len({key_string(r.consts.get(n, "")) for r in group}) > 1]
+        fixed = [n for n in names if n not in varying]
+        invs: list[str] = []
+        for r in group:
+            for o in r.outcomes:
+                if o.result.invariant not in invs:
+                    invs.append(o.result.invariant)
+        header = [*varying, *invs]
+        rows = []
+        for r in group:
+            by_inv = {o.result.invariant: cell(o) for o in r.outcomes}
+            rows.append([key_string(r.consts[n]) for n in varying]
+                        + [by_inv.get(i, "-") for i in invs])
+        title = f"{file}: spec {group[0].spec}, {len(group)} constant settings"
+        if fixed:
+            title += f" ({consts_text(group[0], fixed)})"
+        out.append("\n".join([title, *_table(header, rows)]))
+    return out
+
+
+def final_line(runs: Sequence[SpecRun], code: int) -> str:
+    outcomes = [o for r in runs for o in r.outcomes]
+    failed = sum(o.failed for o in outcomes)
+    unknown = sum(o.result.verdict == "unknown" for o in outcomes)
+    ok = len(outcomes) - failed - unknown
+    word = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}.get(code, "")
+    return (f"{word}: {ok} passed, {failed} failed, {unknown} unknown "
+            f"({len(runs)} spec setting{'s' if len(runs) != 1 else ''})")

@@ -1,0 +1,190 @@
+"""Batch runs, sweep matrices, aggregated exit codes, progress, usage errors (issue 5)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hpverify.cli import main
+from hpverify.progress import ERASE, Progress
+
+COUNTER = """\
+spec counter
+const N = 3
+type Cpu = {c0, c1}
+var x: 0..N
+var pc: Cpu -> {start, done}
+init { x = 0  forall c in Cpu: pc[c] = start }
+action incr(c: Cpu) by c {
+  require pc[c] = start
+  x' = x + 1
+  pc'[c] = done
+}
+invariant small: x <= 1
+invariant bounded: x <= N
+check depth 5
+expect small violated in 2
+"""
+
+TOGGLE = """\
+spec toggle
+var b: bool
+init { not b }
+action flip { b' = not b }
+invariant anything: b or not b
+check depth 3
+"""
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def times(text: str) -> str:
+    return re.sub(r"\d+\.\d\ds", "0.00s", text)
+
+
+@pytest.fixture
+def specdir(tmp_path: Path, monkeypatch) -> Path:
+    d = tmp_path / "spec"
+    (d / "sub").mkdir(parents=True)
+    (d / "counter.hp").write_text(COUNTER)
+    (d / "sub" / "toggle.hp").write_text(TOGGLE)
+    (d / "sub" / "frag.hp").write_text("# an include-only fragment\nconst K = 1\n")
+    (d / "notes.txt").write_text("not a spec")
+    monkeypatch.chdir(tmp_path)
+    return d
+
+
+def test_batch_directory_summary_table(specdir, capsys):
+    code, out, _ = run(capsys, "prove", "spec", "--quiet")
+    assert code == 0
+    summary = times(out[out.index("summary\n"):])
+    assert summary == """\
+summary
+status  spec                constants  invariant  verdict   depth  engine  time
+------  ------------------  ---------  ---------  --------  -----  ------  -----
+ok      spec/counter.hp     N=3        small      violated  2      bmc     0.00s
+ok      spec/counter.hp     N=3        bounded    holds     5      bmc     0.00s
+ok      spec/counter.hp     N=3        types      holds     5      bmc     0.00s
+ok      spec/sub/toggle.hp  -          anything   holds     3      bmc     0.00s
+ok      spec/sub/toggle.hp  -          types      holds     3      bmc     0.00s
+
+OK: 5 passed, 0 failed, 0 unknown (2 spec settings)
+"""
+    # --quiet: the passing specs print nothing before the summary
+    assert out.startswith("summary\n")
+
+
+def test_sweep_matrix_and_failure_exit_code(specdir, capsys):
+    code, out, _ = run(capsys, "prove", "spec/counter.hp", "--const", "N=1..2", "--quiet")
+    assert code == 1
+    matrix = out[out.index("spec/counter.hp: spec counter, 2 constant settings"):]
+    assert matrix == """\
+spec/counter.hp: spec counter, 2 constant settings
+N  small       bounded          types
+-  ----------  ---------------  ---------------
+1  violated@2  FAIL violated@2  FAIL violated@2
+2  violated@2  holds<=5         holds<=5
+
+FAILED: 4 passed, 2 failed, 0 unknown (2 spec settings)
+"""
+    assert "FAIL    spec/counter.hp  N=1        bounded    violated (unexpected)  2" in out
+    # --quiet still prints the failing setting with its trace, not the passing one
+    assert "state 2 breaks bounded: x <= N" in out
+    assert "spec/counter.hp: spec counter (N=2)" not in out
+
+
+def test_sweep_two_constants_json_one_entry_per_combination(tmp_path, capsys):
+    f = tmp_path / "two.hp"
+    f.write_text("spec two\nconst A = 1\nconst B = 1\nvar x: 0..3\ninit { x = 0 }\n"
+                 "action step { require x < A + B  x' = x + 1 }\n"
+                 "invariant low: x <= 2\ncheck depth 4\n")
+    code, out, _ = run(capsys, "prove", str(f), "--const", "A=1..2", "--const", "B=1,2",
+                       "--json")
+    doc = json.loads(out)
+    assert [s["consts"] for s in doc["specs"]] == [
+        {"A": 1, "B": 1}, {"A": 1, "B": 2}, {"A": 2, "B": 1}, {"A": 2, "B": 2}]
+    verdicts = [[r["verdict"] for r in s["results"]] for s in doc["specs"]]
+    assert verdicts == [["holds", "holds"], ["violated", "holds"], ["violated", "holds"],
+                        ["violated", "violated"]]
+    assert code == 1
+
+
+def test_aggregated_exit_codes(specdir, tmp_path, capsys):
+    assert run(capsys, "prove", "spec", "--rlimit", "1", "--quiet")[0] == 3  # unknown only
+    bad = tmp_path / "spec" / "bad.hp"
+    bad.write_text("spec bad\nvar x: 0..2\ninvariant i: x <= y\n")
+    code, _, err = run(capsys, "prove", "spec")
+    assert code == 2
+    assert re.search(r"spec/bad\.hp:3:\d+: error\[HP\d+\]", err)
+    bad.unlink()
+    (tmp_path / "spec" / "counter.hp").write_text(COUNTER.replace("bounded: x <= N",
+                                                                  "bounded: x <= 1"))
+    code, out, _ = run(capsys, "prove", "spec", "--rlimit", "1000000000", "--quiet")
+    assert code == 1  # a failure wins over everything else
+
+
+def test_usage_errors_are_diagnostics(specdir, capsys):
+    code, _, err = run(capsys, "prove", "spec", "--junit", "no/such/dir/r.xml")
+    assert code == 2 and "hpverify: error[HP208]: --junit no/such/dir/r.xml" in err
+    (specdir / "file").write_text("")
+    code, _, err = run(capsys, "prove", "spec", "--itf", "spec/file")
+    assert code == 2 and "error[HP209]" in err
+    code, _, err = run(capsys, "prove", "empty_dir_that_is_missing")
+    assert code == 2 and "error[HP" in err
+
+
+def test_progress_tty_live_line_after_delay():
+    now = [0.0]
+    buf = io.StringIO()
+    p = Progress(buf, tty=True, thread=False, clock=lambda: now[0])
+    p.start("spec/x.hp (N=2)")
+    p("bmc", 0, 0.1)
+    assert buf.getvalue() == ""  # nothing for the first second
+    now[0] = 1.5
+    p("bmc", 7, 0.25)
+    assert buf.getvalue() == ERASE + "spec/x.hp (N=2): bmc depth 7 done (0.25s for depth 7), " \
+                                     "1.5s elapsed"
+    p.finish()
+    assert buf.getvalue().endswith(ERASE)
+
+
+def test_progress_plain_lines_rate_limited():
+    now = [0.0]
+    buf = io.StringIO()
+    p = Progress(buf, tty=False, thread=False, clock=lambda: now[0], interval=5.0)
+    p.start("a.hp")
+    for k in range(20):
+        now[0] = k * 0.5
+        p("kind", k, 0.5)
+    lines = buf.getvalue().splitlines()
+    assert lines == ["hpverify: a.hp: kind depth 10 done (0.50s for depth 10), 5.0s elapsed"]
+    assert "\r" not in buf.getvalue() and "\x1b" not in buf.getvalue()
+    p.finish()
+    assert buf.getvalue().count("\n") == 1
+
+
+def test_progress_disabled_and_thread(capsys):
+    buf = io.StringIO()
+    p = Progress(buf, enabled=False)
+    p.start("x")
+    p("bmc", 1, 1.0)
+    p.finish()
+    assert buf.getvalue() == ""
+    q = Progress(buf, tty=True, delay=0.0)  # with the ticker thread: starts and stops
+    q.start("y")
+    q.finish()
+    assert q._thread is None
+
+
+def test_progress_not_written_with_quiet(specdir, capsys):
+    code, out, err = run(capsys, "prove", "spec", "--quiet")
+    assert err == ""
