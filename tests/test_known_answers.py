@@ -175,3 +175,47 @@ def test_bad_spec(b):
     assert p.stderr.startswith(prefix), (
         f"{b.file} ({b.desc}):\n expected stderr to start with {prefix!r}\n got: "
         f"{p.stderr[:500]!r}")
+
+
+def _cli(*args):
+    cmd = [sys.executable, "-m", "hpverify", "prove", *map(str, args)]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    return " ".join(map(str, args)), p.returncode, p.stdout, p.stderr
+
+
+def test_several_inv_flags():
+    """`--inv` may be repeated: exactly those invariants plus `types` are checked."""
+    cmd, rc, out, err = _cli(KA_DIR / "ka14_else_if_chain.hp", "--json",
+                             "--inv", "path_ne2", "--inv", "x_ne7")
+    res = _results(cmd, rc, out, err)
+    assert set(res) == {"path_ne2", "x_ne7", "types"}, sorted(res)
+    assert res["path_ne2"]["trace"]["length"] == 2
+    assert res["x_ne7"]["trace"]["length"] == 3
+    assert res["types"]["verdict"] == "holds"
+
+
+def test_several_files():
+    """Several FILEs in one run: one entry per spec, in order; the exit status is the
+    worst one (ka02 has an unexpected violation -> 1)."""
+    cmd, rc, out, err = _cli(KA_DIR / "ka06_vacuous.hp", KA_DIR / "ka02_init_violates.hp",
+                             "--json")
+    assert "Traceback" not in err
+    doc = json.loads(out)
+    assert [s["spec"] for s in doc["specs"]] == ["vacuous", "init_violates"]
+    low = [r for r in doc["specs"][1]["results"] if r["invariant"] == "low"][0]
+    assert low["verdict"] == "violated" and low["trace"]["length"] == 0
+    assert rc == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("ka01_contract_example.hp", "--const", "NOPE=1"),
+    ("ka01_contract_example.hp", "--const", "N=true"),
+    ("ka01_contract_example.hp", "--inv", "no_such_invariant"),
+    ("no_such_file.hp",),
+    ("ka01_contract_example.hp", "--depth", "abc"),
+], ids=["unknown-const", "const-wrong-type", "unknown-inv", "missing-file", "bad-depth"])
+def test_usage_errors(args):
+    """Usage errors exit 2 without a Python traceback."""
+    cmd, rc, out, err = _cli(KA_DIR / args[0], *args[1:])
+    assert "Traceback" not in err, f"{cmd}: traceback\n{err}"
+    assert rc == 2, f"{cmd}: exit {rc}, expected 2\n{err}"

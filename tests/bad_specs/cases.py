@@ -3,7 +3,8 @@
 Each spec contains exactly ONE error. `line`/`col` are 1-based and point at the
 offending token. Where the contract does not fix the column, the most natural one was
 chosen (the start of the offending token or expression); `desc` says which.
-The tool must exit 2 and print `FILE:LINE:COL: error[HPnnn]: ...` on stderr.
+The tool must exit 2 and print `FILE:LINE:COL: error[HPnnn]: ...` on stderr
+(no Python traceback).
 """
 
 from __future__ import annotations
@@ -108,4 +109,34 @@ CASES: list[BadCase] = [
             'syntax: keyword `in` used as a parameter name (reported at `in`)'),
     BadCase('b44_not_on_int.hp', 5, 19,
             'type: `not` needs a bool; `not x` with x an int (reported at the start of the expression, `not`)'),
+    BadCase('b45_expect_before_invariant.hp', 5, 8,
+            'name: a name must be declared before it is used; the expect names `ok` before its invariant is declared (reported at `ok` in the expect)'),
+    BadCase('b46_var_used_before_decl.hp', 4, 20,
+            'name: the invariant uses `y` before `var y` is declared (reported at `y`)'),
+    BadCase('b47_chained_lt.hp', 5, 24,
+            'syntax: comparisons are non-associative, `x < y < 3` is an error (reported at the second `<`)'),
+    BadCase('b48_duplicate_param.hp', 5, 16,
+            'name: parameter `i` declared twice in one action (reported at the second `i`)'),
+    BadCase('b49_prime_on_let.hp', 6, 3,
+            "level: `t'` where t is a let name, not a variable (reported at `t'`)"),
+    BadCase('b50_whole_after_entry_in_branch.hp', 10, 5,
+            "assignment: the whole assignment inside the if follows an entry assignment to f on the same path (reported at the inner `f'`)"),
+    BadCase('b51_count_body_not_bool.hp', 4, 32,
+            'type: the body of `count` must be bool; `k` is an int (reported at the body `k`)'),
+    BadCase('b52_quantifier_over_variable.hp', 4, 26,
+            'the domain of a quantifier must be a type name, bool, a range or an enum literal; `x` is a variable (reported at `x`)'),
+    BadCase('b53_spec_without_name.hp', 3, 1,
+            'syntax: `spec` needs a name; the next token is `var` (reported at `var`)'),
+    BadCase('b54_duplicate_invariant.hp', 5, 11,
+            'name: invariant `ok` declared twice (reported at the second `ok`)'),
+    BadCase('b55_assign_function_to_int.hp', 5, 17,
+            "type: `x' = f` assigns a function to an int variable (reported at the right-hand side `f`)"),
+    BadCase('b56_const_before_const.hp', 3, 11,
+            'name: `const M = N + 1` uses N before `const N` is declared (reported at `N`)'),
+    BadCase('b57_unknown_param_type.hp', 4, 13,
+            "name: the parameter's type `Foo` is not declared (reported at `Foo`)"),
+    BadCase('b58_missing_invariant_body.hp', 5, 1,
+            'syntax: `invariant ok:` has no expression; the parser meets `check` (reported at `check`)'),
+    BadCase('b59_neq_chain.hp', 5, 20,
+            'syntax: `x = y != 0` chains two comparisons (reported at `!=`)'),
 ]
