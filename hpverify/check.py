@@ -271,7 +271,17 @@ class Checker:
             case s.CheckSweep():
                 self._sweep(d)
             case s.ExpectDecl():
-                self.raw_expects.append(d)
+                if d.name != ir.TYPES and d.name not in self.invariant_names:
+                    later = [x for x in self.spec.decls if isinstance(x, s.InvariantDecl)
+                             and x.name == d.name]
+                    if later:
+                        self.error("HP110", f"invariant '{d.name}' is named before it is "
+                                   "declared", d.name_span, Note("declared here", later[0].name_span))
+                    else:
+                        self.error("HP150", f"expect names '{d.name}', which is not an invariant",
+                                   d.name_span)
+                else:
+                    self.raw_expects.append(d)
             case s.IncludeDecl():  # resolved by the loader; nothing left here
                 pass
 
@@ -620,6 +630,15 @@ class Checker:
                 left, lok = self._int(e.left, ctx)
                 right, rok = self._int(e.right, ctx)
                 return ir.Arith(e.op, left, right) if lok and rok else _POISON
+            case s.Member() if isinstance(e.domain, s.RangeType):
+                arg, ok = self._int(e.arg, ctx)
+                bounds = self._range_bounds(e.domain, ctx)
+                if not ok or bounds is None:
+                    return _POISON
+                lo, hi = bounds
+                if isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit):
+                    return ir.Member(arg, tuple(range(lo.value, hi.value + 1)))  # type: ignore[arg-type]
+                return ir.And((ir.Cmp("<=", lo, arg), ir.Cmp("<=", arg, hi)))
             case s.Member():
                 arg, at = self._expr(e.arg, ctx)
                 dom = self._domain(e.domain, ctx)
@@ -643,7 +662,27 @@ class Checker:
                     return _POISON
                 t = ir.IntT() if isinstance(tt, ir.IntT) else tt
                 return ir.Ite(cond, then, else_, t)
-            case s.Quant() | s.FunCons():
+            case s.Quant() if isinstance(e.domain, s.RangeType):
+                bounds = self._range_bounds(e.domain, ctx)
+                if bounds is None:
+                    return _POISON
+                lo, hi = bounds
+                if not (isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)):
+                    if _reads_state(lo) or _reads_state(hi):
+                        self.error("HP131", "the bounds of a quantified range may use constants, "
+                                   "parameters and bound variables, not state variables",
+                                   e.domain.span)
+                        return _POISON
+                    return self._quant(e, ctx, ir.IntT(), (), (lo, hi))
+                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
+                return self._quant(e, ctx, ir.IntT(members[0], members[-1]) if members
+                                   else ir.IntT(), members, None)
+            case s.Quant():
+                dom = self._domain(e.domain, ctx)
+                if dom is None:
+                    return _POISON
+                return self._quant(e, ctx, dom[0], dom[1], None)
+            case s.FunCons():
                 dom = self._domain(e.domain, ctx)
                 if dom is None:
                     return _POISON
@@ -665,10 +704,26 @@ class Checker:
                         return _POISON
                     cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
                     return ir.Cons(e.var, members, body, ir.FunT(dom_t, cod))
-                body = self._bool(e.body, inner)
-                rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
-                return ir.Quant(e.kind, e.var, members, body, rt)
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
+
+    def _quant(self, e: s.Quant, ctx: _Ctx, t: ir.Type, members: tuple[ir.Value, ...],
+               bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None) -> ir.CoreExpr:
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body = self._bool(e.body, inner)
+        rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
+        return ir.Quant(e.kind, e.var, members, body, rt, bounds)
+
+    def _range_bounds(self, d: s.RangeType, ctx: _Ctx) -> tuple[ir.CoreExpr, ir.CoreExpr] | None:
+        """Both bounds as ints, folded to literals when constant."""
+        lo, lok = self._int(d.lo, ctx)
+        hi, hok = self._int(d.hi, ctx)
+        if not (lok and hok):
+            return None
+        out = []
+        for b in (lo, hi):
+            v = _fold_const(b)
+            out.append(ir.Lit(v, ir.IntT()) if isinstance(v, int) else b)
+        return out[0], out[1]
 
     def _check_index(self, ft: ir.FunT, it: ir.Type, span: Span) -> bool:
         if _err_type(it):
@@ -710,6 +765,19 @@ class Checker:
                        Note("declared here", later))
         else:
             self.error("HP110", f"'{name}' is not declared", span)
+
+
+def _reads_state(e: ir.CoreExpr) -> bool:
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Var):
+            return True
+        if isinstance(x, tuple):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__"):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+    return False
 
 
 def _kind(entry: _Entry) -> str:

@@ -335,11 +335,15 @@ class Bound:
 
 @dataclass(frozen=True, slots=True)
 class Quant:
+    """`bounds` replaces `members` for a range whose bounds use parameters or bound
+    variables (`exists j in 1..i-1: ...`): the members are known once those are."""
+
     kind: str  # forall | exists | count
     var: str
     members: tuple[Value, ...]
     body: CoreExpr
     type: Type
+    bounds: tuple[CoreExpr, CoreExpr] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,12 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
                 raise Unbound(e.name)
             return ir.Lit(env[e.name], e.type)
         case ir.Quant():
-            bodies = [expand(e.body, {**env, e.var: v}) for v in e.members]
+            members = e.members
+            if e.bounds is not None:
+                lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
+                assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit), "checked state-free"
+                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
+            bodies = [expand(e.body, {**env, e.var: v}) for v in members]
             if e.kind == "forall":
                 return _junction(bodies, True)
             if e.kind == "exists":
