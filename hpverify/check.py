@@ -438,7 +438,7 @@ class Checker:
             t = t.cod
         value, vt = self._expr(st.value, ctx)
         if not _err_type(vt) and not ir.same_shape(t, vt):
-            self.error("HP120", f"cannot assign a {_tname(vt)} to '{st.var}"
+            self.error("HP120", f"cannot assign {_tname(vt)} to '{st.var}"
                        f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}", st.value.span)
         return ir.Assign(st.var, tuple(path), value)
 
