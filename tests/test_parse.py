@@ -98,7 +98,7 @@ include "lib.hp"
 
 def test_function_types_nest_right() -> None:
     spec = parse_text("spec t\nvar g: 1..2 -> bool -> {a, b}\n", "t.hp")
-    assert spec.decls[1] == mk(s.VarDecl, "g", mk(s.FunType, 
+    assert spec.decls[1] == mk(s.VarDecl, "g", mk(s.FunType,
         mk(s.RangeType, I(1), I(2)), mk(s.FunType, mk(s.BoolType), mk(s.EnumType, ("a", "b")))))
 
 
