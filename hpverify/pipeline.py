@@ -216,13 +216,13 @@ def spec_files(paths: Sequence[str]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(str(f) for f in sorted(path.rglob("*.hp")) if not _is_fragment(f))
+            out.extend(str(f) for f in sorted(path.rglob("*.hp")) if not is_fragment(f))
         else:
             out.append(p)
     return out
 
 
-def _is_fragment(f: Path) -> bool:
+def is_fragment(f: Path) -> bool:
     """An include-only file (no `spec` line) is not a spec of its own."""
     try:
         text = f.read_text(encoding="utf-8")
@@ -233,3 +233,6 @@ def _is_fragment(f: Path) -> bool:
         if code:
             return not code.startswith("spec")
     return True
+
+
+_is_fragment = is_fragment  # the name it had before
