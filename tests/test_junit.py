@@ -17,6 +17,7 @@ var pc: Cpu -> {start, done}
 init { x = 0  forall c in Cpu: pc[c] = start }
 action incr(c: Cpu) by c {
   require pc[c] = start
+  require c = c0 or pc[c0] = done   # c0 goes first: one shortest trace, exact text
   x' = x + 1
   pc'[c] = done
 }
@@ -33,12 +34,12 @@ initial state:
 
  step | c0                      | c1
 ------+-------------------------+------------------------
-    1 |                         | incr(c=c1)
-      |                         |   x: 0 -> 1
-      |                         |   pc[c1]: start -> done
-    2 | incr(c=c0)              |
-      |   x: 1 -> 2             |
+    1 | incr(c=c0)              |
+      |   x: 0 -> 1             |
       |   pc[c0]: start -> done |
+    2 |                         | incr(c=c1)
+      |                         |   x: 1 -> 2
+      |                         |   pc[c1]: start -> done
 
 state 2 breaks bounded: x <= N
   x = 2"""
