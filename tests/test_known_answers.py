@@ -72,9 +72,29 @@ def _key(c):
     return (c.file, tuple(sorted(c.consts.items())), c.depth)
 
 
+def _file_meta(file: str):
+    text = (KA_DIR / file).read_text()
+    m = re.search(r"^\s*check\s+depth\s+(\d+)", text, re.M)
+    expects = dict(re.findall(
+        r"^\s*expect\s+([A-Za-z_][A-Za-z0-9_]*)\s+(holds|violated(?:\s+in\s+\d+)?)\s*;?\s*$",
+        text, re.M))
+    return (int(m.group(1)) if m else None), expects
+
+
 def _check_result(cmd: str, c, r: dict) -> None:
     what = f"{cmd}: invariant {c.invariant}"
     assert r["verdict"] == c.verdict, f"{what}: verdict {r['verdict']!r}, expected {c.verdict!r}"
+    assert r.get("engine") == "bmc", f"{what}: default engine should be bmc, got {r.get('engine')!r}"
+    check_depth, expects = _file_meta(c.file)
+    bound = c.depth if c.depth is not None else (check_depth if check_depth is not None else 10)
+    if c.verdict == "holds":
+        assert r.get("bound") in (None, bound), (
+            f"{what}: holds with bound {r.get('bound')!r}; expected {bound} (or null if proved)")
+    if c.invariant in expects:
+        exp_text = " ".join(expects[c.invariant].split())
+        assert r.get("expected") == exp_text, f"{what}: expected {r.get('expected')!r} != {exp_text!r}"
+    else:
+        assert r.get("expected") is None, f"{what}: no expect line, but expected={r.get('expected')!r}"
     trace = r.get("trace")
     if c.verdict == "holds":
         assert trace is None, f"{what}: trace must be null when the verdict is holds"
@@ -152,6 +172,9 @@ def test_whole_file(key):
     cases = {c.invariant: c for c in GROUPS[key]}
     cmd, rc, out, err = _run(file, consts, depth, None)
     res = _results(cmd, rc, out, err)
+    doc_consts = json.loads(out)["specs"][0].get("consts", {})
+    for k, v in consts:
+        assert doc_consts.get(k) == v, f"{cmd}: JSON consts[{k!r}] = {doc_consts.get(k)!r}, expected {v!r}"
     for inv, c in cases.items():
         assert inv in res, f"{cmd}: no result for {inv}; got {sorted(res)}"
         _check_result(cmd, c, res[inv])
