@@ -265,4 +265,12 @@ CASES: list[Case] = [
     V("ka78_enum_literal.hp", "low", 1, 0, met=True),
     V("ka78_enum_literal.hp", "cnt", 1, 0, met=True),
     H("ka78_enum_literal.hp", "one_of", 0, met=True),
+    H("ka79_branch_merge.hp", "one_in_1", 0, met=True),
+    V("ka79_branch_merge.hp", "f2_one", 1, 0, met=True),
+    V("ka79_branch_merge.hp", "wiped", 1, 0, met=True),
+    H("ka79_branch_merge.hp", "eq_rows", 0, met=True),
+    H("ka80_expect_types.hp", "ok", 0, met=True),
+    V("ka80_expect_types.hp", "types", 2, 0, met=True),
+    H("ka81_types_unexpected.hp", "ok", 1, met=True),
+    V("ka81_types_unexpected.hp", "types", 2, 1),
 ]
