@@ -18,8 +18,10 @@ from typing import NoReturn, TextIO, TypeVar
 from . import __version__
 from .check import check
 from .diagnostics import Diagnostic, HpError, SourceCache, Span, render
+from .ir import Model
 from .itf import write_itf
 from .junit import write_junit
+from .lower import lower
 from .parse import load_spec
 from .pipeline import (
     Options,
@@ -32,6 +34,7 @@ from .pipeline import (
     spec_files,
 )
 from .progress import Progress
+from .simulate import Simulation
 from .summary import final_line, matrices, summary_table
 from .trace import ReplayError, render_trace, trace_json
 
@@ -97,6 +100,34 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("check", help="parse and type-check specs only")
     ch.add_argument("files", nargs="+", metavar="FILE")
     ch.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    si = sub.add_parser("simulate", help="random walks; the first violation found (not "
+                        "necessarily shortest)",
+                        description="Random walks over the spec's transition system, "
+                        "checking invariants in every state visited. Reports the first "
+                        "violating trace found (NOT necessarily a shortest one: use prove) "
+                        "or a summary. Finding nothing proves nothing.")
+    si.add_argument("files", nargs="+", metavar="FILE")
+    si.add_argument("--steps", type=int, default=50, metavar="N",
+                    help="at most N steps per run (default 50)")
+    si.add_argument("--runs", type=int, default=100, metavar="M",
+                    help="M runs (default 100)")
+    si.add_argument("--seed", type=int, default=None, metavar="S",
+                    help="random seed (default: a fresh one, printed for replay)")
+    si.add_argument("--inv", action="append", default=[], metavar="NAME",
+                    help="check only this invariant (repeatable; default: every invariant "
+                    "that no 'expect NAME violated' marks, and types)")
+    si.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    si.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    ex = sub.add_parser("export", help="translate a spec to a TLA+ module (and a TLC .cfg)",
+                        description="Write a TLA+ module equivalent to the spec: same "
+                        "variables, one disjunct of Next per action, invariants, TypeOK.")
+    ex.add_argument("file", metavar="FILE")
+    ex.add_argument("--tla", action="store_true", required=True,
+                    help="the output language (TLA+; the only one so far)")
+    ex.add_argument("-o", "--output", metavar="DIR",
+                    help="write DIR/NAME.tla and the TLC model DIR/NAME.cfg (default: the "
+                    "module on stdout)")
+    ex.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
     return p
 
 
@@ -283,6 +314,145 @@ def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:
     return EXIT_OK
 
 
+def cmd_simulate(args: argparse.Namespace, sources: SourceCache) -> int:
+    import random
+
+    from .ir import TYPES
+    from .simulate import simulate
+    from .summary import consts_text
+
+    files = spec_files(args.files)
+    if not files:
+        raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
+    if args.steps < 0 or args.runs < 1:
+        raise _usage_error("HP210", "--steps must be >= 0 and --runs >= 1")
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    options = _options(args, len(files))
+    code = EXIT_OK
+    docs: list[dict[str, object]] = []
+    for f in files:
+        spec = load_spec(f, sources)
+        for overrides in configs(spec, options, sources):
+            checked = check(spec, overrides)
+            model = lower(checked)
+            declared = [i.name for i in checked.invariants] + [TYPES]
+            expected_violated = {e.name for e in checked.expects if e.verdict == "violated"}
+            if options.invariants:
+                missing = [n for n in options.invariants if n not in declared]
+                if missing and len(files) == 1:
+                    raise _usage_error("HP201", f"--inv {missing[0]}: spec '{checked.name}' "
+                                       f"has no invariant '{missing[0]}'")
+                invs = [n for n in declared if n in options.invariants]
+            else:
+                invs = [n for n in declared if n not in expected_violated]
+            sim = simulate(model, invs, args.steps, args.runs, seed)
+            run = SpecRun(f, checked.name, {n: v for n, v, _ in checked.consts}, model, 0, ())
+            v = sim.violation
+            unexpected = v is not None and v.invariant not in expected_violated
+            if unexpected:
+                code = EXIT_VIOLATED
+            if args.json:
+                docs.append(_simulation_json(run, sim, seed, args, expected_violated))
+                continue
+            consts = consts_text(run)
+            print(f"{f}: spec {checked.name}" + (f" ({consts})" if consts else "")
+                  + f": {args.runs} runs of at most {args.steps} steps, seed {seed}")
+            print(f"  checking: {', '.join(invs) if invs else '(no invariant)'}")
+            if sim.no_initial_state:
+                print("  no initial state: init is unsatisfiable")
+            elif v is not None:
+                what = "unexpected" if unexpected else f"expected: {v.invariant} is expected " \
+                    "violated"
+                print(f"  invariant {v.invariant} violated in {v.trace.length} "
+                      f"step{'s' if v.trace.length != 1 else ''} in run {v.run} ({what})")
+                print("  (a random trace, not necessarily a shortest one: "
+                      "`hpverify prove` finds those)")
+                title = f"invariant {v.invariant} violated (simulation)"
+                print(f"\n{title}\n{'=' * len(title)}")
+                print(render_trace(model, v.trace, v.invariant,
+                                   _invariant_text(sources, model, v.invariant)))
+                print()
+            else:
+                print("  no violation found (a simulation is not a proof)")
+            print(f"  {sim.runs} run{'s' if sim.runs != 1 else ''}, {sim.steps} steps, "
+                  f"{sim.distinct_states} distinct states, {sim.deadlocks} runs ended in a "
+                  f"deadlock (no action enabled)")
+            if sim.actions:
+                width = max(len(a) for a in sim.actions)
+                print("  actions fired:")
+                for a, n in sim.actions.items():
+                    print(f"    {a.ljust(width)}  {n}")
+            print()
+    if args.json:
+        json.dump({"seed": seed, "specs": docs}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    return code
+
+
+def _invariant_text(sources: SourceCache, model: Model, name: str) -> str | None:
+    from .pipeline import _source_text
+
+    for inv in model.invariants:
+        if inv.name == name:
+            return _source_text(sources, inv)
+    return None
+
+
+def _simulation_json(run: SpecRun, sim: Simulation, seed: int, args: argparse.Namespace,
+                     expected_violated: set[str]) -> dict[str, object]:
+    from .ir import render_value
+
+    v = sim.violation
+    return {
+        "file": run.file, "spec": run.spec,
+        "consts": {n: render_value(x, t) for n, x, t in run.model.consts},
+        "seed": seed, "max_steps": args.steps, "runs": sim.runs, "steps": sim.steps,
+        "distinct_states": sim.distinct_states, "deadlocks": sim.deadlocks,
+        "no_initial_state": sim.no_initial_state,
+        "actions": dict(sim.actions),
+        "violation": None if v is None else {
+            "invariant": v.invariant, "run": v.run, "shortest": False,
+            "expected": v.invariant in expected_violated,
+            "trace": trace_json(run.model, v.trace)},
+    }
+
+
+def cmd_export(args: argparse.Namespace, sources: SourceCache) -> int:
+    from .export_tla import export_tla
+
+    options = _options(args, 1)
+    spec = load_spec(args.file, sources)
+    settings = configs(spec, options, sources)
+    if len(settings) > 1:
+        shown = ", ".join(f"{k}={v}" for k, v in settings[0].items())
+        sys.stderr.write(f"hpverify: note: the spec sweeps constants; exporting the first "
+                         f"setting ({shown}); choose another with --const\n")
+    module, cfg = export_tla(spec, settings[0], sources)
+    if args.output is None:
+        sys.stdout.write(module)
+        return EXIT_OK
+    out = args.output
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise _usage_error("HP209", f"-o {out}: exists and is not a directory")
+    name = _tla_module_name(module)
+
+    def write() -> None:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, f"{name}.tla"), "w", encoding="utf-8") as fh:
+            fh.write(module)
+        with open(os.path.join(out, f"{name}.cfg"), "w", encoding="utf-8") as fh:
+            fh.write(cfg)
+
+    _write_output(write, "-o", out)
+    print(f"wrote {os.path.join(out, name + '.tla')} and {os.path.join(out, name + '.cfg')}")
+    return EXIT_OK
+
+
+def _tla_module_name(module: str) -> str:
+    first = module.split("\n", 1)[0]
+    return first.split("MODULE", 1)[1].strip(" -")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -293,6 +463,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "prove":
             return cmd_prove(args, sources)
+        if args.command == "simulate":
+            return cmd_simulate(args, sources)
+        if args.command == "export":
+            return cmd_export(args, sources)
         return cmd_check(args, sources)
     except HpError as err:
         for d in err.diagnostics:

@@ -1,0 +1,471 @@
+"""`hpverify export --tla`: a TLA+ module equivalent to a spec, and a TLC model (.cfg).
+
+The translation works on the syntax tree (after the checker has accepted the spec, so that
+names and types are known to be right), keeping the spec's own structure:
+
+- constants: a literal constant (or one set by --const) is a TLA+ CONSTANT whose value is
+  in the .cfg; a constant defined by an expression (`const M = N + 1`) is a definition;
+- `type T = ...` is a definition `T == ...` (ranges `a..b`, enums as sets of strings,
+  functions `[D -> C]`, `bool` as BOOLEAN); enum values are TLA+ strings ("idle");
+- variables are VARIABLES; `TypeOK` states every variable's declared type;
+- `init` is `Init`: a `v = e` item assigns v, every other variable first ranges over its
+  type (`v \\in T`), as hp's "an unconstrained variable starts at any value of its type";
+- each action is one definition `A == \\E p \\in D, ... : ...` and one disjunct of `Next`:
+  the `require`s are conjuncts (inside an `if`, `IF c THEN ... ELSE ...`), each assigned
+  variable gets `x' = ...` built from the statements in program order (entry assignments are
+  `[f EXCEPT ![i] = e]`, so the later of two wins, as in hp), `let` names are inlined, and
+  the variables the action never assigns are `UNCHANGED`;
+- invariants are definitions listed in the .cfg with TypeOK; `Spec == Init /\\ [][Next]_vars`.
+
+Where the two semantics differ (documented in docs/cli.md): hp treats a read or write of
+`f[i]` with i outside f's domain as a `types` violation; TLC reports such a read as an
+evaluation error, and `[f EXCEPT ![i] = e]` outside the domain leaves f unchanged. hp
+checks to a bound (or proves), TLC explores every reachable state; the .cfg turns TLC's
+deadlock check off, since hp has no notion of deadlock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from . import ir
+from . import syntax as s
+from .check import check
+from .diagnostics import SourceCache
+
+# TLA+ reserved words and the standard modules' names we EXTEND (Integers, FiniteSets)
+RESERVED = frozenset("""
+ASSUME ASSUMPTION AXIOM BOOLEAN CASE CHOOSE CONSTANT CONSTANTS COROLLARY DOMAIN ELSE ENABLED
+EXCEPT EXTENDS IF IN INSTANCE LAMBDA LEMMA LET LOCAL MODULE OTHER PROPOSITION RECURSIVE
+STRING SUBSET THEN THEOREM UNCHANGED UNION VARIABLE VARIABLES WITH ACTION HAVE HIDE NEW
+OBVIOUS OMITTED ONLY PICK PROOF PROVE QED STATE SUFFICES TAKE TEMPORAL USE WITNESS BY DEF
+DEFINE DEFS TRUE FALSE Nat Int Real Cardinality IsFiniteSet Seq Len Append Head Tail
+Init Next Spec vars TypeOK
+""".split())
+
+_BINOPS = {"and": "/\\", "or": "\\/", "implies": "=>", "=": "=", "!=": "#", "<": "<",
+           "<=": "<=", ">": ">", ">=": ">=", "+": "+", "-": "-", "*": "*"}
+
+
+def _legal(want: str) -> str:
+    ok = re.search(r"[A-Za-z]", want) and not want.startswith(("_", "WF_", "SF_"))
+    return want if ok else f"hp{want}"
+
+
+class _Names:
+    """The module's namespace: hp names mapped to unique, legal TLA+ identifiers. Bound
+    names (parameters, quantified variables, lets) avoid every global name and every name
+    bound in the same definition (TLA+ forbids shadowing), but may repeat across
+    definitions."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set(RESERVED)
+        self.local: set[str] = set()
+
+    def fresh(self, want: str) -> str:
+        base = _legal(want)
+        name, k = base, 1
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+    def bound(self, want: str) -> str:
+        base = _legal(want)
+        name, k = base, 1
+        while name in self.used or name in self.local:
+            name = f"{base}_{k}"
+            k += 1
+        self.local.add(name)
+        return name
+
+    def new_definition(self) -> None:
+        self.local = set()
+
+
+def _walk(x: object) -> Iterator[object]:
+    yield x
+    if isinstance(x, tuple):
+        for y in x:
+            yield from _walk(y)
+    elif hasattr(x, "__dataclass_fields__"):
+        for f in x.__dataclass_fields__:
+            if f not in ("span",) and not f.endswith("_span") and f != "value_spans":
+                yield from _walk(getattr(x, f))
+
+
+class _Exporter:
+    def __init__(self, spec: s.SpecFile, overrides: Mapping[str, str],
+                 sources: SourceCache) -> None:
+        self.spec = spec
+        self.overrides = dict(overrides)
+        self.checked = check(spec, overrides)
+        self.names = _Names()
+        self.glob: dict[str, str] = {}  # hp global name -> TLA+ text
+        self.enum_values: set[str] = set()
+        for node in _walk(spec.decls):
+            if isinstance(node, s.EnumType):
+                self.enum_values.update(node.values)
+        self.var_names: list[str] = []
+
+    # ---- expressions -------------------------------------------------------------
+    def domain(self, d: s.TypeExpr, env: Mapping[str, str]) -> str:
+        match d:
+            case s.TypeName():
+                return self.glob[d.name]
+            case s.BoolType():
+                return "BOOLEAN"
+            case s.RangeType():
+                return f"({self.expr(d.lo, env)}..{self.expr(d.hi, env)})"
+            case s.EnumType():
+                return "{" + ", ".join(f'"{v}"' for v in d.values) + "}"
+            case s.FunType():
+                return f"[{self.domain(d.dom, env)} -> {self.domain(d.cod, env)}]"
+        raise AssertionError(d)  # pragma: no cover
+
+    def bind(self, name: str, env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """A binder (parameter, quantified variable): a fresh TLA+ name in a new scope."""
+        tla = self.names.bound(name)
+        return tla, {**env, name: tla}
+
+    def expr(self, e: s.Expr, env: Mapping[str, str]) -> str:
+        match e:
+            case s.IntLit():
+                return str(e.value)
+            case s.BoolLit():
+                return "TRUE" if e.value else "FALSE"
+            case s.Name():
+                if e.name in env:
+                    return env[e.name]
+                if e.name in self.glob:
+                    return self.glob[e.name]
+                if e.name in self.enum_values:
+                    return f'"{e.name}"'
+                raise AssertionError(f"unknown name {e.name}")  # pragma: no cover
+            case s.Index():
+                return f"{self.expr(e.fn, env)}[{self.expr(e.index, env)}]"
+            case s.Unary():
+                op = "~" if e.op == "not" else "-"
+                return f"({op}{self.expr(e.arg, env)})"
+            case s.Binary():
+                return f"({self.expr(e.left, env)} {_BINOPS[e.op]} {self.expr(e.right, env)})"
+            case s.Member():
+                return f"({self.expr(e.arg, env)} \\in {self.domain(e.domain, env)})"
+            case s.IfExpr():
+                return (f"(IF {self.expr(e.cond, env)} THEN {self.expr(e.then, env)} "
+                        f"ELSE {self.expr(e.else_, env)})")
+            case s.Quant():
+                dom = self.domain(e.domain, env)
+                x, inner = self.bind(e.var, env)
+                body = self.expr(e.body, inner)
+                if e.kind == "count":
+                    return f"Cardinality({{{x} \\in {dom} : {body}}})"
+                q = "\\A" if e.kind == "forall" else "\\E"
+                return f"({q} {x} \\in {dom} : {body})"
+            case s.FunCons():
+                dom = self.domain(e.domain, env)
+                x, inner = self.bind(e.var, env)
+                return f"[{x} \\in {dom} |-> {self.expr(e.body, inner)}]"
+        raise AssertionError(f"cannot export {e!r}")  # pragma: no cover
+
+    # ---- actions -----------------------------------------------------------------
+    def block(self, body: tuple[s.Stmt, ...], env: dict[str, str], nexts: dict[str, str],
+              lets: list[tuple[str, str]]) -> list[str]:
+        """Run the statements symbolically: guards returned, next values in `nexts`."""
+        guards: list[str] = []
+        env = dict(env)
+        for st in body:
+            match st:
+                case s.Require():
+                    guards.append(self.expr(st.cond, env))
+                case s.Let():
+                    tla = self.names.bound(st.name)
+                    lets.append((tla, self.expr(st.value, env)))
+                    env[st.name] = tla
+                case s.Assign():
+                    var = self.glob[st.var]
+                    value = self.expr(st.value, env)
+                    if not st.indices:
+                        nexts[st.var] = value
+                    else:
+                        path = "".join(f"[{self.expr(i, env)}]" for i in st.indices)
+                        cur = nexts.get(st.var, var)
+                        nexts[st.var] = f"[{cur} EXCEPT !{path} = {value}]"
+                case s.If():
+                    cond = self.expr(st.cond, env)
+                    before = dict(nexts)
+                    then_n, else_n = dict(nexts), dict(nexts)
+                    g_then = self.block(st.then, env, then_n, lets)
+                    g_else = self.block(st.else_, env, else_n, lets)
+                    if g_then or g_else:
+                        guards.append(f"(IF {cond} THEN {_conj(g_then)} ELSE {_conj(g_else)})")
+                    for v in dict.fromkeys([*then_n, *else_n]):
+                        a = then_n.get(v, before.get(v, self.glob[v]))
+                        b = else_n.get(v, before.get(v, self.glob[v]))
+                        if a == b:
+                            nexts[v] = a
+                            continue
+                        prev = before.get(v)
+                        if prev is not None and (prev in (a, b)) and not _atomic(prev):
+                            # name the value before the `if` rather than copy it twice
+                            name = self.names.bound(f"{self.glob[v]}_pre")
+                            lets.append((name, prev))
+                            a = name if a == prev else a
+                            b = name if b == prev else b
+                        nexts[v] = f"(IF {cond} THEN {a} ELSE {b})"
+        return guards
+
+    def action(self, d: s.ActionDecl) -> tuple[str, str]:
+        name = self.glob[f"action:{d.name}"]
+        self.names.new_definition()
+        env: dict[str, str] = {}
+        binders = []
+        for p in d.params:
+            dom = self.domain(p.domain, env)
+            x, env = self.bind(p.name, env)
+            binders.append(f"{x} \\in {dom}")
+        nexts: dict[str, str] = {}
+        lets: list[tuple[str, str]] = []
+        guards = self.block(d.body, env, nexts, lets)
+        items = list(guards)
+        for v in self.var_names:
+            if v in nexts:
+                items.append(f"{self.glob[v]}' = {nexts[v]}")
+        unchanged = [self.glob[v] for v in self.var_names if v not in nexts]
+        if unchanged:
+            items.append(f"UNCHANGED <<{', '.join(unchanged)}>>")
+        pad = "       " if binders else "    "
+        body = "\n".join(f"{pad}/\\ {it}" for it in items) if items else f"{pad}TRUE"
+        head = f"{name} ==\n"
+        if binders:
+            head += f"    \\E {', '.join(binders)} :\n"
+        if lets:
+            inner = "  " if binders else ""
+            head += "".join(f"    {inner}LET {n} == {t} IN\n" for n, t in lets)
+        who = ""
+        if d.actor is not None:
+            who = f"\\* action {d.name}, by {self.expr(d.actor, env)}\n"
+        return name, who + head + body
+
+    # ---- the module --------------------------------------------------------------
+    def run(self) -> tuple[str, str]:
+        consts = {n: (v, t) for n, v, t in self.checked.consts}
+        module = self.names.fresh(self.checked.name)
+        for d in self.spec.decls:  # every global name first: binders must avoid them all
+            match d:
+                case s.ConstDecl() | s.TypeDecl() | s.VarDecl():
+                    self.glob[d.name] = self.names.fresh(d.name)
+                    if isinstance(d, s.VarDecl):
+                        self.var_names.append(d.name)
+                case s.ActionDecl():
+                    self.glob[f"action:{d.name}"] = self.names.fresh(d.name)
+                case s.InvariantDecl():
+                    self.glob[f"invariant:{d.name}"] = self.names.fresh(d.name)
+        constants: list[tuple[str, str]] = []  # TLA+ name, cfg value
+        defs: list[str] = []
+        for d in self.spec.decls:
+            self.names.new_definition()
+            match d:
+                case s.ConstDecl():
+                    tla = self.glob[d.name]
+                    if d.name in self.overrides or _literal(d.value, self.enum_values):
+                        v, t = consts[d.name]
+                        constants.append((tla, _cfg_value(v)))
+                    else:
+                        defs.append(f"{tla} == {self.expr(d.value, {})}")
+                case s.TypeDecl():
+                    defs.append(f"{self.glob[d.name]} == {self.domain(d.type, {})}")
+        var_types = {d.name: d.type for d in self.spec.decls if isinstance(d, s.VarDecl)}
+        invs: list[tuple[str, str]] = []
+        for d in self.spec.decls:
+            if isinstance(d, s.InvariantDecl):
+                self.names.new_definition()
+                invs.append((self.glob[f"invariant:{d.name}"], self.expr(d.body, {})))
+
+        out = [f"---- MODULE {module} ----",
+               f"(* Generated by `hpverify export --tla` from {self.spec.file} (spec "
+               f"{self.checked.name}). *)",
+               "(* Enum values are strings; a constant set with --const, or written as a "
+               "literal, is a CONSTANT whose value is in the .cfg. *)",
+               "EXTENDS Integers, FiniteSets", ""]
+        if constants:
+            out += ["CONSTANTS " + ", ".join(n for n, _ in constants), ""]
+        if defs:
+            out += [*defs, ""]
+        vs = [self.glob[v] for v in self.var_names]
+        if vs:
+            out += ["VARIABLES " + ", ".join(vs), ""]
+        out.append(f"vars == <<{', '.join(vs)}>>")
+        out.append("")
+        type_items = [f"{self.glob[v]} \\in {self.domain(var_types[v], {})}"
+                      for v in self.var_names]
+        out.append("TypeOK ==" + ("".join(f"\n    /\\ {t}" for t in type_items)
+                                  if type_items else " TRUE"))
+        out.append("")
+        self.names.new_definition()
+        out.append("Init ==" + ("".join(f"\n    /\\ {t}" for t in self.init(var_types))
+                                or " TRUE"))
+        out.append("")
+        names = []
+        for d in self.spec.decls:
+            if isinstance(d, s.ActionDecl):
+                name, text = self.action(d)
+                names.append(name)
+                out += [text, ""]
+        out.append("Next ==" + ("".join(f"\n    \\/ {n}" for n in names) or " FALSE"))
+        out.append("")
+        out.append("Spec == Init /\\ [][Next]_vars")
+        out.append("")
+        for n, text in invs:
+            out.append(f"{n} == {text}")
+        out.append("")
+        out.append("=" * 40)
+        cfg = [f"\\* TLC model for {module}.tla, generated by `hpverify export --tla` from "
+               f"{self.spec.file}"]
+        if constants:
+            cfg.append("CONSTANTS")
+            cfg += [f"    {n} = {v}" for n, v in constants]
+        cfg += ["SPECIFICATION Spec", "INVARIANTS", "    TypeOK"]
+        cfg += [f"    {n}" for n, _ in invs]
+        cfg.append("\\* hp has no notion of deadlock: a state without successors is fine")
+        cfg.append("CHECK_DEADLOCK FALSE")
+        return "\n".join(out) + "\n", "\n".join(cfg) + "\n"
+
+    def init(self, var_types: Mapping[str, s.TypeExpr]) -> list[str]:
+        """`Init`: every variable is first given its values, then all init items follow.
+        TLC needs a variable's first mention to be `v = e` or `v \\in S`: an item that pins
+        a variable (`v = e`, `v`, `not v`, `forall x in D: f[x] = e` over f's whole
+        domain) becomes that assignment, in an order where e's variables are bound; every
+        other variable ranges over its type, as in hp. The items themselves are all kept
+        (an item wholly turned into assignments is implied by them and left out)."""
+        items: list[s.Expr] = []
+        for d in self.spec.decls:
+            if isinstance(d, s.InitDecl):
+                for it in d.items:
+                    items.extend(_conjuncts(it))
+        assigns: dict[str, tuple[str, set[str]]] = {}  # var -> (TLA+ value, vars read)
+        source: dict[str, int] = {}  # var -> the item it comes from
+        parts_left: dict[int, int] = {}  # item -> its parts that are not assignments
+        for k, it in enumerate(items):
+            parts = _split_forall(it)
+            parts_left[k] = len(parts)
+            for part in parts:
+                found = self._pins(part, var_types)
+                if found is not None and found[0] not in assigns:
+                    assigns[found[0]] = found[1:]  # type: ignore[assignment]
+                    source[found[0]] = k
+                    parts_left[k] -= 1
+        ordered: list[str] = []
+        pending = dict(assigns)
+        while pending:
+            ready = [v for v, (_, reads) in pending.items() if not (reads & set(pending))]
+            if not ready:  # a cycle: the rest range over their types
+                break
+            ordered.append(ready[0])
+            del pending[ready[0]]
+        out = [f"{self.glob[v]} \\in {self.domain(var_types[v], {})}"
+               for v in self.var_names if v not in ordered]
+        out += [f"{self.glob[v]} = {assigns[v][0]}" for v in ordered]
+        # an item wholly turned into assignments says nothing more; keep the others
+        done = {k for k, n in parts_left.items() if n == 0
+                and all(v in ordered for v, src in source.items() if src == k)}
+        out += [self.expr(it, {}) for k, it in enumerate(items) if k not in done]
+        return out
+
+    def _pins(self, e: s.Expr, var_types: Mapping[str, s.TypeExpr]
+              ) -> tuple[str, str, set[str]] | None:
+        """(var, value, vars the value reads) when item e forces a variable's value."""
+        def is_var(x: s.Expr) -> bool:
+            return isinstance(x, s.Name) and x.name in var_types
+
+        if is_var(e):
+            return e.name, "TRUE", set()  # type: ignore[union-attr]
+        if isinstance(e, s.Unary) and e.op == "not" and is_var(e.arg):
+            return e.arg.name, "FALSE", set()  # type: ignore[union-attr]
+        if isinstance(e, s.Binary) and e.op == "=":
+            for lhs, rhs in ((e.left, e.right), (e.right, e.left)):
+                if is_var(lhs):
+                    return lhs.name, self.expr(rhs, {}), _reads(rhs, var_types)  # type: ignore[union-attr]
+            return None
+        if not (isinstance(e, s.Quant) and e.kind == "forall"):
+            return None
+        body, value = e.body, None
+        if isinstance(body, s.Unary) and body.op == "not":
+            body, value = body.arg, s.BoolLit(False, e.span)
+        elif isinstance(body, s.Binary) and body.op == "=":
+            body, value = body.left, body.right
+        elif isinstance(body, s.Index):
+            value = s.BoolLit(True, e.span)
+        if not (isinstance(body, s.Index) and is_var(body.fn)
+                and isinstance(body.index, s.Name) and body.index.name == e.var):
+            return None
+        f = body.fn.name  # type: ignore[union-attr]
+        t = var_types[f]
+        while isinstance(t, s.TypeName) and not isinstance(t, s.FunType):
+            decl = next((d for d in self.spec.decls
+                         if isinstance(d, s.TypeDecl) and d.name == t.name), None)
+            if decl is None:
+                return None
+            t = decl.type
+        if not isinstance(t, s.FunType) or self.domain(t.dom, {}) != self.domain(e.domain, {}):
+            return None
+        assert value is not None
+        reads = _reads(value, var_types)
+        if f in reads:
+            return None
+        self.names.new_definition()
+        x, env = self.bind(e.var, {})
+        return f, f"[{x} \\in {self.domain(e.domain, {})} |-> {self.expr(value, env)}]", reads
+
+
+def _split_forall(e: s.Expr) -> list[s.Expr]:
+    """`forall x in D: a and b` → the two foralls (for finding assignments only)."""
+    if isinstance(e, s.Quant) and e.kind == "forall":
+        parts = _conjuncts(e.body)
+        if len(parts) > 1:
+            return [s.Quant("forall", e.var, e.domain, p, e.span, e.var_span) for p in parts]
+    return [e]
+
+
+def _conjuncts(e: s.Expr) -> list[s.Expr]:
+    if isinstance(e, s.Binary) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def _reads(e: s.Expr, var_types: Mapping[str, object]) -> set[str]:
+    return {n.name for n in _walk(e) if isinstance(n, s.Name) and n.name in var_types}
+
+
+def _conj(items: list[str]) -> str:
+    if not items:
+        return "TRUE"
+    return items[0] if len(items) == 1 else "(" + " /\\ ".join(items) + ")"
+
+
+def _atomic(text: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) is not None
+
+
+def _literal(e: s.Expr, enum_values: set[str]) -> bool:
+    if isinstance(e, (s.IntLit, s.BoolLit)):
+        return True
+    if isinstance(e, s.Name):
+        return e.name in enum_values
+    return isinstance(e, s.Unary) and e.op == "-" and isinstance(e.arg, s.IntLit)
+
+
+def _cfg_value(v: ir.Value) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    return f'"{v}"'
+
+
+def export_tla(spec: s.SpecFile, overrides: Mapping[str, str],
+               sources: SourceCache) -> tuple[str, str]:
+    """The module text and the .cfg text for one constant setting."""
+    return _Exporter(spec, overrides, sources).run()
