@@ -179,7 +179,13 @@ class Checker:
         self._collect_names(decls)
         if not decls or not isinstance(decls[0], s.SpecDecl):
             first = decls[0].span if decls else Span(self.spec.file, 1, 1, 1, 2)
-            self.error("HP101", "a spec must begin with 'spec NAME'", first)
+            spec_later = any(isinstance(d, s.SpecDecl) for d in decls)
+            self.error("HP101", "a spec must begin with 'spec NAME'", first,
+                       *(() if spec_later else (Note(
+                           "this file has no 'spec' line: an include-only fragment cannot be "
+                           "checked on its own; check a spec that includes it"),)))
+            if not spec_later:  # a fragment: the rest would only cascade
+                raise HpError(self.errors)
         for decl in decls:
             self._decl(decl)
         expects = self._expects()
