@@ -10,7 +10,11 @@ out-of-domain reads and writes, parameters, nested ifs).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +23,7 @@ from hypothesis import strategies as st
 from hpverify import evaluate as ev
 from hpverify import ir
 from hpverify.check import check
+from hpverify.cli import main
 from hpverify.diagnostics import HpError
 from hpverify.encode import Encoding, int_width
 from hpverify.engines.bmc import bmc
@@ -369,3 +374,132 @@ def test_bmc_matches_bfs_on_random_specs(text: str) -> None:
     except HpError as err:  # the generator avoids static errors; show any that slip through
         pytest.fail(f"generated spec does not check: {err}\n{text}")
     compare(model, 3)
+
+
+# ---- day-one cases (tests/day_one/*.hp), through the command line -----------------------------
+DAY_ONE = Path(__file__).resolve().parent / "day_one"
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run `hpverify` in-process; (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def prove_json(*args: str) -> tuple[int, dict[str, dict]]:
+    code, out, err = cli("prove", "--json", *args)
+    assert "Traceback" not in err and "internal error" not in err, err
+    doc = json.loads(out)
+    (spec,) = doc["specs"]
+    return code, {r["invariant"]: r for r in spec["results"]}
+
+
+def _k_induction_fails(model: ir.Model, inv: str, k: int) -> bool:
+    """Is there a path of k states that satisfy inv (and types) followed by one that breaks
+    it? (Plain k-induction's step case, by enumeration over every typed state.)"""
+    states = [{**s_, ev.ERR: False} for s_ in _all_states(model)]
+    good = [s_ for s_ in states if ev.types_ok(model, s_) and ev.invariant_ok(model, inv, s_)]
+    ends = good  # last states of paths of P-states of the current length
+    for _ in range(k - 1):
+        ends = [r.state for s_ in ends for i in model.instances
+                if (r := ev.run_step(model, i, s_)) is not None
+                and ev.types_ok(model, r.state) and ev.invariant_ok(model, inv, r.state)]
+    return any(r is not None and not ev.invariant_ok(model, inv, r.state)
+               for s_ in ends for i in model.instances for r in [ev.run_step(model, i, s_)])
+
+
+def _all_states(model: ir.Model) -> list[ir.State]:
+    import itertools
+
+    doms = [list(ev._values(v.type)) for v in model.vars]
+    return [dict(zip((v.name for v in model.vars), combo, strict=True))
+            for combo in itertools.product(*doms)]
+
+
+def test_day_one_holds_but_needs_induction_depth_above_one() -> None:
+    path = DAY_ONE / "needs_deep_induction.hp"
+    code, res = prove_json(str(path))
+    assert code == 0
+    r = res["never10"]
+    assert (r["verdict"], r["trace"], r["expected"], r["met"]) == ("holds", None, "holds", True)
+    assert r["bound"] is None or r["bound"] == 12
+    model = model_of(path.read_text())
+    assert [k for k in range(1, 8) if not _k_induction_fails(model, "never10", k)][0] == 6
+
+
+def test_day_one_violation_only_in_a_deadlocked_state() -> None:
+    path = str(DAY_ONE / "deadlock_violation.hp")
+    code, res = prove_json(path)
+    r = res["not_finished"]
+    assert code == 0 and r["verdict"] == "violated" and r["met"] is True
+    assert r["trace"]["length"] == 4
+    assert [s_["action"] for s_ in r["trace"]["steps"]] == ["step", "step", "step", "finish"]
+    # the violating state has no successor
+    model = model_of(Path(path).read_text())
+    last = {**r["trace"]["states"][-1], ev.ERR: False}
+    assert all(ev.run_step(model, i, last) is None for i in model.instances)
+    # one step short of it, the bound hides the violation: the expect is not met
+    code, res = prove_json(path, "--depth", "3")
+    assert code == 1 and res["not_finished"]["verdict"] == "holds"
+    assert res["not_finished"]["met"] is False
+
+
+def test_day_one_vacuous_spec() -> None:
+    path = DAY_ONE / "vacuous.hp"
+    code, res = prove_json(str(path))
+    assert code == 0
+    assert res["frozen"]["verdict"] == "holds" and res["frozen"]["met"] is True
+    model = model_of(path.read_text())
+    _, n = bfs(model, [], 8)
+    assert n == 1  # no action ever fires
+
+
+def test_day_one_solver_unknown_is_never_holds() -> None:
+    code, out, err = cli("prove", "--json", "--timeout", "0.001",
+                         str(DAY_ONE / "timeout_unknown.hp"))
+    assert code == 3, err
+    results = json.loads(out)["specs"][0]["results"]
+    assert {r["invariant"] for r in results} == {"exclusive", "counted", "types"}
+    for r in results:
+        assert r["verdict"] == "unknown" and r["trace"] is None
+    code, out, _ = cli("prove", "--timeout", "0.001", str(DAY_ONE / "timeout_unknown.hp"))
+    assert code == 3 and "holds" not in out and "UNKNOWN" in out
+
+
+# ---- exit codes ------------------------------------------------------------------------------------
+def test_exit_codes(tmp_path: Path) -> None:
+    ok = tmp_path / "ok.hp"
+    ok.write_text("spec ok\nvar x: 0..3\ninit { x = 0 }\ninvariant zero: x = 0\n")
+    bad = tmp_path / "bad.hp"
+    bad.write_text("spec bad\nvar x: 0..3\ninit { x = 0 }\naction a { require x < 3  x' = x + 1 }\n"
+                   "invariant zero: x = 0\n")
+    met = tmp_path / "met.hp"
+    met.write_text(bad.read_text().replace("spec bad", "spec met") + "expect zero violated in 1\n")
+    wrong = tmp_path / "wrong.hp"
+    wrong.write_text(bad.read_text().replace("spec bad", "spec wrong")
+                     + "expect zero violated in 2\n")
+    broken = tmp_path / "broken.hp"
+    broken.write_text("spec broken\nvar x: 0..3\ninvariant i: y\n")
+    assert cli("prove", str(ok))[0] == 0
+    assert cli("prove", str(bad))[0] == 1
+    assert cli("prove", str(met))[0] == 0
+    assert cli("prove", str(wrong))[0] == 1
+    assert cli("prove", str(ok), str(bad))[0] == 1
+    code, out, err = cli("prove", str(broken))
+    assert code == 2 and err.startswith(f"{broken}:3:14: error[HP110]: ")
+    assert cli("check", str(broken))[0] == 2
+    assert cli("check", str(ok))[0] == 0
+    assert cli("prove", str(ok), "--depth", "-1")[0] == 2
+    assert cli("prove", str(ok), "--engine", "nope")[0] == 2
+    assert cli("prove", str(ok), "--const", "NOPE=1")[0] == 2
+    assert cli("prove", str(ok), "--inv", "nope")[0] == 2
+    assert cli("prove")[0] == 2
+    assert cli("prove", str(tmp_path / "missing.hp"))[0] == 2
+    assert cli("prove", str(ok), "--timeout", "0.001")[0] in (0, 3)
+    assert cli("prove", str(DAY_ONE / "timeout_unknown.hp"), str(bad),
+               "--timeout", "0.001")[0] in (1, 3)
