@@ -188,3 +188,23 @@ def test_progress_disabled_and_thread(capsys):
 def test_progress_not_written_with_quiet(specdir, capsys):
     code, out, err = run(capsys, "prove", "spec", "--quiet")
     assert err == ""
+
+
+def test_pre_commit_hooks_run(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((Path(__file__).resolve().parent.parent
+                            / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["hpverify-check", "hpverify-prove"]
+    monkeypatch.chdir(tmp_path)
+    Path("a.hp").write_text(TOGGLE)
+    Path("frag.hp").write_text("# include-only\nconst K = 1\n")
+    for h in hooks:
+        assert h["files"] == r"\.hp$" and h["language"] == "python"
+        argv = shlex.split(h["entry"])
+        assert argv[0] == "hpverify"
+        assert run(capsys, *argv[1:], "a.hp", *(["frag.hp"] if "check" in argv else []))[0] == 0
+    Path("b.hp").write_text("spec b\nvar x: bool\ninvariant i: x = 1\n")
+    code, _, err = run(capsys, "check", "--skip-fragments", "b.hp")
+    assert code == 2 and re.match(r"b\.hp:3:14: error\[HP\d+\]", err)
