@@ -1,0 +1,180 @@
+"""Executable documentation: every ```hp block in docs/*.md is run and must do what its
+`# expect:` lines say (see "About the examples" in docs/language.md); every error code the
+sources can emit is documented in docs/errors.md, and each documented example produces it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from hpverify.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+FENCE = re.compile(r"^```(\S*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+
+
+@dataclass
+class Block:
+    doc: str
+    index: int
+    lang: str
+    text: str
+    section: str  # the nearest heading above the block
+    args: list[str] = field(default_factory=lambda: ["prove"])
+    expects: list[str] = field(default_factory=list)
+    file: str | None = None
+    mkdirs: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc}#{self.index}"
+
+
+def _blocks(doc: Path) -> list[Block]:
+    text = doc.read_text()
+    out: list[Block] = []
+    for n, m in enumerate(FENCE.finditer(text)):
+        lang, body = m.group(1), m.group(2)
+        if lang not in ("hp", "python"):
+            continue
+        headings = re.findall(r"^#+ (.*)$", text[: m.start()], re.M)
+        b = Block(doc.name, n, lang, body, headings[-1] if headings else "")
+        for line in body.splitlines():
+            if not line.startswith("#"):
+                break
+            key, _, value = line[1:].strip().partition(":")
+            value = value.strip()
+            if key == "args":
+                b.args = shlex.split(value)
+            elif key == "expect":
+                b.expects.append(value)
+            elif key == "file":
+                b.file = value
+            elif key == "mkdir":
+                b.mkdirs.append(value)
+        out.append(b)
+    return out
+
+
+OWN_DOCS = ("language.md", "errors.md")  # other docs/ pages have their own conventions
+ALL = [b for name in OWN_DOCS if (DOCS / name).exists() for b in _blocks(DOCS / name)]
+RUNNABLE = [b for b in ALL if b.file is None]
+
+
+def cli(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _spec_text(b: Block) -> str:
+    if b.lang == "python":  # a generator for specs too large to show: it binds `text`
+        scope: dict[str, object] = {}
+        exec(b.text, scope)  # noqa: S102 - the repository's own documentation
+        return str(scope["text"])
+    return b.text
+
+
+def run_block(b: Block, tmp: Path) -> tuple[int, str, str]:
+    for other in ALL:  # fragments of the same document, for `include`
+        if other.doc == b.doc and other.file:
+            (tmp / other.file).write_text(other.text)
+    for d in b.mkdirs:
+        (tmp / d).mkdir(exist_ok=True)
+    name = f"example_{b.index}.hp"
+    (tmp / name).write_text(_spec_text(b))
+    args = list(b.args)
+    if any(not e.startswith(("exit", "error")) for e in b.expects):
+        args.append("--json")
+    target = [] if any("{none}" in a for a in args) else [name]
+    args = [a for a in args if a != "{none}"]
+    return cli(args + target)
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+def test_doc_example(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert block.expects, f"{block.id} ({block.section}): a runnable example needs # expect: lines"
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_block(block, tmp_path)
+    where = f"{block.id} ({block.section})\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
+    assert "Traceback" not in err and "internal error" not in err, where
+    results: dict[str, dict] = {}
+    if "--json" in block.args or any(not e.startswith(("exit", "error")) for e in block.expects):
+        if out.strip().startswith("{"):
+            for spec in json.loads(out)["specs"]:
+                for r in spec["results"]:
+                    results.setdefault(r["invariant"], r)
+                    if r["verdict"] != "holds":
+                        results[r["invariant"]] = r  # a sweep: the worst setting speaks
+    for e in block.expects:
+        if e.startswith("exit "):
+            assert code == int(e.split()[1]), f"exit {code}, expected {e}\n{where}"
+        elif e.startswith("error "):
+            want = e.split()[1]
+            assert code == 2, where
+            first = err.splitlines()[0]
+            assert f"error[{want}]" in first, f"first error is not {want}: {first}\n{where}"
+        else:
+            m = re.fullmatch(r"(\w+) (holds|violated)(?: in (\d+))?", e)
+            assert m, f"cannot read '# expect: {e}'"
+            name, verdict, length = m.groups()
+            r = results.get(name)
+            assert r is not None, f"no result for {name}\n{where}"
+            assert r["verdict"] == verdict, f"{name}: {r['verdict']}, expected {verdict}\n{where}"
+            if length is not None:
+                assert r["trace"]["length"] == int(length), where
+
+
+def test_docs_have_examples() -> None:
+    assert len([b for b in RUNNABLE if b.doc == "language.md"]) >= 15
+    assert any(b.file for b in ALL), "the include example needs its fragment"
+
+
+# ---- docs/errors.md covers every code -------------------------------------------------------------
+def source_codes() -> set[str]:
+    codes: set[str] = set()
+    for f in list((ROOT / "hpverify").rglob("*.py")) + [ROOT / "grammar" / "hp.lark"]:
+        codes |= set(re.findall(r"\bHP\d{3}\b", f.read_text()))
+    return codes
+
+
+def documented_codes() -> dict[str, str]:
+    """Code → its section of docs/errors.md."""
+    text = (DOCS / "errors.md").read_text()
+    parts = re.split(r"^## (HP\d{3})\b.*$", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_every_code_in_the_sources_is_documented() -> None:
+    missing = source_codes() - set(documented_codes())
+    assert not missing, f"undocumented error codes: {sorted(missing)}"
+
+
+def test_no_documented_code_is_stale() -> None:
+    stale = set(documented_codes()) - source_codes()
+    assert not stale, f"documented codes the sources never emit: {sorted(stale)}"
+
+
+def test_each_documented_code_has_an_example_that_produces_it() -> None:
+    by_code: dict[str, list[Block]] = {}
+    for b in RUNNABLE:
+        if b.doc == "errors.md":
+            m = re.match(r"(HP\d{3})", b.section)
+            if m:
+                by_code.setdefault(m.group(1), []).append(b)
+    for code in documented_codes():
+        blocks = by_code.get(code, [])
+        assert any(f"error {code}" in b.expects for b in blocks), \
+            f"{code}: no example with '# expect: error {code}'"
