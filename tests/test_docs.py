@@ -45,7 +45,7 @@ def _blocks(doc: Path) -> list[Block]:
         lang, body = m.group(1), m.group(2)
         if lang not in ("hp", "python"):
             continue
-        headings = re.findall(r"^#+ (.*)$", text[: m.start()], re.M)
+        headings = re.findall(r"^#+ (.*)$", FENCE.sub("", text[: m.start()]), re.M)
         b = Block(doc.name, n, lang, body, headings[-1] if headings else "")
         for line in body.splitlines():
             if not line.startswith("#"):
@@ -124,7 +124,8 @@ def test_doc_example(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         elif e.startswith("error "):
             want = e.split()[1]
             assert code == 2, where
-            first = err.splitlines()[0]
+            # argparse prints its usage lines before the diagnostic
+            first = next((ln for ln in err.splitlines() if "error[HP" in ln), "")
             assert f"error[{want}]" in first, f"first error is not {want}: {first}\n{where}"
         else:
             m = re.fullmatch(r"(\w+) (holds|violated)(?: in (\d+))?", e)
