@@ -242,3 +242,12 @@ def test_usage_errors(args):
     cmd, rc, out, err = _cli(KA_DIR / args[0], *args[1:])
     assert "Traceback" not in err, f"{cmd}: traceback\n{err}"
     assert rc == 2, f"{cmd}: exit {rc}, expected 2\n{err}"
+
+
+def test_inv_types_only():
+    """`--inv types` checks only the built-in invariant."""
+    cmd, rc, out, err = _cli(KA_DIR / "ka21_types_write.hp", "--json", "--inv", "types")
+    res = _results(cmd, rc, out, err)
+    assert set(res) == {"types"}, sorted(res)
+    assert res["types"]["verdict"] == "violated" and res["types"]["trace"]["length"] == 2
+    assert rc == 1

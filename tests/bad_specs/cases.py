@@ -151,4 +151,6 @@ CASES: list[BadCase] = [
             "assignment: on the path through both ifs x is assigned twice (reported at the inner `x'`)"),
     BadCase('b65_type_as_value.hp', 5, 20,
             '`Page` is a type, not a value (reported at `Page`)'),
+    BadCase('b66_empty_range_type.hp', 3, 8,
+            'an empty range used as a type (`3..1`); the contract is silent, the project documents it as error HP127 (docs/language.md) -- reported at the start of the range, `3`'),
 ]

@@ -273,4 +273,14 @@ CASES: list[Case] = [
     V("ka80_expect_types.hp", "types", 2, 0, met=True),
     H("ka81_types_unexpected.hp", "ok", 1, met=True),
     V("ka81_types_unexpected.hp", "types", 2, 1),
+    H("ka82_open_forms_more.hp", "not_exists", 0),
+    *[H("ka82_open_forms_more.hp", n, 0) for n in (
+        "neg_ite", "mul_count", "cmp_count", "and_not_all", "imp_exists", "nested_q",
+        "ite_in_cond", "range_expr", "range_type")],
+    H("ka83_empty_quant_range.hp", "all_false", 0),
+    H("ka83_empty_quant_range.hp", "no_true", 0),
+    H("ka83_empty_quant_range.hp", "count0", 0),
+    V("ka83_empty_quant_range.hp", "all_false", 0, 1, consts={"N": 2}),
+    V("ka83_empty_quant_range.hp", "no_true", 0, 1, consts={"N": 2}),
+    V("ka83_empty_quant_range.hp", "count0", 0, 1, consts={"N": 2}),
 ]
