@@ -1,0 +1,124 @@
+"""A portfolio: bmc, kind, pdr (and explicit, with a small state limit) in parallel processes.
+
+Per invariant the first CONCLUSIVE answer wins: a violation (every engine here returns
+shortest traces) or a proof for all depths. When every invariant has one, the remaining
+engines are stopped. If some invariant gets none, the best inconclusive answer is kept:
+"holds up to depth k" (BMC) before "unknown". `Result.engine` names the engine that
+decided ("auto/kind"). Two conclusive answers that contradict each other are an internal
+error (raised), never reported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from .. import ir
+from ..result import Result
+from .bmc import Progress
+from .common import Budget
+
+EXPLICIT_LIMIT = 200_000  # explicit joins the portfolio with this state limit
+
+
+class PortfolioError(AssertionError):
+    """Two engines disagree, or an engine crashed."""
+
+
+def _conclusive(r: Result) -> bool:
+    return r.verdict == "violated" or (r.verdict == "holds" and r.bound is None)
+
+
+def _engine_table(explicit_limit: int) -> list[tuple[str, Any]]:
+    from .bmc import bmc
+    from .explicit import explicit
+    from .kind import kind
+    from .pdr import pdr
+
+    def explicit_small(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+                       progress: Progress | None = None) -> list[Result]:
+        return explicit(model, invariants, depth, budget, max_states=explicit_limit)
+
+    table: list[tuple[str, Any]] = [("bmc", bmc), ("kind", kind), ("pdr", pdr)]
+    if explicit_limit > 0:
+        table.append(("explicit", explicit_small))
+    return table
+
+
+def _child(name: str, fn: Any, model: ir.Model, invariants: list[str], depth: int,
+           budget: Budget, out: Any) -> None:
+    try:
+        out.put((name, fn(model, invariants, depth, budget), None))
+    except BaseException:  # noqa: BLE001 - reported to the parent as an internal error
+        out.put((name, None, traceback.format_exc()))
+
+
+def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+         progress: Progress | None = None, explicit_limit: int = EXPLICIT_LIMIT) -> list[Result]:
+    start = time.perf_counter()
+    names = list(invariants)
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    procs: dict[str, Any] = {}
+    for name, fn in _engine_table(explicit_limit):
+        p = ctx.Process(target=_child, args=(name, fn, model, names, depth, budget, out),
+                        daemon=True)
+        p.start()
+        procs[name] = p
+    decided: dict[str, Result] = {}
+    fallback: dict[str, list[Result]] = {n: [] for n in names}
+    running = set(procs)
+    try:
+        while running and len(decided) < len(names):
+            try:
+                engine, results, error = out.get(timeout=0.2)
+            except queue.Empty:
+                for n in list(running):
+                    if not procs[n].is_alive() and procs[n].exitcode not in (0, None):
+                        running.discard(n)  # died without a word (killed, out of memory)
+                continue
+            running.discard(engine)
+            if error is not None:
+                raise PortfolioError(f"engine {engine} failed inside auto:\n{error}")
+            for r in results:
+                r = replace(r, engine=f"auto/{engine}", seconds=time.perf_counter() - start,
+                            extra={**r.extra, "decided_by": engine})
+                prev = decided.get(r.invariant)
+                if _conclusive(r):
+                    if prev is not None and prev.verdict != r.verdict:
+                        raise PortfolioError(
+                            f"{r.invariant}: {prev.engine} says {prev.wording()}, "
+                            f"{r.engine} says {r.wording()}")
+                    if prev is None:
+                        decided[r.invariant] = r
+                else:
+                    fallback[r.invariant].append(r)
+    finally:
+        for p in procs.values():
+            if p.is_alive():
+                p.terminate()
+        for p in procs.values():
+            p.join(timeout=5)
+        out.close()
+    final: list[Result] = []
+    for n in names:
+        if n in decided:
+            final.append(decided[n])
+            continue
+        cands = fallback[n]
+        holds = [r for r in cands if r.verdict == "holds"]
+        if holds:
+            final.append(max(holds, key=lambda r: r.bound or 0))
+        elif cands:
+            reasons = "; ".join(f"{r.engine.removeprefix('auto/')}: {r.reason}" for r in cands)
+            best = max(cands, key=lambda r: r.bound if r.bound is not None else -1)
+            final.append(replace(best, reason=reasons))
+        else:
+            final.append(Result(n, "unknown", "auto", -1, time.perf_counter() - start,
+                                reason="no engine answered"))
+    return final

@@ -1,0 +1,442 @@
+"""IC3/PDR through Z3's Spacer (constrained Horn clauses) on the BMC encoding.
+
+One predicate Inv over the state cells (the encoding's solver variables, `err` included):
+
+    Inv(s) <- init(s)
+    Inv(t) <- Inv(s), step(s, sel, t)
+    false  <- Inv(s), not P(s)          P = the conjunction of the invariants checked
+
+- unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is minimised and
+  then RE-CHECKED with a fresh solver: init => inv, inv and step => inv', inv => P. A
+  certificate that fails the re-check raises `CertificateError` (an internal error), never
+  a proof. Every invariant in P is then proved for all depths; the certificate is printed
+  in the spec's own vocabulary (`extra["inductive_invariant"]`, see `render_invariant`; not "invariant", which the JSON result uses for the name).
+- sat (reachable): BMC deepens from depth 0 until a violation appears, so the trace is a
+  shortest one (and the front end replays it); those invariants are reported violated and
+  PDR runs again on the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import z3
+
+from .. import ir
+from ..encode import Encoding, SymState
+from ..result import Result
+from .bmc import Progress, _reason, decode_trace
+from .common import Budget, solver_for
+
+
+class CertificateError(AssertionError):
+    """Spacer's invariant does not re-check: a bug in the encoding or in the solver."""
+
+
+def _and(xs: Sequence[Any]) -> Any:
+    return z3.And(list(xs)) if xs else z3.BoolVal(True)
+
+
+class _Spacer:
+    def __init__(self, enc: Encoding, budget: Budget) -> None:
+        self.enc, self.budget = enc, budget
+        self.s = enc.fresh_state("pdr_s")
+        self.t = enc.fresh_state("pdr_t")
+        self.sel = enc.fresh_selector("pdr")
+
+    def run(self, names: Sequence[str]) -> tuple[Any, Any | None, str | None]:
+        """(z3.sat/unsat/unknown, invariant over self.s or None, reason)."""
+        enc, s, t = self.enc, self.s, self.t
+        fp = z3.Fixedpoint()
+        fp.set(engine="spacer")
+        fp.set("xform.inline_linear", False)
+        fp.set("xform.inline_eager", False)
+        left = self.budget.remaining()
+        if left is not None:
+            fp.set("timeout", max(1, int(left * 1000)))
+        sl, tl = s.leaves(), t.leaves()
+        inv = z3.Function("Inv", *[x.sort() for x in sl], z3.BoolSort())
+        fp.register_relation(inv)
+        fp.declare_var(*sl, *tl, self.sel)
+        fp.rule(inv(*sl), enc.init(s))
+        fp.rule(inv(*tl), [inv(*sl), *enc.step(s, self.sel, t)])
+        prop = _and([enc.invariant_ok(n, s) for n in names])
+        r = fp.query(z3.And(inv(*sl), z3.Not(prop)))
+        if r == z3.unsat:
+            cover = fp.get_cover_delta(-1, inv)
+            return r, z3.substitute_vars(cover, *sl), None
+        if r == z3.unknown:
+            reason = fp.reason_unknown()
+            return r, None, ("timeout" if "timeout" in reason or "canceled" in reason
+                             else reason or "spacer gave up")
+        return r, None, None
+
+
+def lemmas_of(f: Any) -> list[Any]:
+    if z3.is_and(f):
+        out: list[Any] = []
+        for c in f.children():
+            out.extend(lemmas_of(c))
+        return out
+    if z3.is_true(f):
+        return []
+    return [f]
+
+
+def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: Sequence[str],
+                      budget: Budget | None = None) -> str | None:
+    """Re-check inv (the conjunction of lemmas over s) with fresh solvers; None if it is an
+    inductive invariant implying every named invariant, else what fails."""
+    inv = _and(lemmas)
+    t = enc.fresh_state("cert_t")
+    sel = enc.fresh_selector("cert")
+    sub = list(zip(s.leaves(), t.leaves(), strict=True))
+    inv_t = z3.substitute(inv, *sub)
+    prop = _and([enc.invariant_ok(n, s) for n in names])
+    checks = [("init => inv", [enc.init(s), z3.Not(inv)]),
+              ("inv and step => inv'", [inv, *enc.step(s, sel, t), z3.Not(inv_t)]),
+              ("inv => property", [inv, z3.Not(prop)])]
+    for what, cs in checks:
+        solver = z3.SolverFor("QF_BV")
+        solver.add(*cs)
+        r = solver.check()
+        if r != z3.unsat:
+            return f"{what}: {r}"
+    return None
+
+
+def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str],
+             seconds: float) -> list[Any]:
+    """Drop lemmas the rest does not need (greedy, bounded in time): R stays inductive and
+    implies the property. Init implies every lemma already."""
+    deadline = time.perf_counter() + seconds
+    t = enc.fresh_state("min_t")
+    sel = enc.fresh_selector("min")
+    sub = list(zip(s.leaves(), t.leaves(), strict=True))
+    prop = _and([enc.invariant_ok(n, s) for n in names])
+    solver = solver_for(Budget())
+    trans = z3.Bool("min_trans")
+    solver.add(z3.Implies(trans, _and(enc.step(s, sel, t))))
+    lits = [z3.Bool(f"lemma#{i}") for i in range(len(lemmas))]
+    for lit, lem in zip(lits, lemmas, strict=True):
+        solver.add(z3.Implies(lit, lem))
+    no_prop = z3.Bool("min_no_prop")
+    solver.add(z3.Implies(no_prop, z3.Not(prop)))
+    keep = [True] * len(lemmas)
+    order = sorted(range(len(lemmas)), key=lambda i: -_size(lemmas[i]))
+    for i in order:
+        if time.perf_counter() > deadline:
+            break
+        keep[i] = False
+        kept = [lem for lem, k in zip(lemmas, keep, strict=True) if k]
+        assumed = [lit for lit, k in zip(lits, keep, strict=True) if k]
+        goal = z3.Bool(f"min_goal{i}")
+        solver.add(z3.Implies(goal, z3.Not(z3.substitute(_and(kept), *sub))))
+        for extra in ([no_prop], [trans, goal]):  # R => P, and R and step => R'
+            solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
+            if solver.check(*extra, *assumed) != z3.unsat:
+                keep[i] = True
+                break
+    return [lem for lem, k in zip(lemmas, keep, strict=True) if k]
+
+
+def _size(e: Any) -> int:
+    return 1 + sum(_size(c) for c in e.children())
+
+
+def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+        enc: Encoding | None = None, progress: Progress | None = None,
+        minimise_seconds: float = 10.0) -> list[Result]:
+    start = time.perf_counter()
+    enc = enc or Encoding(model)
+    spacer = _Spacer(enc, budget)
+    results: dict[str, Result] = {}
+    pending = list(dict.fromkeys(invariants))
+    bmc_state = _Deepening(enc, budget)
+    while pending:
+        t0 = time.perf_counter()
+        r, inv, reason = spacer.run(pending)
+        if progress is not None:
+            progress("pdr", len(pending), time.perf_counter() - t0)
+        if r == z3.unknown:
+            for n in pending:
+                results[n] = Result(n, "unknown", "pdr", None if False else -1,
+                                    time.perf_counter() - start, reason=reason)
+            break
+        if r == z3.unsat:
+            assert inv is not None
+            lemmas = lemmas_of(inv)
+            failure = check_certificate(enc, lemmas, spacer.s, pending)
+            if failure is not None:
+                raise CertificateError(f"PDR certificate fails re-check ({failure})")
+            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds)
+            if small != lemmas:
+                failure = check_certificate(enc, small, spacer.s, pending)
+                if failure is not None:
+                    raise CertificateError(f"minimised PDR certificate fails re-check ({failure})")
+            shown = render_invariant(enc, small, spacer.s)
+            extra: dict[str, object] = {
+                "inductive_invariant": "\n".join(shown),
+                "inductive_invariant_clauses": shown,
+                "certificate_lemmas": len(small),
+                "certificate_rechecked": True,
+                "decided_by": "pdr",
+            }
+            elapsed = time.perf_counter() - start
+            for n in pending:
+                results[n] = Result(n, "holds", "pdr", None, elapsed,
+                                    method=f"PDR, inductive invariant of {len(small)} clauses, "
+                                    "re-checked", extra=dict(extra))
+            break
+        # reachable: shortest traces from BMC
+        found, why = bmc_state.violations(pending)
+        if why is not None:
+            for n in pending:
+                results[n] = Result(n, "unknown", "pdr", bmc_state.depth - 1,
+                                    time.perf_counter() - start, reason=why)
+            break
+        for n, res in found.items():
+            results[n] = Result(n, "violated", "pdr", depth, time.perf_counter() - start,
+                                trace=res, extra={"decided_by": "pdr+bmc"})
+        pending = [n for n in pending if n not in results]
+    return [results[n] for n in invariants]
+
+
+class _Deepening:
+    """BMC from depth 0 upwards, kept across PDR rounds (the unrolling is reused)."""
+
+    def __init__(self, enc: Encoding, budget: Budget) -> None:
+        self.enc, self.budget = enc, budget
+        self.solver = solver_for(budget)
+        self.states = [enc.fresh_state("pb0")]
+        self.sels: list[Any] = []
+        self.solver.add(enc.init(self.states[0]))
+        self.depth = 0  # next depth to examine
+
+    def violations(self, names: Sequence[str]) -> tuple[dict[str, Any], str | None]:
+        enc = self.enc
+        while True:
+            k = self.depth
+            found: dict[str, Any] = {}
+            for name in names:
+                bad = z3.Bool(f"pbad:{name}@{k}")
+                self.solver.add(z3.Implies(bad, z3.Not(enc.invariant_ok(name, self.states[k]))))
+                left = self.budget.remaining()
+                if left is not None and left <= 0:
+                    return {}, "timeout"
+                self.budget.arm(self.solver)
+                r = self.solver.check(bad)
+                if r == z3.sat:
+                    found[name] = decode_trace(enc, self.solver.model(), self.states[: k + 1],
+                                               self.sels[:k])
+                elif r == z3.unknown:
+                    return {}, _reason(self.solver)
+            if found:
+                return found, None
+            for name in names:  # clean at depth k: a lemma for the deeper searches
+                self.solver.add(enc.invariant_ok(name, self.states[k]))
+            nxt = enc.fresh_state(f"pb{k + 1}")
+            sel = enc.fresh_selector(f"pb{k}")
+            self.solver.add(*enc.step(self.states[k], sel, nxt))
+            self.states.append(nxt)
+            self.sels.append(sel)
+            self.depth = k + 1
+
+
+# ---- the certificate in the spec's vocabulary ------------------------------------------
+class _Cell:
+    __slots__ = ("text", "type", "term")
+
+    def __init__(self, text: str, t: ir.Type, term: Any) -> None:
+        self.text, self.type, self.term = text, t, term
+
+
+def _cells(enc: Encoding, s: SymState) -> dict[int, _Cell]:
+    out: dict[int, _Cell] = {s.err.get_id(): _Cell("(a read/write error)", ir.BoolT(), s.err)}
+    for v in enc.model.vars:
+        for path, t in ir.slots(v.name, v.type):
+            x = s.vars[v.name]
+            vt: ir.Type = v.type
+            for p in path:
+                assert isinstance(vt, ir.FunT)
+                x = x[vt.dom.values().index(p)]
+                vt = vt.cod
+            text = v.name + "".join(f"[{ir.key_string(p)}]" for p in path)
+            out[x.get_id()] = _Cell(text, t, x)
+    return out
+
+
+def _leaves_in(e: Any, cells: dict[int, _Cell], acc: dict[int, _Cell]) -> None:
+    if z3.is_const(e) and e.get_id() in cells:
+        acc[e.get_id()] = cells[e.get_id()]
+        return
+    for c in e.children():
+        _leaves_in(c, cells, acc)
+
+
+def _show(v: ir.Value) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _set_text(cell: _Cell, vals: list[ir.Value]) -> str:
+    dom = list(cell.type.values())
+    if isinstance(cell.type, ir.BoolT):
+        return cell.text if vals == [True] else f"not {cell.text}"
+    rest = [d for d in dom if d not in vals]
+    if len(vals) == 1:
+        return f"{cell.text} = {_show(vals[0])}"
+    if len(rest) == 1:
+        return f"{cell.text} != {_show(rest[0])}"
+    if isinstance(cell.type, ir.IntT):
+        lo, hi = min(vals), max(vals)  # type: ignore[type-var]
+        if list(vals) == list(range(lo, hi + 1)):  # type: ignore[arg-type]
+            if lo == dom[0]:
+                return f"{cell.text} <= {hi}"
+            if hi == dom[-1]:
+                return f"{cell.text} >= {lo}"
+            return f"{cell.text} in {lo}..{hi}"
+    return f"{cell.text} in {{{', '.join(_show(v) for v in vals)}}}"
+
+
+def _literals(lemma: Any) -> list[Any]:
+    if z3.is_or(lemma):
+        out: list[Any] = []
+        for c in lemma.children():
+            out.extend(_literals(c))
+        return out
+    if z3.is_not(lemma) and z3.is_and(lemma.arg(0)):
+        return [z3.Not(c) for c in lemma.arg(0).children()]
+    if z3.is_implies(lemma):
+        return [z3.Not(lemma.arg(0)), *_literals(lemma.arg(1))]
+    return [lemma]
+
+
+def render_lemma(enc: Encoding, lemma: Any, cells: dict[int, _Cell]) -> str | None:
+    """One clause as `premises implies conclusions` over the spec's names (exact in
+    type-correct states); None for a clause that every type-correct state satisfies."""
+    single: dict[int, tuple[_Cell, set[int]]] = {}  # cell -> allowed value positions
+    relational: list[str] = []
+    for lit in _literals(lemma):
+        acc: dict[int, _Cell] = {}
+        _leaves_in(lit, cells, acc)
+        if len(acc) == 1:
+            (cid, cell), = acc.items()
+            dom = list(cell.type.values())
+            ok = set(single.get(cid, (cell, set()))[1])
+            for i, d in enumerate(dom):
+                val = z3.simplify(z3.substitute(lit, (cell.term, enc.const(d, cell.type))))
+                if z3.is_true(val):
+                    ok.add(i)
+                elif not z3.is_false(val):  # pragma: no cover - a ground term simplifies
+                    ok = set(range(len(dom)))
+            single[cid] = (cell, ok)
+        elif not acc:
+            if z3.is_true(z3.simplify(lit)):
+                return None
+        else:
+            relational.append(_expr_text(enc, lit, cells))
+    premises: list[str] = []
+    conclusions: list[str] = []
+    for cell, ok in single.values():
+        dom = list(cell.type.values())
+        if len(ok) == len(dom):
+            return None  # the clause holds whenever the cell is within its type
+        if not ok:
+            continue
+        bad = [dom[i] for i in range(len(dom)) if i not in ok]
+        good = [dom[i] for i in sorted(ok)]
+        if isinstance(cell.type, ir.BoolT):
+            (premises if good == [False] else conclusions).append(cell.text)
+        elif len(bad) == 1 and len(good) > 1:
+            premises.append(f"{cell.text} = {_show(bad[0])}")
+        else:
+            conclusions.append(_set_text(cell, good))
+    conclusions += relational
+    if not premises:
+        return " or ".join(conclusions) if conclusions else "false"
+    if not conclusions:
+        if len(premises) == 1:
+            return f"not {premises[0]}"
+        if len(premises) == 2:  # `poison[1] implies not in_pool[1]`: later-declared first
+            a, b = premises[1], premises[0]
+            return f"{a} implies not {b}" if " " not in b else f"{a} implies not ({b})"
+        return f"not ({' and '.join(premises)})"
+    prem = " and ".join(premises)
+    concl = " or ".join(conclusions)
+    if len(premises) == 1 and len(conclusions) == 1 and concl.startswith("not "):
+        return f"{prem} implies {concl}"
+    return f"{prem} implies {concl}"
+
+
+_OPS = {z3.Z3_OP_SLEQ: "<=", z3.Z3_OP_SLT: "<", z3.Z3_OP_SGEQ: ">=", z3.Z3_OP_SGT: ">",
+        z3.Z3_OP_ULEQ: "<=", z3.Z3_OP_ULT: "<", z3.Z3_OP_UGEQ: ">=", z3.Z3_OP_UGT: ">",
+        z3.Z3_OP_EQ: "=", z3.Z3_OP_DISTINCT: "!=", z3.Z3_OP_BADD: "+", z3.Z3_OP_BSUB: "-",
+        z3.Z3_OP_BMUL: "*", z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<", z3.Z3_OP_GE: ">=",
+        z3.Z3_OP_GT: ">", z3.Z3_OP_ADD: "+", z3.Z3_OP_SUB: "-", z3.Z3_OP_MUL: "*"}
+
+
+def _expr_text(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
+    if z3.is_const(e) and e.get_id() in cells:
+        return cells[e.get_id()].text
+    if z3.is_true(e):
+        return "true"
+    if z3.is_false(e):
+        return "false"
+    if z3.is_bv_value(e):
+        return str(e.as_signed_long())
+    if z3.is_int_value(e):
+        return str(e.as_long())
+    k = e.decl().kind() if z3.is_app(e) else None
+    kids = e.children()
+    if k == z3.Z3_OP_NOT:
+        inner = kids[0]
+        if z3.is_eq(inner):
+            return f"{_expr_text(enc, inner.arg(0), cells)} != {_expr_text(enc, inner.arg(1), cells)}"
+        return f"not ({_expr_text(enc, inner, cells)})"
+    if k in (z3.Z3_OP_AND, z3.Z3_OP_OR):
+        word = " and " if k == z3.Z3_OP_AND else " or "
+        return "(" + word.join(_expr_text(enc, c, cells) for c in kids) + ")"
+    if k == z3.Z3_OP_ITE:
+        return (f"(if {_expr_text(enc, kids[0], cells)} then {_expr_text(enc, kids[1], cells)} "
+                f"else {_expr_text(enc, kids[2], cells)})")
+    if k == z3.Z3_OP_BADD and len(kids) == 2 and z3.is_bv_value(kids[0]) \
+            and kids[0].as_signed_long() < 0:
+        return f"{_wrap(enc, kids[1], cells)} - {-kids[0].as_signed_long()}"
+    if k in _OPS and len(kids) >= 2:
+        return f" {_OPS[k]} ".join(_wrap(enc, c, cells) for c in kids)
+    if k == z3.Z3_OP_BNEG:
+        return f"-{_wrap(enc, kids[0], cells)}"
+    text = str(e)  # bit-level terms: z3's own syntax, cell names substituted
+    for c in cells.values():
+        text = text.replace(str(c.term), c.text)
+    return text
+
+
+def _wrap(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
+    text = _expr_text(enc, e, cells)
+    simple = z3.is_const(e) or z3.is_bv_value(e) or z3.is_int_value(e)
+    return text if simple or text.startswith("(") else f"({text})"
+
+
+def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> list[str]:
+    """The certificate as clauses over the spec's names, one string each, in type-correct
+    states (lemmas that only say "every cell lies within its type" are left out: that is
+    the `types` invariant, proved with the rest)."""
+    cells = _cells(enc, s)
+    del cells[s.err.get_id()]
+    types = z3.And(enc.types_ok(s), enc.wellformed(s))
+    out: list[str] = []
+    for lem in lemmas:
+        lem = z3.simplify(z3.substitute(lem, (s.err, z3.BoolVal(False))))
+        solver = z3.SolverFor("QF_BV")
+        solver.add(types, z3.Not(lem))
+        if solver.check() == z3.unsat:
+            continue
+        text = render_lemma(enc, lem, cells)
+        if text is not None and text not in out:
+            out.append(text)
+    return sorted(out, key=lambda x: (len(x), x))
