@@ -8,6 +8,14 @@ arithmetic is exact; enums are small bit-vectors holding the member's index.
 A step is a selector `sel` numbering the action instances; `sel = i` implies instance i's
 enabling condition, and every next-state cell is one if-then-else over the instances that
 write it (frames are implicit: an instance that does not write a cell leaves it alone).
+One more selector value, `stutter_index`, is a step that changes nothing (NOTE(stutter)):
+with it, the states at depth k are those reachable within k steps, which makes deep BMC
+far cheaper once runs end (the solver need not refute "a run of exactly k steps" for
+every k past the longest run), and it changes no verdict and no shortest trace: a trace
+with a stutter step is never a shortest one. Engines that want exact steps forbid it.
+Measured (solve seconds, depth 30, all invariants): spec/soft_offline.hp patched P=3 F=3
+53 s without the stutter step, 6 s with it; benchmarks/first_cut.hp P=3 F=3 0.3 s
+without, 2.2 s with (its runs end within 9 steps and its "no run of k steps" is easy).
 The transition is built ONCE over template variables and instantiated per step with
 `z3.substitute`, so the Python side stays out of the unrolling loop.
 """
@@ -294,7 +302,8 @@ class Encoding:
     def __init__(self, model: ir.Model) -> None:
         self.model = model
         self.width = int_width(model)
-        self.sel_width = max(1, (max(len(model.instances), 1) - 1).bit_length())
+        self.stutter_index = len(model.instances)  # NOTE(stutter)
+        self.sel_width = max(1, self.stutter_index.bit_length())
         self._enum_width: dict[ir.EnumT, int] = {}
         self._template = self.fresh_state("T")
         self._template_next = self.fresh_state("T'")
@@ -431,11 +440,9 @@ class Encoding:
     def _build_step(self) -> list[Any]:
         s, t, sel = self._template, self._template_next, self._template_sel
         insts = self.model.instances
-        if not insts:
-            return [z3.BoolVal(False)]
         cs: list[Any] = [self.types_ok(s)]  # a state that violates `types` has no successor
-        if len(insts) < 2 ** self.sel_width:
-            cs.append(z3.ULT(sel, z3.BitVecVal(len(insts), self.sel_width)))
+        if len(insts) + 1 < 2 ** self.sel_width:
+            cs.append(z3.ULE(sel, z3.BitVecVal(self.stutter_index, self.sel_width)))
         writes: list[dict[str, Sym]] = []
         errs: list[Any] = []
         for i, inst in enumerate(insts):
@@ -541,7 +548,12 @@ class Encoding:
         return t.members[val.as_long()]
 
     def decode_selector(self, m: z3.ModelRef, sel: Any) -> int:
+        """The instance index, or `stutter_index` for a step that changed nothing."""
         return m.eval(sel, model_completion=True).as_long()
+
+    def no_stutter(self, sel: Any) -> Any:
+        """Forbid the stutter step (for engines that need exactly one instance per step)."""
+        return sel != z3.BitVecVal(self.stutter_index, self.sel_width)
 
 
 def _ast_array(terms: Sequence[Any]) -> Any:
