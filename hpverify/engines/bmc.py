@@ -53,7 +53,8 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                 continue
             r = check(bad)
             if r == z3.sat:
-                trace = decode_trace(enc, solver.model(), states[: k + 1], sels[:k])
+                model_ = canonical_model(solver, check, bad, sels[:k])
+                trace = decode_trace(enc, model_, states[: k + 1], sels[:k])
                 results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
                                        trace=trace)
             elif r == z3.unknown:
@@ -93,6 +94,31 @@ def _reason(solver: z3.Solver) -> str:
     if "resource" in r or "rlimit" in r or "max. resource" in r:
         return "resource limit"
     return r or "solver gave up"
+
+
+def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
+                    bad: z3.ExprRef, sels: Sequence[z3.ExprRef]) -> z3.ModelRef:
+    """NOTE(canonical-trace): of all shortest counterexamples, the one whose actions come
+    first in declaration order, step by step (a binary search per step). The solver would
+    otherwise pick any of them, and which one can change with unrelated edits; fixing the
+    choice keeps traces stable for golden files and for reviewers."""
+    m = solver.model()
+    solver.push()
+    try:
+        for sel in sels:  # invariant: m satisfies every choice fixed so far
+            hi = m.eval(sel, model_completion=True).as_long()
+            lo = 0
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if check(bad, z3.ULE(sel, mid)) == z3.sat:
+                    m = solver.model()
+                    hi = m.eval(sel, model_completion=True).as_long()
+                else:
+                    lo = mid + 1
+            solver.add(sel == hi)
+        return m
+    finally:
+        solver.pop()
 
 
 def decode_trace(enc: Encoding, m: z3.ModelRef, states: Sequence[SymState],
