@@ -142,6 +142,17 @@ def test_table_is_consistent():
         assert len(invs) == len(set(invs)), key
         assert (KA_DIR / key[0]).exists(), key[0]
     assert len({c.file for c in KA.CASES}) >= 40
+    # --inv runs of files without expects must give the whole-file status: either every
+    # asserted invariant is violated, or `types` is, or nothing is.
+    for key, cases in GROUPS.items():
+        if _file_meta(key[0])[1]:
+            continue
+        bad = [c for c in cases if c.verdict == "violated"]
+        types_bad = any(c.invariant == "types" and c.verdict == "violated" for c in cases)
+        if cases[0].exit_code == 1:
+            assert types_bad or len(bad) == len(cases), key
+        else:
+            assert not bad, key
 
 
 @pytest.mark.parametrize("c", KA.CASES, ids=[_case_id(c) for c in KA.CASES])
