@@ -88,7 +88,7 @@ class StateCodec:
 
 def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
              progress: Progress | None = None, max_states: int = DEFAULT_MAX_STATES,
-             stop_when_settled: bool = True) -> list[Result]:
+             stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
     start = time.perf_counter()
     codec = StateCodec(model)
     parent: dict[Any, tuple[Any, int] | None] = {}
@@ -98,7 +98,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     frontier: list[tuple[Any, ir.State]] = []
     stop_reason: str | None = None
     level = 0
-    for st in initial_states(model):
+    for st in initial_states(model, init_brute_limit):
         key = codec.encode(st)
         if key not in parent:
             parent[key] = None

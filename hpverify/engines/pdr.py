@@ -65,13 +65,34 @@ class _Spacer:
         prop = _and([enc.invariant_ok(n, s) for n in names])
         r = fp.query(z3.And(inv(*sl), z3.Not(prop)))
         if r == z3.unsat:
-            cover = fp.get_cover_delta(-1, inv)
-            return r, z3.substitute_vars(cover, *sl), None
+            return r, _definition(fp.get_answer(), inv, sl), None
         if r == z3.unknown:
             reason = fp.reason_unknown()
             return r, None, ("timeout" if "timeout" in reason or "canceled" in reason
                              else reason or "spacer gave up")
         return r, None, None
+
+
+def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
+    """Spacer's answer `ForAll(xs, Inv(xs) == body)` as body over `args`."""
+    if z3.is_quantifier(answer):
+        answer = answer.body()
+    if z3.is_app(answer) and answer.decl().eq(pred):  # Inv(xs): true everywhere
+        return z3.BoolVal(True)
+    assert z3.is_eq(answer) and answer.arg(0).decl().eq(pred), answer
+    subs: list[Any] = [None] * len(args)
+    for j, v in enumerate(answer.arg(0).children()):
+        subs[z3.get_var_index(v)] = args[j]
+    body = z3.substitute_vars(answer.arg(1), *subs)
+    if _has_quantifier(body):  # Spacer may answer with `exists` (e.g. an inlined rule)
+        body = z3.Then("qe", "simplify")(body).as_expr()
+    return body
+
+
+def _has_quantifier(e: Any) -> bool:
+    if z3.is_quantifier(e):
+        return True
+    return any(_has_quantifier(c) for c in e.children())
 
 
 def lemmas_of(f: Any) -> list[Any]:
