@@ -262,3 +262,62 @@ def test_inv_types_only():
     assert set(res) == {"types"}, sorted(res)
     assert res["types"]["verdict"] == "violated" and res["types"]["trace"]["length"] == 2
     assert rc == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Other engines. The contract lets the project add unbounded engines; whatever engine is
+# used, a violation must be reported with the SHORTEST counterexample and an invariant
+# that holds at every depth must never be reported violated. Only groups whose answers
+# do not depend on the bound are used (no --depth, and no file whose known answers are
+# "holds up to the bound" while a longer violation exists).
+BOUND_DEPENDENT = {
+    "ka03_shortest_choice.hp", "ka36_const_chain.hp", "ka37_const_flags.hp",
+    "ka39_check_depth.hp", "ka40_default_depth.hp", "ka41_expect_vs_depth.hp",
+    "ka64_deep.hp", "ka76_check_depth0.hp",
+}
+
+
+def _engines() -> list[str]:
+    try:
+        p = subprocess.run([sys.executable, "-m", "hpverify", "prove", "--help"], cwd=REPO,
+                           capture_output=True, text=True, timeout=120)
+    except Exception:  # pragma: no cover
+        return []
+    m = re.search(r"--engine E\s+(.*?)\n\s*--", p.stdout, re.S)
+    if not m:
+        return []
+    names = re.findall(r"\b([a-z][a-z0-9_-]*)\b", re.sub(r"\(.*?\)", "", m.group(1)))
+    return [n for n in dict.fromkeys(names) if n != "bmc"]
+
+
+ENGINE_GROUPS = [k for k in GROUPS if k[2] is None and k[0] not in BOUND_DEPENDENT]
+
+
+@pytest.mark.parametrize("engine", _engines())
+@pytest.mark.parametrize("key", ENGINE_GROUPS, ids=[
+    "-".join([Path(k[0]).stem] + [f"{a}={_const_value(b)}" for a, b in k[1]])
+    for k in ENGINE_GROUPS])
+def test_other_engine(key, engine):
+    file, consts, _ = key
+    args = [KA_DIR / file, "--json", "--engine", engine]
+    for k, v in consts:
+        args += ["--const", f"{k}={_const_value(v)}"]
+    cmd, rc, out, err = _cli(*args)
+    assert "Traceback" not in err, f"{cmd}: traceback\n{err}"
+    assert rc in (0, 1, 3), f"{cmd}: exit {rc}\n{err}"
+    res = {r["invariant"]: r for r in json.loads(out)["specs"][0]["results"]}
+    for c in GROUPS[key]:
+        r = res.get(c.invariant)
+        assert r is not None, f"{cmd}: no result for {c.invariant}"
+        if r["verdict"] == "unknown":
+            continue
+        assert r["verdict"] == c.verdict, (
+            f"{cmd}: {c.invariant}: verdict {r['verdict']!r}, expected {c.verdict!r}")
+        if c.verdict == "violated":
+            assert r["trace"]["length"] == c.length, (
+                f"{cmd}: {c.invariant}: length {r['trace']['length']}, expected {c.length}")
+    if "types" not in {c.invariant for c in GROUPS[key]} and "types" in res:
+        assert res["types"]["verdict"] in ("holds", "unknown"), f"{cmd}: types should hold"
+    if all(r["verdict"] != "unknown" for r in res.values()):
+        expected_rc = GROUPS[key][0].exit_code
+        assert rc == expected_rc, f"{cmd}: exit {rc}, expected {expected_rc}\n{err}"
