@@ -25,6 +25,7 @@ class _ErrT:
 
 
 ERR = _ErrT()
+MAX_DOMAIN = 1 << 16  # values an enumerated domain may have (parameters, quantifiers, functions)
 _POISON = ir.Lit(False, ERR)  # type: ignore[arg-type]
 
 
@@ -461,6 +462,11 @@ class Checker:
                 return None
             if not self._nonempty(dom, t.dom.span):
                 return None
+            if isinstance(dom, ir.IntT) and dom.lo is not None and dom.hi is not None \
+                    and dom.hi - dom.lo + 1 > MAX_DOMAIN:
+                self.error("HP128", f"a function over {dom} would have {dom.hi - dom.lo + 1} "
+                           f"entries; a function domain may have at most {MAX_DOMAIN}", t.dom.span)
+                return None
             return ir.FunT(dom, cod)
         if isinstance(t, s.EnumType) and declaring:
             return self._declare_enum(t)
@@ -484,7 +490,11 @@ class Checker:
                 continue
             members.append(ir.EnumValue(v))
         et = ir.EnumT("{" + ", ".join(members) + "}", tuple(members))
+        seen: set[str] = set()
         for v, sp in zip(t.values, t.value_spans, strict=True):
+            if v in seen:
+                continue  # reported above as appearing twice
+            seen.add(v)
             old = self.names.get(v)
             if old is not None:
                 self.error("HP112", f"'{v}' is already declared; enum values are global names "
@@ -511,6 +521,13 @@ class Checker:
                 if lo is None or hi is None:
                     return None
                 t = ir.IntT(lo, hi)
+                if hi - lo + 1 > MAX_DOMAIN:
+                    if ctx.what == "type":  # a scalar int type: its values are never listed
+                        return t, ()
+                    self.error("HP128", f"the range {lo}..{hi} has {hi - lo + 1} values; a domain "
+                               f"that is enumerated (parameters, quantifiers, function domains) "
+                               f"may have at most {MAX_DOMAIN}", d.span)
+                    return None
                 return t, tuple(range(lo, hi + 1))
             case s.TypeName():
                 entry = self.names.get(d.name)
@@ -587,7 +604,7 @@ class Checker:
             case s.Name():
                 return self._name(e, ctx)
             case s.Primed():
-                self.error("HP140", f"primed variable '{e.name}'' cannot be read in {ctx.what}: "
+                self.error("HP140", f"primed variable {e.name}' cannot be read in {ctx.what}: "
                            "primes appear only on the left of an assignment, and every right-hand "
                            "side reads the current state", e.span)
                 return _POISON
@@ -597,7 +614,8 @@ class Checker:
                 if _err_type(ft) or _err_type(it):
                     return _POISON
                 if not isinstance(ft, ir.FunT):
-                    self.error("HP123", f"cannot index a value of type {_tname(ft)}", e.fn.span)
+                    self.error("HP123", f"cannot index {_tname(ft)}: only functions can be indexed",
+                               e.fn.span)
                     return _POISON
                 if not self._check_index(ft, it, e.index.span):
                     return _POISON
@@ -735,8 +753,8 @@ class Checker:
         if _err_type(it):
             return False
         if not ir.same_shape(ft.dom, it):
-            self.error("HP124", f"index of type {_tname(it)}, but the function's domain is "
-                       f"{_tname(ft.dom)}", span)
+            self.error("HP124", f"the index is {_tname(it)}, but the function's domain is "
+                       f"{ft.dom}", span)
             return False
         return True
 

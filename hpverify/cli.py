@@ -480,13 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_check(args, sources)
     except HpError as err:
         for d in err.diagnostics:
-            if d.span.line == 0:
-                sys.stderr.write(f"hpverify: error[{d.code}]: {d.message}\n")
-                for note in d.notes:
-                    sys.stderr.write(render(Diagnostic("", "", note.span or d.span), sources)
-                                     if False else f"note: {note.message}\n")
-            else:
-                sys.stderr.write(render(d, sources) + "\n")
+            sys.stderr.write(render(d, sources) + "\n")
         return EXIT_USAGE
     except ReplayError as err:
         sys.stderr.write(f"hpverify: internal error, please report: a counterexample failed "

@@ -84,7 +84,7 @@ def _caret_block(sources: SourceCache, span: Span) -> list[str]:
 
 
 def render(diag: Diagnostic, sources: SourceCache) -> str:
-    where = f"{diag.span}: " if diag.span.line else ""
+    where = f"{diag.span}: " if diag.span.line else "hpverify: "  # no place: a usage error
     out = [f"{where}error[{diag.code}]: {diag.message}"]
     out += _caret_block(sources, diag.span)
     for note in diag.notes:

@@ -256,6 +256,7 @@ def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.Sta
     forced_vars = {name for name, path, _ in forced if not path}
     free_vars = [v for v in model.vars if v.name not in forced_vars]
     count = 0
+    seen: set[tuple[ir.Value, ...]] = set()
     for combo in itertools.product(*(list(_values(v.type)) for v in free_vars)):
         st: dict[str, ir.Value] = dict(zip((v.name for v in free_vars), combo, strict=True))
         for v in model.vars:  # whole-forced variables start from a placeholder
@@ -274,6 +275,10 @@ def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.Sta
         status = init_status(model, st)
         if status is None:
             continue
+        key = tuple(st[v.name] for v in model.vars)
+        if key in seen:  # forced cells overwrite enumerated ones: the same state again
+            continue
+        seen.add(key)
         st[ERR] = status
         count += 1
         yield st

@@ -29,7 +29,7 @@ _TERMINAL_WORDS = {
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
     "COLON": "':'", "SEMICOLON": "';'", "COMMA": "','", "EQUAL": "'='", "MINUS": "'-'",
     "PLUS": "'+'", "STAR": "'*'", "__ANON_0": "'..'", "$END": "end of file", "HOLDS": "'holds'",
-    "VIOLATED": "'violated'", "_WHEN": "'when'", "_INCLUDE": "'include'",
+    "VIOLATED": "'violated'",
 }
 
 
@@ -81,6 +81,11 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
             what = "keyword" if shown in KEYWORDS else "token"
             msg = f"unexpected {what} '{shown}'"
             width = len(shown)
+            if shown in ("=", "!=", "<", "<=", ">", ">=") and tok.type not in expected:
+                return Diagnostic("HP002", f"{msg}: comparisons do not chain",
+                                  Span(file, line, col, line, col + width),
+                                  (Note("`a = b = c` is not allowed; write `a = b and b = c`, or "
+                                        "parenthesize: `(a = b) = c`"),))
     elif isinstance(err, UnexpectedEOF):
         lines = text.splitlines() or [""]
         line, col, width = len(lines), len(lines[-1]) + 1, 1
@@ -186,8 +191,21 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def expect_decl(self, meta: Any, c: list[Any]) -> s.ExpectDecl:
-        when, name, (verdict, length) = c
-        return s.ExpectDecl(when, self._name(name), verdict, length, self._span(meta), self._tspan(name))
+        name, (verdict, length) = c
+        return s.ExpectDecl(None, self._name(name), verdict, length, self._span(meta),
+                            self._tspan(name))
+
+    @v_args(meta=True)
+    def expect_when_decl(self, meta: Any, c: list[Any]) -> s.ExpectDecl:
+        word, when, name, (verdict, length) = c
+        self._word(word, "when", "'holds', 'violated' or 'when CONDITION:'")
+        return s.ExpectDecl(when, self._name(name), verdict, length, self._span(meta),
+                            self._tspan(name))
+
+    def _word(self, tok: Token, word: str, expected: str) -> None:
+        if str(tok) != word:
+            self.errors.append(Diagnostic("HP002", f"unexpected name '{tok}'", self._tspan(tok),
+                                          (Note(f"expected {expected}"),)))
 
     def holds(self, c: list[Any]) -> tuple[str, int | None]:
         return ("holds", None)
@@ -197,7 +215,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def include_decl(self, meta: Any, c: list[Any]) -> s.IncludeDecl:
-        return s.IncludeDecl(str(c[0])[1:-1], self._span(meta))
+        self._word(c[0], "include", "a declaration")
+        return s.IncludeDecl(str(c[1])[1:-1], self._span(meta))
 
     # ---- types
     @v_args(meta=True)
@@ -390,7 +409,11 @@ def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
             continue
         target = str(Path(path).parent / decl.path)
         resolved = str(Path(target).resolve())
-        if resolved in stack or resolved == str(Path(path).resolve()):
-            raise HpError(Diagnostic("HP011", f"'{decl.path}' includes itself", decl.span))
+        here = str(Path(path).resolve())
+        if resolved in stack or resolved == here:
+            chain = [Path(p).name for p in (*stack, here)]
+            start = chain.index(Path(resolved).name) if Path(resolved).name in chain else 0
+            cycle = " -> ".join(chain[start:] + [Path(resolved).name])
+            raise HpError(Diagnostic("HP011", f"include cycle: {cycle}", decl.span))
         out.extend(_load_decls(target, sources, stack + (str(Path(path).resolve()),), decl.span))
     return out

@@ -4,8 +4,6 @@ keeps the lazy semantics (NOTE(lazy-fold)), functional updates in program order,
 
 from __future__ import annotations
 
-import pytest
-
 from hpverify import evaluate as ev
 from hpverify import ir
 from hpverify.check import check
@@ -296,8 +294,6 @@ def test_forced_init_value_may_be_out_of_type() -> None:
     assert got == {(9, v) for v in range(4)}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): initial_states yields the same state once "
-                   "per value of a variable whose entries are all forced (16 copies here)")
 def test_initial_states_are_distinct() -> None:
     got = _inits("spec t\nvar f: 1..2 -> 0..3\ninit { f[1] = 9  f[2] = 0 }\n")
     assert len(got) == 1
