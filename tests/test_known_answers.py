@@ -321,3 +321,22 @@ def test_other_engine(key, engine):
     if all(r["verdict"] != "unknown" for r in res.values()):
         expected_rc = GROUPS[key][0].exit_code
         assert rc == expected_rc, f"{cmd}: exit {rc}, expected {expected_rc}\n{err}"
+
+
+@pytest.mark.skipif("explicit" not in _engines(), reason="no explicit-state engine")
+@pytest.mark.parametrize("file,extra,n", [
+    ("ka07_not_inductive.hp", (), 3),           # x in {0, 1, 2}
+    ("ka75_unsat_init.hp", (), 0),              # no initial state
+    ("ka29_prec_bool.hp", (), 1),               # one state, noop stutters
+    ("ka19_swap.hp", ("--inv", "distinct"), 2),  # (0,1) and (1,0)
+    ("ka20_reads_current.hp", ("--inv", "y_iff"), 3),  # (0,0) (1,1) (2,1)
+], ids=["not_inductive", "unsat_init", "prec_bool", "swap", "reads_current"])
+def test_explicit_distinct_states(file, extra, n):
+    """An engine that enumerates states reports the distinct reachable states, as TLC
+    counts them (here every checked invariant holds, so the whole space is explored)."""
+    cmd, rc, out, err = _cli(KA_DIR / file, "--json", "--engine", "explicit", *extra)
+    res = _results(cmd, rc, out, err)
+    for name, r in res.items():
+        assert r["verdict"] == "holds", f"{cmd}: {name} {r['verdict']}"
+        assert r.get("distinct_states") == n, (
+            f"{cmd}: {name}: distinct_states {r.get('distinct_states')!r}, expected {n}")
