@@ -340,3 +340,15 @@ def test_explicit_distinct_states(file, extra, n):
         assert r["verdict"] == "holds", f"{cmd}: {name} {r['verdict']}"
         assert r.get("distinct_states") == n, (
             f"{cmd}: {name}: distinct_states {r.get('distinct_states')!r}, expected {n}")
+
+
+def test_text_trace_order():
+    """Human output of a violation (loose check; the layout is not fixed by the contract):
+    the unique shortest trace's actions appear in step order and both actors are named."""
+    cmd, rc, out, err = _cli(KA_DIR / "ka12_by_actors.hp")
+    assert "Traceback" not in err
+    assert rc == 1
+    text = out + err
+    for word in ("bump", "grab", "reset", "c0", "c1", "x_lt5"):
+        assert word in text, f"{cmd}: {word!r} missing from the text output"
+    assert text.index("bump") < text.index("grab") < text.index("reset"), text
