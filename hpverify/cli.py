@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--timeout", type=float, metavar="SECONDS",
                     help="wall-clock budget per spec setting; past it the verdict is unknown")
     pr.add_argument("--rlimit", type=int, metavar="N", help="Z3 resource limit per solver call")
+    pr.add_argument("--max-states", type=int, metavar="N",
+                    help="explicit engine: stop (verdict unknown) past N distinct states "
+                    "(default 5000000; auto's explicit member: 200000)")
+    pr.add_argument("--show-invariant", action="store_true",
+                    help="after a pdr proof, print the inductive invariant it found "
+                    "(re-checked by a fresh solver)")
     pr.add_argument("--quiet", action="store_true",
                     help="print only failures and the summary; no progress line")
     pr.add_argument("--junit", metavar="FILE",
@@ -162,8 +168,12 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
     timeout = getattr(args, "timeout", None)
     if timeout is not None and timeout <= 0:
         raise _usage_error("HP206", f"--timeout {timeout}: must be positive")
+    max_states = getattr(args, "max_states", None)
+    if max_states is not None and max_states < 1:
+        raise _usage_error("HP206", f"--max-states {max_states}: must be positive")
     return Options(tuple(getattr(args, "inv", [])), depth, engine, tuple(consts.items()),
-                   timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1)
+                   timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1,
+                   max_states=max_states)
 
 
 def _consts_text(run: SpecRun) -> str:
@@ -172,7 +182,7 @@ def _consts_text(run: SpecRun) -> str:
     return ", ".join(f"{k}={key_string(v)}" for k, v in run.consts.items())
 
 
-def print_run(run: SpecRun, out: TextIO, quiet: bool) -> None:
+def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = False) -> None:
     consts = _consts_text(run)
     header = f"{run.file}: spec {run.spec}" + (f" ({consts})" if consts else "")
     lines = [header]
@@ -186,7 +196,8 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool) -> None:
         elif r.verdict == "violated":
             exp = "  [unexpected]"
         lines.append(f"  {r.invariant.ljust(width)}  {r.wording()}{exp}  ({r.seconds:.2f}s, {r.engine})")
-    if quiet and not any(o.failed for o in run.outcomes):
+    lines += _notes(run, show_invariant)
+    if quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
         return
     out.write("\n".join(lines) + "\n")
     for o in run.outcomes:
@@ -198,6 +209,40 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool) -> None:
         out.write(render_trace(run.model, r.trace, r.invariant,
                                run.invariant_text.get(r.invariant)) + "\n")
     out.write("\n")
+
+
+def _notes(run: SpecRun, show_invariant: bool) -> list[str]:
+    """Vacuity warnings, counterexamples to induction, and (on request) PDR invariants."""
+    out: list[str] = []
+    never: list[str] = []
+    depth = None
+    for o in run.outcomes:
+        for name in o.result.extra.get("never_enabled", []) or []:  # type: ignore[union-attr]
+            if name not in never:
+                never.append(name)
+        depth = o.result.extra.get("coverage_depth", depth)
+    for name in never:
+        where = f" (checked to depth {depth})" if depth is not None else ""
+        out.append(f"  warning: action {name} is never enabled{where}: invariants may hold "
+                   "vacuously")
+    shown_invs: dict[tuple[str, ...], list[str]] = {}  # one invariant often proves several
+    for o in run.outcomes:
+        clauses = o.result.extra.get("inductive_invariant_clauses")
+        if show_invariant and o.result.proved and clauses:
+            shown_invs.setdefault(tuple(clauses), []).append(o.result.invariant)  # type: ignore[arg-type]
+    for clauses, names in shown_invs.items():
+        out.append(f"  inductive invariant proving {', '.join(names)} (re-checked):")
+        out += [f"    {c}" for c in clauses]
+    for o in run.outcomes:
+        r = o.result
+        cti = r.extra.get("cti")
+        if isinstance(cti, dict) and r.verdict == "unknown":
+            out.append(f"  {r.invariant}: counterexample to induction (NOT necessarily "
+                       f"reachable), k={r.extra.get('k', '?')}:")
+            for i, st in enumerate(cti.get("states", [])):  # type: ignore[union-attr]
+                shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in st.items())
+                out.append(f"    state {i}: {shown}")
+    return out
 
 
 def run_json(run: SpecRun) -> dict[str, object]:
@@ -256,7 +301,7 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
                 progress.finish()
             runs.append(run)
             if not args.json:
-                print_run(run, sys.stdout, args.quiet)
+                print_run(run, sys.stdout, args.quiet, args.show_invariant)
                 sys.stdout.flush()
     if options.invariants and options.lenient_invariants:
         seen = {o.result.invariant for r in runs for o in r.outcomes}

@@ -48,6 +48,7 @@ class Options:
     timeout: float | None = None
     rlimit: int | None = None
     lenient_invariants: bool = False  # several files: --inv names need not be in each
+    max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,11 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
         checked.depth if checked.depth is not None else DEFAULT_DEPTH)
     engine = engines()[options.engine]
     budget = Budget(options.timeout, options.rlimit)
-    results = engine(model, names, depth, budget, progress=progress)
+    kwargs: dict[str, object] = {}
+    if options.max_states is not None and options.engine in ("explicit", "auto"):
+        kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
+            options.max_states
+    results = engine(model, names, depth, budget, progress=progress, **kwargs)
     outcomes = []
     for r in results:
         if r.trace is not None:
