@@ -53,7 +53,7 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                 continue
             r = check(bad)
             if r == z3.sat:
-                model_ = canonical_model(solver, check, bad, sels[:k])
+                model_ = canonical_model(solver, check, bad, sels[:k], enc)
                 trace = decode_trace(enc, model_, states[: k + 1], sels[:k])
                 results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
                                        trace=trace)
@@ -97,14 +97,27 @@ def _reason(solver: z3.Solver) -> str:
 
 
 def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
-                    bad: z3.ExprRef, sels: Sequence[z3.ExprRef]) -> z3.ModelRef:
-    """NOTE(canonical-trace): of all shortest counterexamples, the one whose actions come
-    first in declaration order, step by step (a binary search per step). The solver would
-    otherwise pick any of them, and which one can change with unrelated edits; fixing the
-    choice keeps traces stable for golden files and for reviewers."""
+                    bad: z3.ExprRef, sels: Sequence[z3.ExprRef], enc: Encoding) -> z3.ModelRef:
+    """NOTE(canonical-trace): of all shortest counterexamples, first those with the fewest
+    switches between actors (each CPU runs as long as it can, as in the interleavings of a
+    race report), then the one whose actions come first in declaration order, step by step
+    (a binary search per step). The solver would otherwise pick any of them, and which one
+    can change with unrelated edits; fixing the choice keeps traces stable and readable."""
     m = solver.model()
     solver.push()
     try:
+        switches = _actor_switches(enc, sels)
+        if switches:
+            hi = sum(z3.is_true(m.eval(s, model_completion=True)) for s in switches)
+            lo = 0
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if check(bad, z3.AtMost(*switches, mid)) == z3.sat:
+                    m = solver.model()
+                    hi = sum(z3.is_true(m.eval(s, model_completion=True)) for s in switches)
+                else:
+                    lo = mid + 1
+            solver.add(z3.AtMost(*switches, hi))
         for sel in sels:  # invariant: m satisfies every choice fixed so far
             hi = m.eval(sel, model_completion=True).as_long()
             lo = 0
@@ -119,6 +132,25 @@ def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
         return m
     finally:
         solver.pop()
+
+
+def _actor_switches(enc: Encoding, sels: Sequence[z3.ExprRef]) -> list[z3.BoolRef]:
+    """One Bool per adjacent pair of steps: true when the two steps have different actors."""
+    names = [inst.actor_name() for inst in enc.model.instances]
+    ids = {n: i for i, n in enumerate(dict.fromkeys(names))}
+    if len(ids) < 2 or len(sels) < 2:
+        return []
+    width = max(1, len(ids).bit_length())
+    stutter = z3.BitVecVal(len(ids), width)  # a stutter step is its own "actor"
+
+    def actor_of(sel: z3.ExprRef) -> z3.ExprRef:
+        out: z3.ExprRef = stutter
+        for i in range(len(names) - 1, -1, -1):
+            out = z3.If(sel == i, z3.BitVecVal(ids[names[i]], width), out)
+        return out
+
+    actors = [actor_of(s) for s in sels]
+    return [a != b for a, b in zip(actors, actors[1:], strict=False)]
 
 
 def decode_trace(enc: Encoding, m: z3.ModelRef, states: Sequence[SymState],
