@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 RACES = ROOT / "docs" / "races.md"

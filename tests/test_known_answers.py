@@ -40,7 +40,7 @@ def _const_value(v) -> str:
     return str(v)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(file: str, consts: tuple, depth: int | None, inv: str | None):
     cmd = [sys.executable, "-m", "hpverify", "prove", str(KA_DIR / file), "--json"]
     for k, v in consts:
