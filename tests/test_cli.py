@@ -12,23 +12,8 @@ import pytest
 from hpverify.cli import main
 from hpverify.progress import ERASE, Progress
 
-COUNTER = """\
-spec counter
-const N = 3
-type Cpu = {c0, c1}
-var x: 0..N
-var pc: Cpu -> {start, done}
-init { x = 0  forall c in Cpu: pc[c] = start }
-action incr(c: Cpu) by c {
-  require pc[c] = start
-  x' = x + 1
-  pc'[c] = done
-}
-invariant small: x <= 1
-invariant bounded: x <= N
-check depth 5
-expect small violated in 2
-"""
+# The contract's example spec, plus an invariant that holds (shared with other tests).
+COUNTER = (Path(__file__).parent / "data" / "counter.hp").read_text()
 
 TOGGLE = """\
 spec toggle

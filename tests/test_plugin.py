@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-COUNTER = """\
-spec counter
-const N = 3
-type Cpu = {c0, c1}
-var x: 0..N
-var pc: Cpu -> {start, done}
-init { x = 0  forall c in Cpu: pc[c] = start }
-action incr(c: Cpu) by c {
-  require pc[c] = start
-  x' = x + 1
-  pc'[c] = done
-}
-invariant small: x <= 1
-invariant bounded: x <= N
-check depth 5
-expect small violated in 2
-"""
+# The contract's example spec, plus an invariant that holds (shared with other tests).
+COUNTER = (Path(__file__).parent / "data" / "counter.hp").read_text()
 
 # other installed plugins are slow to import again in every in-process run
 QUIET = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:cacheprovider")
