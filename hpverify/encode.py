@@ -65,7 +65,10 @@ class _Intervals:
                 return None
             case ir.Var():
                 return self.cells.get(e.name)
-            case ir.Index():
+            case ir.Index():  # the domain's values are compared with the index: they must fit
+                dom = e.fn.type.dom if isinstance(e.fn.type, ir.FunT) else None
+                if isinstance(dom, ir.IntT) and dom.lo is not None and dom.hi is not None:
+                    self.seen = _span(self.seen, (dom.lo, dom.hi))
                 self.expr(e.idx)
                 return self.expr(e.fn)
             case ir.Arith():
@@ -138,6 +141,70 @@ def _stmt_exprs(body: Sequence[ir.Stmt]) -> Iterable[tuple[str | None, ir.Expr]]
                 yield from _stmt_exprs(s.else_)
 
 
+def types_statically_safe(model: ir.Model) -> bool:
+    """NOTE(static-types): True when no step and no initial state can violate `types`: every
+    int written (or forced by init) lies within its cell's range and every index lies within
+    its function's domain, by interval analysis from type-correct states. Then, by induction
+    over steps, every reachable state satisfies `types`, and the encoding can skip both the
+    `types` checks and the "pre-state satisfies types" guard of the step."""
+    typed = {v.name: _cod_range(v.type) for v in model.vars}
+    iv = _Intervals(typed)
+
+    def within(e: ir.Expr, t: ir.Type) -> bool:
+        r = _cod_range(t)
+        if r is None:
+            return True  # bool or enum cells cannot leave their types
+        got = iv.expr(e)
+        return got is not None and r[0] <= got[0] and got[1] <= r[1]
+
+    def indices_ok(e: ir.Expr) -> bool:
+        stack: list[object] = [e]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, ir.Index):
+                dom = x.fn.type.dom if isinstance(x.fn.type, ir.FunT) else None
+                if isinstance(dom, ir.IntT) and not within(x.idx, dom):
+                    return False
+            if isinstance(x, tuple):
+                stack.extend(x)
+            elif hasattr(x, "__dataclass_fields__"):
+                stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+        return True
+
+    def stmts_ok(body: Sequence[ir.Stmt]) -> bool:
+        for s in body:
+            match s:
+                case ir.Require():
+                    if not indices_ok(s.cond):
+                        return False
+                case ir.If():
+                    if not (indices_ok(s.cond) and stmts_ok(s.then) and stmts_ok(s.else_)):
+                        return False
+                case ir.Assign():
+                    t = model.var_type(s.var)
+                    for p in s.path:
+                        assert isinstance(t, ir.FunT)
+                        if not (indices_ok(p) and (not isinstance(t.dom, ir.IntT)
+                                                   or within(p, t.dom))):
+                            return False
+                        t = t.cod
+                    if not (indices_ok(s.value) and within(s.value, t)):
+                        return False
+        return True
+
+    from .evaluate import forced_targets
+
+    for name, path, rhs in forced_targets(model):
+        t = model.var_type(name)
+        for _ in path:
+            assert isinstance(t, ir.FunT)
+            t = t.cod
+        if not within(rhs, t):
+            return False
+    return all(indices_ok(e) for e in model.init) and \
+        all(stmts_ok(inst.body) for inst in model.instances)
+
+
 def int_width(model: ir.Model) -> int:
     """Bits for a signed bit-vector that holds every int value the model can compute.
 
@@ -168,9 +235,16 @@ def int_width(model: ir.Model) -> int:
         seen = _span(seen, other.seen)
     for r in wide.values():
         seen = _span(seen, r)
+    for v in model.vars:  # function domains are compared with indices (writes included)
+        t = v.type
+        while isinstance(t, ir.FunT):
+            if isinstance(t.dom, ir.IntT) and t.dom.lo is not None and t.dom.hi is not None:
+                seen = _span(seen, (t.dom.lo, t.dom.hi))
+            t = t.cod
     lo, hi = seen if seen is not None else (0, 1)
     bound = max(abs(lo), abs(hi), 1)
-    return bound.bit_length() + 2  # sign bit, and one spare bit of headroom
+    # signed w bits hold -2**(w-1) .. 2**(w-1)-1, and 2**bit_length(bound) > bound
+    return bound.bit_length() + 1
 
 
 def _root_var(e: ir.Expr) -> str | None:
@@ -302,6 +376,7 @@ class Encoding:
     def __init__(self, model: ir.Model) -> None:
         self.model = model
         self.width = int_width(model)
+        self.types_safe = types_statically_safe(model)  # NOTE(static-types)
         self.stutter_index = len(model.instances)  # NOTE(stutter)
         self.sel_width = max(1, self.stutter_index.bit_length())
         self._enum_width: dict[ir.EnumT, int] = {}
@@ -440,7 +515,8 @@ class Encoding:
     def _build_step(self) -> list[Any]:
         s, t, sel = self._template, self._template_next, self._template_sel
         insts = self.model.instances
-        cs: list[Any] = [self.types_ok(s)]  # a state that violates `types` has no successor
+        # a state that violates `types` has no successor (none is reachable when types_safe)
+        cs: list[Any] = [] if self.types_safe else [self.types_ok(s)]
         if len(insts) + 1 < 2 ** self.sel_width:
             cs.append(z3.ULE(sel, z3.BitVecVal(self.stutter_index, self.sel_width)))
         writes: list[dict[str, Sym]] = []

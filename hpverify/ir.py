@@ -297,6 +297,12 @@ class Model:
     instances: tuple[Instance, ...]
     actions: tuple[str, ...]  # declared action names, in order (coverage reports)
 
+    def live_actions(self) -> list[str]:
+        """Declared actions with at least one instance (the others are disabled outright by
+        the constants, e.g. another VARIANT's code: not worth a vacuity warning)."""
+        have = {inst.action for inst in self.instances}
+        return [a for a in self.actions if a in have]
+
     def var_type(self, name: str) -> Type:
         for v in self.vars:
             if v.name == name:

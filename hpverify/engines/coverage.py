@@ -1,7 +1,8 @@
 """Coverage and vacuity: which declared actions never fire within the bound.
 
 An invariant that holds because the interesting actions can never fire is a vacuous
-success; engines report `extra["never_enabled"]` (declared action names, in declaration
+success; engines report `extra["never_enabled"]` (leaving out actions that the constants
+disable outright, such as another VARIANT's: lowering drops all their instances) (declared action names, in declaration
 order, no instance of which is enabled in any reachable state of depth <= `coverage_depth`)
 so the front end can warn:
 
@@ -32,7 +33,7 @@ def never_enabled_bmc(enc: Encoding, depth: int, budget: Budget) -> list[str] | 
     for i, inst in enumerate(model.instances):
         by_action.setdefault(inst.action, []).append(i)
     unseen = [a for a in model.actions if a in by_action]
-    never = [a for a in model.actions if a not in by_action]  # no instance at all
+    never: list[str] = []  # actions with no instance are disabled by the constants: not reported
     if not unseen:
         return never
     solver = solver_for(budget)

@@ -147,7 +147,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     elapsed = time.perf_counter() - start
     n_states = len(parent)
     exhausted = stop_reason is None
-    never = [a for a in model.actions if a not in fired]
+    never = [a for a in model.live_actions() if a not in fired]
     extra_common: dict[str, object] = {"decided_by": "explicit", "never_enabled": never,
                                        "coverage_depth": complete}
     if exhausted:
