@@ -189,10 +189,7 @@ class Checker:
                 raise HpError(self.errors)
         for decl in decls:
             self._decl(decl)
-        expects = self._expects()
-        for name in self.overrides:
-            if not any(c[0] == name for c in self.consts):
-                pass  # reported by the CLI layer, which knows where the flag came from
+        expects = self._expects()  # unknown --const names are reported by pipeline.configs
         if self.errors:
             raise HpError(self.errors)
         return CheckedSpec(
@@ -201,14 +198,12 @@ class Checker:
 
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
-            name = getattr(d, "name", None)
             if isinstance(d, (s.ConstDecl, s.TypeDecl, s.VarDecl)):
                 self.later.setdefault(d.name, d.name_span)
             if isinstance(d, (s.TypeDecl, s.VarDecl)):
                 for t in _enum_literals(d.type):
                     for v, sp in zip(t.values, t.value_spans, strict=True):
                         self.later.setdefault(v, sp)
-            del name
 
     def _declare_in(self, table: dict[str, _Other], name: str, entry: _Other) -> None:
         """Actions and invariants have namespaces of their own (like TLA+ definitions that
