@@ -787,16 +787,7 @@ class Checker:
 
 
 def _reads_state(e: ir.CoreExpr) -> bool:
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ir.Var):
-            return True
-        if isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__"):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
-    return False
+    return any(isinstance(x, ir.Var) for x in ir.subexprs(e))
 
 
 def _kind(entry: _Entry) -> str:

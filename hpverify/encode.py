@@ -158,17 +158,11 @@ def types_statically_safe(model: ir.Model) -> bool:
         return got is not None and r[0] <= got[0] and got[1] <= r[1]
 
     def indices_ok(e: ir.Expr) -> bool:
-        stack: list[object] = [e]
-        while stack:
-            x = stack.pop()
+        for x in ir.subexprs(e):
             if isinstance(x, ir.Index):
                 dom = x.fn.type.dom if isinstance(x.fn.type, ir.FunT) else None
                 if isinstance(dom, ir.IntT) and not within(x.idx, dom):
                     return False
-            if isinstance(x, tuple):
-                stack.extend(x)
-            elif hasattr(x, "__dataclass_fields__"):
-                stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
         return True
 
     def stmts_ok(body: Sequence[ir.Stmt]) -> bool:

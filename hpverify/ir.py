@@ -316,6 +316,19 @@ class Model:
         raise KeyError(name)
 
 
+def subexprs(e: object) -> Iterator[object]:
+    """Every node of an expression (or statement) tree, e itself first; types and literal
+    values are not descended into."""
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        if isinstance(x, tuple):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, Lit):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+
+
 # ---- slots: a state flattened to scalars ------------------------------------------------
 def slots(name: str, t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
     """The scalar cells of a variable: (index path, scalar type), in domain order."""

@@ -135,17 +135,7 @@ def render_state(model: ir.Model, st: ir.State, indent: str = "  ",
 
 def reads(e: ir.Expr) -> set[str]:
     """State variables an expression reads."""
-    out: set[str] = set()
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ir.Var):
-            out.add(x.name)
-        elif isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__"):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
-    return out
+    return {x.name for x in ir.subexprs(e) if isinstance(x, ir.Var)}
 
 
 def render_trace(model: ir.Model, trace: Trace, invariant: str, source_text: str | None) -> str:
