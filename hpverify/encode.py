@@ -377,7 +377,7 @@ class Encoding:
         self._template = self.fresh_state("T")
         self._template_next = self.fresh_state("T'")
         self._template_sel = z3.BitVec("sel_T", self.sel_width)
-        self._predicates: dict[str, Any] = {}
+        self._predicates: dict[object, Any] = {}
         self._state_from: Any = None
         self._step_from: Any = None
         self._step_formula: Any = None
@@ -485,6 +485,13 @@ class Encoding:
 
         return self._on_template("inv:" + name, build, st)
 
+    def expr_value(self, e: ir.Expr, st: SymState) -> Any:
+        """A boolean IR expression over st, as a plain value: a read outside a domain yields
+        the last entry (NOTE(read-error)) and is not an error here; used for the candidate
+        lemmas of engines/houdini.py, which evaluate.eval_expr computes the same way."""
+        return self._on_template(("expr", e),
+                                 lambda t: _Eval(self, t).expr(e, z3.BoolVal(True)), st)
+
     def init(self, st: SymState) -> Any:
         """Items hold (first false item before any read error excludes the state); cells
         not forced by a top-level equation lie within their types."""
@@ -586,7 +593,7 @@ class Encoding:
         targets = s.leaves() + t.leaves() + [sel]
         return [_substitute(self._step_formula, self._step_from, targets)]
 
-    def _on_template(self, key: str, build: Any, st: SymState) -> Any:
+    def _on_template(self, key: object, build: Any, st: SymState) -> Any:
         """A state predicate built once over the template state, then substituted."""
         formula = self._predicates.get(key)
         if formula is None:

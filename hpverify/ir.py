@@ -376,3 +376,52 @@ class Cons:
 
 
 CoreExpr = Expr | Bound | Quant | Cons
+
+
+# ---- rendering: IR expressions in the spec's own syntax ---------------------------------
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "atom": 9}
+
+
+def render(e: Expr) -> str:
+    """`e` in hp syntax (lowered: quantifiers appear expanded), for lemmas shown to users."""
+    return _render(e)[0]
+
+
+def _render(e: Expr) -> tuple[str, int]:
+    match e:
+        case Lit():
+            return show_value(e.value, e.type), _PREC["atom"]
+        case Var():
+            return e.name, _PREC["atom"]
+        case Index():
+            return f"{_wrap(e.fn, _PREC['atom'])}[{render(e.idx)}]", _PREC["atom"]
+        case Not():
+            if isinstance(e.arg, Eq):
+                return f"{_wrap(e.arg.left, 5)} != {_wrap(e.arg.right, 5)}", _PREC["cmp"]
+            return f"not {_wrap(e.arg, _PREC['not'])}", _PREC["not"]
+        case And() | Or():
+            word = "and" if isinstance(e, And) else "or"
+            return f" {word} ".join(_wrap(a, _PREC[word] + 1) for a in e.args), _PREC[word]
+        case Ite():
+            return (f"(if {render(e.cond)} then {render(e.then)} else {render(e.else_)})",
+                    _PREC["atom"])
+        case Eq():
+            return f"{_wrap(e.left, 5)} = {_wrap(e.right, 5)}", _PREC["cmp"]
+        case Cmp():
+            return f"{_wrap(e.left, 5)} {e.op} {_wrap(e.right, 5)}", _PREC["cmp"]
+        case Arith():
+            p = _PREC[e.op]
+            return f"{_wrap(e.left, p)} {e.op} {_wrap(e.right, p + 1)}", p
+        case Member():
+            vals = ", ".join(show_value(m, e.arg.type) for m in e.members)
+            return f"{_wrap(e.arg, 5)} in {{{vals}}}", _PREC["cmp"]
+        case Count():
+            return f"count({', '.join(render(a) for a in e.args)})", _PREC["atom"]
+        case FunLit():
+            return f"[{', '.join(render(a) for a in e.items)}]", _PREC["atom"]
+    raise AssertionError(f"cannot render {e!r}")  # pragma: no cover
+
+
+def _wrap(e: Expr, need: int) -> str:
+    text, prec = _render(e)
+    return text if prec >= need else f"({text})"

@@ -80,8 +80,23 @@ def test_explicit_state_limit_is_unknown() -> None:
 
 def test_kind_proves_patched_with_k() -> None:
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
-    res = kind(model, names, 20, Budget())
+    res = kind(model, names, 20, Budget(), strengthen=False)
     assert all(r.proved and r.method == f"k-induction, k={r.extra['k']}" for r in res)
+    assert {r.extra["k"] for r in res} <= {6, 7, 8}  # plain induction must reach the longest run
+
+
+def test_kind_with_auxiliary_invariants_closes_at_k1() -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    res = kind(model, names, 20, Budget())
+    assert all(r.proved and r.extra["k"] == 1 and r.extra["certificate_rechecked"] for r in res)
+    assert res[0].method.startswith("k-induction, k=1, with ")
+    shown = res[0].extra["inductive_invariant_clauses"]
+    # what a kernel developer would write in a comment, found without help
+    for lemma in ("free[2] implies in_pool[2]", "cache = 0 or in_pool[cache]",
+                  "not (so_pc = dissolved and in_pool[target])", "resv <= free_huge"):
+        assert lemma in shown
+    assert not any(s.startswith("invariant ") for s in shown)
+    assert res[0].extra["never_enabled"] == ["fault_nomem"]  # as explicit finds
 
 
 def test_kind_unknown_with_cti(tmp_path: Path) -> None:
@@ -89,12 +104,14 @@ def test_kind_unknown_with_cti(tmp_path: Path) -> None:
     f.write_text("spec cti\nvar x: 0..5\ninit { x = 0 }\n"
                  "action inc { require x < 4  x' = x + 2 }\ninvariant not3: x != 3\n")
     model, names = load(str(f))
-    r = kind(model, names, 1, Budget())[0]
+    r = kind(model, names, 1, Budget(), strengthen=False)[0]
     assert r.verdict == "unknown" and r.reason == "induction did not close at k=1"
     cti = r.extra["cti"]
     assert "NOT necessarily reachable" in cti["note"]
     assert [s["x"] for s in cti["states"]] == [1, 3]
-    assert kind(model, names, 3, Budget())[0].method == "k-induction, k=2"
+    assert kind(model, names, 3, Budget(), strengthen=False)[0].method == "k-induction, k=2"
+    # the generated lemmas (x != 1, x != 5) make x != 3 1-inductive
+    assert kind(model, names, 1, Budget())[0].extra["k"] == 1
 
 
 def test_pdr_invariant_in_spec_vocabulary() -> None:

@@ -25,14 +25,16 @@ from ..result import Result
 from .common import Budget, solver_for
 
 
-def never_enabled_bmc(enc: Encoding, depth: int, budget: Budget) -> list[str] | None:
+def never_enabled_bmc(enc: Encoding, depth: int, budget: Budget,
+                      seen: frozenset[str] = frozenset()) -> list[str] | None:
     """Actions none of whose instances fires as step 1..depth+1 of any trace (i.e. enabled in
-    no reachable, type-correct state of depth <= depth). None if the solver gave up."""
+    no reachable, type-correct state of depth <= depth). None if the solver gave up. Actions
+    in `seen` are known to fire (in a concrete run) and are not searched for."""
     model = enc.model
     by_action: dict[str, list[int]] = {}
     for i, inst in enumerate(model.instances):
         by_action.setdefault(inst.action, []).append(i)
-    unseen = [a for a in model.actions if a in by_action]
+    unseen = [a for a in model.actions if a in by_action and a not in seen]
     never: list[str] = []  # actions with no instance are disabled by the constants: not reported
     if not unseen:
         return never
