@@ -14,7 +14,7 @@ symbolic engines ask BMC on an unrolling, one depth at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -65,12 +65,35 @@ def never_enabled_bmc(enc: Encoding, depth: int, budget: Budget,
     return [a for a in model.actions if a in keep]
 
 
+def never_enabled_under(enc: Encoding, invariant: Callable[[SymState], Any],
+                        actions: Sequence[str], budget: Budget) -> list[str]:
+    """The actions (of `actions`) enabled in no type-correct state satisfying `invariant`.
+    With an invariant that holds in every reachable state (k-induction's re-checked
+    auxiliary invariants), that is "never enabled, at any depth", from one query each."""
+    idxs: dict[str, list[int]] = {}
+    for i, inst in enumerate(enc.model.instances):
+        idxs.setdefault(inst.action, []).append(i)
+    solver = solver_for(budget)
+    s, t = enc.fresh_state("cov0"), enc.fresh_state("cov1")
+    sel = enc.fresh_selector("cov")
+    solver.add(enc.wellformed(s), invariant(s), *enc.step(s, sel, t))
+    dead: list[str] = []
+    for a in actions:
+        if a not in idxs:
+            continue
+        budget.arm(solver)
+        if solver.check(_fires(sel, idxs[a])) == z3.unsat:
+            dead.append(a)
+    return dead
+
+
 def _fires(sel: Any, idxs: Sequence[int]) -> Any:
     return z3.Or([sel == i for i in idxs])
 
 
 def attach_never_enabled(results: Sequence[Result], never: list[str] | None,
-                         depth: int) -> list[Result]:
+                         depth: int | None) -> list[Result]:
+    """depth None: the list holds for every depth (no "checked to depth" qualifier)."""
     if never is None:
         return list(results)
     return [replace(r, extra={**r.extra, "never_enabled": list(never), "coverage_depth": depth})

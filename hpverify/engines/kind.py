@@ -53,6 +53,9 @@ def cti_json(model: ir.Model, trace: Trace, k: int) -> dict[str, object]:
     return doc
 
 
+PLAIN_K = 2  # plain induction first: small specs close at k <= 2 before lemmas would pay off
+
+
 def certified(enc: Encoding, lemmas: Lemmas) -> Lemmas:
     """The lemmas, re-checked by fresh solvers (engines/pdr.py): init => L, L and step =>
     L'. Houdini's own checks say the same; a failure here is a bug, never a proof."""
@@ -73,9 +76,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     start = time.perf_counter()
     enc = enc or Encoding(model)
     results: dict[str, Result] = {}
-    lemmas = houdini(model, enc, invariants, budget) if strengthen else None
-    if lemmas is not None:
-        lemmas = core(enc, certified(enc, lemmas), seconds=5.0)
+    lemmas: Lemmas | None = None
 
     base = solver_for(budget)
     bs: list[SymState] = [enc.fresh_state("b0")]
@@ -90,21 +91,6 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
 
     pending = list(dict.fromkeys(invariants))  # neither violated nor proved yet
     proved: list[str] = []
-    if lemmas is not None:
-        # NOTE(auxiliary): lemmas hold in every reachable state; the invariants among them
-        # are proved (k = 1), and every state of the step case may assume them
-        step.add(lemma_formula(enc, lemmas, ts[0]))
-        shown = lemmas.shown()
-        for name in pending:
-            if name in lemmas.proved:
-                results[name] = Result(
-                    name, "holds", "kind", None, time.perf_counter() - start,
-                    method=f"k-induction, k=1, with {len(lemmas.clauses)} auxiliary invariants",
-                    extra={"k": 1, "decided_by": "kind", "auxiliary_invariants":
-                           len(lemmas.clauses), "inductive_invariant_clauses": shown,
-                           "certificate_rechecked": True})
-                proved.append(name)
-        pending = [n for n in pending if n not in results]
     last_cti: dict[str, tuple[z3.ModelRef, int]] = {}
     base_depth = -1
 
@@ -119,6 +105,27 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     def out_of_time() -> bool:
         left = budget.remaining()
         return left is not None and left <= 0
+
+    def strengthened() -> Lemmas | None:
+        """NOTE(auxiliary): the lemmas hold in every reachable state; the invariants among
+        them are proved (k = 1), and every state of the step case may assume them."""
+        found = houdini(model, enc, invariants, budget)
+        if found is None:
+            return None
+        found = core(enc, certified(enc, found), seconds=5.0)
+        for t in ts:
+            step.add(lemma_formula(enc, found, t))
+        shown = found.shown()
+        for name in pending:
+            if name in found.proved:
+                results[name] = Result(
+                    name, "holds", "kind", None, elapsed(),
+                    method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants",
+                    extra={"k": 1, "decided_by": "kind", "auxiliary_invariants":
+                           len(found.clauses), "inductive_invariant_clauses": shown,
+                           "certificate_rechecked": True})
+                proved.append(name)
+        return found
 
     for k in range(depth + 1):
         t_k = time.perf_counter()
@@ -155,6 +162,11 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         bsel.append(sb)
 
         # ---- step case with k+1 assumed states t_0..t_k -> t_{k+1}
+        if strengthen and lemmas is None and k == min(PLAIN_K, depth - 1):
+            lemmas = strengthened()
+            pending = [n for n in pending if n not in results]
+            if not pending:
+                break
         for name in invariants:
             step.add(z3.Implies(assume[name], enc.invariant_ok(name, ts[k])))
         nt = enc.fresh_state(f"t{k + 1}")
@@ -211,13 +223,25 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
 
     out = [results[n] for n in invariants]
     if coverage:
-        from .coverage import attach_never_enabled, never_enabled_bmc
+        from .coverage import attach_never_enabled, never_enabled_bmc, never_enabled_under
 
-        cov_depth = max(base_depth, 0)
-        seen: frozenset[str] = frozenset()
-        if lemmas is not None:
-            # the sampled runs show most actions firing; BMC looks for the rest
-            cov_depth, seen = max(cov_depth, depth), lemmas.fired
-        out = attach_never_enabled(out, never_enabled_bmc(enc, cov_depth, budget, seen),
-                                   cov_depth)
+        cov_depth: int | None = max(base_depth, 0)
+        if lemmas is None:
+            never = never_enabled_bmc(enc, cov_depth, budget)
+        else:
+            # the sampled runs show most actions firing; the auxiliary invariants prove
+            # most of the others dead at every depth; BMC looks for what is left
+            aux = lemmas
+            unseen = [a for a in model.live_actions() if a not in aux.fired]
+            dead = never_enabled_under(enc, lambda st: lemma_formula(enc, aux, st), unseen,
+                                       budget)
+            never = dead
+            if len(dead) < len(unseen):
+                cov_depth = max(base_depth, min(depth, 10))
+                found = never_enabled_bmc(enc, cov_depth, budget, aux.fired | set(dead))
+                never = None if found is None else [a for a in model.actions
+                                                    if a in dead or a in found]
+            else:
+                cov_depth = None
+        out = attach_never_enabled(out, never, cov_depth)
     return out
