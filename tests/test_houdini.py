@@ -1,0 +1,153 @@
+"""Auxiliary invariants for k-induction (hpverify/engines/houdini.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hpverify import ir
+from hpverify.check import check
+from hpverify.diagnostics import SourceCache
+from hpverify.encode import Encoding
+from hpverify.engines import houdini as H
+from hpverify.engines import kind as kind_mod
+from hpverify.engines.common import Budget
+from hpverify.engines.kind import kind
+from hpverify.engines.pdr import CertificateError, check_certificate
+from hpverify.evaluate import ERR
+from hpverify.lower import lower
+from hpverify.parse import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_CUT = str(ROOT / "benchmarks" / "first_cut.hp")
+SOFT_OFFLINE = str(ROOT / "spec" / "soft_offline.hp")
+
+
+def load(path: str, **consts: object) -> tuple[ir.Model, list[str]]:
+    checked = check(load_spec(path, SourceCache()), {k: str(v) for k, v in consts.items()})
+    return lower(checked), [i.name for i in checked.invariants] + [ir.TYPES]
+
+
+def test_lemmas_are_an_inductive_invariant_of_every_reachable_state() -> None:
+    """Houdini's answer, re-checked by fresh solvers, and true in every state that an
+    exhaustive search reaches (the explicit engine's BFS, by hand here)."""
+    from hpverify.engines.explicit import StateCodec, initial_states
+    from hpverify.evaluate import run_step
+
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    assert lemmas is not None and lemmas.proved == frozenset(names)
+    s = enc.fresh_state("x")
+    assert check_certificate(enc, [enc.wellformed(s), H.lemma_formula(enc, lemmas, s)], s,
+                             names) is None
+    codec = StateCodec(model)
+    frontier = initial_states(model)
+    seen = {codec.encode(st) for st in frontier}
+    while frontier:
+        nxt = []
+        for st in frontier:
+            vals = H.atom_values(model, lemmas.atoms, st)
+            assert all(H._holds(c, vals) for c in lemmas.clauses)
+            for inst in model.instances:
+                res = run_step(model, inst, st)
+                if res is not None and codec.encode(res.state) not in seen:
+                    seen.add(codec.encode(res.state))
+                    nxt.append(res.state)
+        frontier = nxt
+    assert len(seen) == 98  # TLC's count: the search above is the whole state space
+
+
+def test_atoms_speak_the_spec_vocabulary() -> None:
+    # NPAGES != NFAULT: ranges are structural types, 1..2 pages and 1..2 CPUs are one domain
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=2)
+    texts = {a.text for a in H.atoms_of(model, names)}
+    assert {"poison[1]", "so_pc = dissolved", "cache = 0", "resv >= 1", "in_pool[target]",
+            "poison[cache]", "reserved and not consumed", "resv <= free_huge",
+            "invariant no_sigbus"} <= texts
+    assert "f_pc[cache] = mapped" not in texts  # cache indexes pages, never CPUs
+
+
+def test_templates_group_instances_over_indices() -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    atoms = H.atoms_of(model, names)
+    idx = {a.text: i for i, a in enumerate(atoms)}
+
+    def key(a: str, b: str) -> tuple[object, ...]:
+        return H.template(atoms, ((idx[a], False), (idx[b], True)))
+
+    assert key("free[1]", "in_pool[1]") == key("free[3]", "in_pool[3]")
+    assert key("free[1]", "in_pool[1]") != key("free[1]", "in_pool[2]")
+    assert key("free[1]", "in_pool[2]") == key("free[2]", "in_pool[3]")
+
+
+def test_candidates_follow_the_samples() -> None:
+    atoms = [H.Atom("a", ir.Var("a", ir.BoolT())), H.Atom("b", ir.Var("b", ir.BoolT())),
+             H.Atom("c", ir.Var("c", ir.BoolT()))]
+    samples = [[True, True, False], [False, False, True], [False, True, False]]
+    cands = set(H.candidates(atoms, samples))
+    assert ((0, False), (1, True)) in cands  # a implies b
+    assert ((1, True), (2, True)) in cands  # b or c
+    assert ((1, False), (0, True)) not in cands  # b implies a: false on sample 3
+    assert all(all(H._holds(c, s) for s in samples) for c in cands)
+
+
+def test_clause_text_reads_like_a_comment() -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    atoms = H.atoms_of(model, names)
+    idx = {a.text: i for i, a in enumerate(atoms)}
+    assert H.clause_text(atoms, ((idx["poison[1]"], False), (idx["in_pool[1]"], False))) \
+        == "not (poison[1] and in_pool[1])"
+    assert H.clause_text(atoms, ((idx["so_pc = flagged"], False),)) == "so_pc != flagged"
+    assert H.clause_text(atoms, ((idx["killed"], False),)) == "not killed"
+    assert H.clause_text(atoms, ((idx["resv = 0"], True), (idx["reserved and not consumed"],
+                                                           True))) \
+        == "resv = 0 or (reserved and not consumed)"
+
+
+def test_a_bad_lemma_set_is_an_internal_error(monkeypatch) -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    real = H.houdini
+
+    def bogus(*args, **kwargs):
+        found = real(*args, **kwargs)
+        atoms = found.atoms
+        cache0 = next(i for i, a in enumerate(atoms) if a.text == "cache = 0")
+        return replace(found, clauses=found.clauses + (((cache0, True),),))  # not inductive
+
+    monkeypatch.setattr(kind_mod, "houdini", bogus)
+    with pytest.raises(CertificateError):
+        kind(model, names, 20, Budget())
+
+
+@pytest.mark.parametrize("npages,nfault", [(2, 2), (3, 1)])
+def test_kind_proves_soft_offline_patched(npages: int, nfault: int) -> None:
+    model, names = load(SOFT_OFFLINE, VARIANT="patched", NPAGES=npages, NFAULT=nfault)
+    res = kind(model, names, 30, Budget())
+    assert all(r.proved for r in res), [r.wording() for r in res]
+    assert {r.extra["k"] for r in res} <= {1, 5, 7}
+
+
+def test_unpatched_is_still_violated_with_lemmas() -> None:
+    """The lemmas never hide a bug: the base case finds the shortest traces as before."""
+    model, names = load(SOFT_OFFLINE, VARIANT="unpatched", NPAGES=2, NFAULT=2)
+    res = {r.invariant: r for r in kind(model, names, 30, Budget())}
+    assert res["no_sigbus"].verdict == "violated" and res["no_sigbus"].trace.length == 6
+    assert res["poison_contained"].trace.length == 2
+
+
+def test_sampled_states_are_reachable_and_distinct() -> None:
+    import random
+    import time
+
+    model, _ = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    fired: set[str] = set()
+    states = H.sample_states(model, enc, 500, random.Random(1), time.perf_counter() + 10,
+                             fired=fired)
+    keys = [H._key(model, st) for st in states]
+    assert len(keys) == len(set(keys)) <= 98  # saturates below the 98 reachable states
+    assert fired == set(model.live_actions()) - {"fault_nomem"}  # never enabled (patched)
+    assert not any(st[ERR] for st in states)
