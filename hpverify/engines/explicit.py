@@ -1,5 +1,7 @@
-"""Explicit-state breadth-first search over the IR, like TLC, with evaluate.py as the step.
+"""Explicit-state breadth-first search over the IR, like TLC.
 
+- The step and the invariants are evaluate.py's semantics compiled to Python once per model
+  (compiled.py); evaluate.py itself stays the oracle (tests/test_compiled.py compares them).
 - Every reachable state is expanded once, level by level, so the first violation of an
   invariant is found at its shortest length; the trace is rebuilt from parent pointers.
 - Distinct states are counted as TLC counts them: every reachable state, including states
@@ -25,6 +27,7 @@ from .. import ir
 from ..result import Result, Trace
 from .bmc import Progress
 from .common import Budget
+from .compiled import Cells, CompiledModel
 
 DEFAULT_MAX_STATES = 5_000_000
 
@@ -91,39 +94,48 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
              stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
     start = time.perf_counter()
     codec = StateCodec(model)
+    # The hot loop runs compiled code over flat cell tuples (compiled.py); its keys are
+    # exactly codec.encode's, so traces decode as before.
+    cm = CompiledModel(model)
+    successors, state_key, well_typed = cm.successors, cm.key, cm.well_typed
     parent: dict[Any, tuple[Any, int] | None] = {}
-    fired: set[str] = set()
+    fired = bytearray(len(model.instances))
     violations: dict[str, tuple[Any, int]] = {}
     pending = list(dict.fromkeys(invariants))
-    frontier: list[tuple[Any, ir.State]] = []
+    frontier: list[tuple[Any, Cells]] = []
     stop_reason: str | None = None
     level = 0
     for st in initial_states(model, init_brute_limit):
         key = codec.encode(st)
         if key not in parent:
             parent[key] = None
-            frontier.append((key, st))
+            frontier.append((key, cm.flatten(st)[0]))
     complete = -1  # last BFS level whose states were all expanded
     diameter = 0
-    instances = model.instances
     while frontier:
         t_level = time.perf_counter()
-        nxt: list[tuple[Any, ir.State]] = []
-        for key, st in frontier:
-            for name in pending:
-                if name not in violations and not ev.invariant_ok(model, name, st):
-                    violations[name] = (key, level)
-            if not ev.types_ok(model, st):
-                continue
-            for i, inst in enumerate(instances):
-                res = ev.run_step(model, inst, st)
-                if res is None:
+        nxt: list[tuple[Any, Cells]] = []
+        # In a well-typed model a key is an int exactly when the state is type-correct and
+        # error-free (StateCodec): `types` is judged by the key alone. Named invariants hold
+        # in error states (evaluate.invariant_ok).
+        checks = [(n, None if n == ir.TYPES else cm.invariants[n]) for n in pending]
+        for key, cells in frontier:
+            is_err = type(key) is tuple and key[0] == "err"
+            typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
+            for name, inv in checks:
+                if name in violations:
                     continue
-                fired.add(inst.action)
-                k2 = codec.encode(res.state)
+                ok = typed if inv is None else is_err or inv(cells)
+                if not ok:
+                    violations[name] = (key, level)
+            if not typed:
+                continue
+            for i, c2, err in successors(cells):
+                fired[i] = 1
+                k2 = state_key(c2, err)
                 if k2 not in parent:
                     parent[k2] = (key, i)
-                    nxt.append((k2, res.state))
+                    nxt.append((k2, c2))
         complete = level
         diameter = level
         pending = [n for n in pending if n not in violations]
@@ -147,7 +159,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     elapsed = time.perf_counter() - start
     n_states = len(parent)
     exhausted = stop_reason is None
-    never = [a for a in model.live_actions() if a not in fired]
+    fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
+    never = [a for a in model.live_actions() if a not in fired_actions]
     extra_common: dict[str, object] = {"decided_by": "explicit", "never_enabled": never,
                                        "coverage_depth": complete}
     if exhausted:

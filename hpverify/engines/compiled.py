@@ -1,0 +1,559 @@
+"""The explicit-state engine's step and invariants, compiled to Python source once per model.
+
+evaluate.py walks the IR tree for every expression of every instance in every state; the
+explicit engine spends nearly all its time there. This module turns the model into straight
+Python functions (generated source, `compile()`d once) over a *flat* state: a tuple of
+scalar cells in `ir.slots` order (functions flattened row-major, as StateCodec numbers
+them). A read `f[lit]` becomes `s[17]`, a successor a list copy with a few cells replaced,
+a failing `require` a jump to the next instance.
+
+The semantics are evaluate.py's, exactly; the cases that need care:
+
+- NOTE(read-error): a read outside a domain yields the LAST entry and sets the local `err`
+  flag; the flag is set inside the expression (walrus) so that it happens only where the
+  interpreter would evaluate the read (short-circuit `and`/`or`/`if`). A write with an
+  index outside its domain changes nothing and sets `err`.
+- NOTE(step-order): a `require` saves `err`, evaluates its condition with a clean flag,
+  and disables the step only if the condition is false AND its own evaluation read inside
+  every domain; the step's reads before it still count only if the step stays enabled
+  (a disabled step returns nothing, so its flag is dropped with it).
+- Functions are flat tuples everywhere (variables, `[...]` literals, `if` results), so
+  structural `=` on functions is tuple equality: same as the interpreter's nested tuples,
+  since both sides have the same shape (the checker's `same_shape`).
+- `count` is `0 + a1 + a2 ...`: every argument evaluated, the result an int (never a bool,
+  which the state codec would not accept as an int cell).
+
+Dynamic indexes use dicts from domain value to cell offset. Those dicts cannot tell `True`
+from `1` where `_pos` can; the checker's typing guarantees an index has its domain's type.
+A literal whose Python type does not match its IR type is the one way an ill-typed value
+could enter (only in a hand-built IR): such a model is not compiled at all. Anything else
+the generator does not handle raises `_Unsupported` and that instance or invariant runs
+through evaluate.py instead (wrapped to the flat representation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import evaluate as ev
+from .. import ir
+
+Cells = tuple[Any, ...]
+StepFn = Callable[[Cells], "tuple[Cells, bool] | None"]
+SuccessorsFn = Callable[[Cells], "list[tuple[int, Cells, bool]]"]
+InvariantFn = Callable[[Cells], bool]
+Key = int | tuple[Any, ...]
+
+
+class _Unsupported(Exception):
+    """A construct the generator does not compile: that unit falls back to evaluate.py."""
+
+
+def ncells(t: ir.Type) -> int:
+    """Scalar cells of a value of type t."""
+    if isinstance(t, ir.FunT):
+        return len(t.dom.values()) * ncells(t.cod)
+    return 1
+
+
+def flatten_value(v: ir.Value, t: ir.Type, out: list[Any]) -> None:
+    if isinstance(t, ir.FunT):
+        assert isinstance(v, tuple)
+        for x in v:
+            flatten_value(x, t.cod, out)
+    else:
+        out.append(v)
+
+
+def _build(t: ir.Type, it: Iterator[Any]) -> ir.Value:
+    if isinstance(t, ir.FunT):
+        return tuple(_build(t.cod, it) for _ in t.dom.values())
+    return next(it)
+
+
+def _lit_ok(v: object, t: ir.Type) -> bool:
+    """Does v have exactly the Python type the IR type promises (bool is not an int here)?"""
+    if isinstance(t, ir.FunT):
+        n = len(t.dom.values())
+        return isinstance(v, tuple) and len(v) == n and all(_lit_ok(x, t.cod) for x in v)
+    if isinstance(t, ir.BoolT):
+        return type(v) is bool
+    if isinstance(t, ir.IntT):
+        return type(v) is int
+    return type(v) is ir.EnumValue
+
+
+def _check_lits(node: object) -> None:
+    for x in ir.subexprs(node):
+        if isinstance(x, ir.Lit) and not _lit_ok(x.value, x.type):
+            raise _Unsupported(f"literal {x.value!r} is not a {x.type}")
+
+
+def _well_typed(model: ir.Model) -> bool:
+    """Are all the model's literals of their IR types (always so after the checker)?"""
+    try:
+        _check_lits((model.init, tuple(i.body for i in model.instances),
+                     tuple(inv.body for inv in model.invariants)))
+    except _Unsupported:
+        return False
+    return True
+
+
+def _may_err(e: ir.Expr) -> bool:
+    """Can evaluating e set the read-error flag? (Only an index that is not a literal inside
+    its domain can; a `require` without one needs no save/restore of the flag.)"""
+    for x in ir.subexprs(e):
+        if isinstance(x, ir.Index):
+            if not isinstance(x.idx, ir.Lit) or not isinstance(x.fn.type, ir.FunT):
+                return True
+            if ev._pos(x.fn.type.dom, x.idx.value) is None:
+                return True
+    return False
+
+
+class _Pool:
+    """The constants the generated functions name (K0, K1...), shared by one model's code."""
+
+    def __init__(self) -> None:
+        self.ns: dict[str, object] = {}
+        self.interned: dict[tuple[Any, ...], str] = {}
+
+
+class _Gen:
+    """Emits the source of one function body."""
+
+    def __init__(self, model: ir.Model, pool: _Pool) -> None:
+        self.base: dict[str, tuple[int, ir.Type]] = {}
+        off = 0
+        for v in model.vars:
+            self.base[v.name] = (off, v.type)
+            off += ncells(v.type)
+        self.pool = pool
+        self.lines: list[str] = []
+        self.depth = 0
+        self.ntemp = 0
+
+    # ---- plumbing -----------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def temp(self) -> str:
+        self.ntemp += 1
+        return f"_t{self.ntemp}"
+
+    def const(self, value: object) -> str:
+        # Keyed by type as well as value: EnumValue('a') must not merge with 'a', True with 1.
+        if isinstance(value, dict):
+            key: tuple[Any, ...] = ("dict", id(value))
+        elif isinstance(value, tuple):
+            key = (tuple, *((type(x), x) for x in value))
+        else:
+            key = (type(value), value)
+        name = self.pool.interned.get(key)
+        if name is None:
+            name = f"K{len(self.pool.ns)}"
+            self.pool.ns[name] = value
+            self.pool.interned[key] = name
+        return name
+
+    # ---- expressions: a Python expression string with the same value and the same reads --
+    def expr(self, e: ir.Expr) -> str:
+        match e:
+            case ir.Lit():
+                if isinstance(e.type, ir.FunT):
+                    flat: list[Any] = []
+                    flatten_value(e.value, e.type, flat)
+                    return self.const(tuple(flat))
+                if type(e.value) is bool or type(e.value) is int:
+                    return repr(e.value)
+                return self.const(e.value)
+            case ir.Var():
+                if e.name not in self.base:
+                    raise _Unsupported(f"unknown variable {e.name}")
+                off, t = self.base[e.name]
+                if isinstance(t, ir.FunT):
+                    return f"s[{off}:{off + ncells(t)}]"
+                return f"s[{off}]"
+            case ir.Index():
+                return self._index(e)
+            case ir.Not():
+                return f"(not {self.expr(e.arg)})"
+            case ir.And():
+                if not e.args:
+                    return "True"
+                return "(" + " and ".join(self.expr(a) for a in e.args) + ")"
+            case ir.Or():
+                if not e.args:
+                    return "False"
+                return "(" + " or ".join(self.expr(a) for a in e.args) + ")"
+            case ir.Ite():
+                return f"({self.expr(e.then)} if {self.expr(e.cond)} else {self.expr(e.else_)})"
+            case ir.Eq():
+                return f"({self.expr(e.left)} == {self.expr(e.right)})"
+            case ir.Cmp():
+                if e.op not in ("<", "<=", ">", ">="):
+                    raise _Unsupported(f"comparison {e.op}")
+                return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+            case ir.Arith():
+                if e.op not in ("+", "-", "*"):
+                    raise _Unsupported(f"operator {e.op}")
+                return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+            case ir.Member():
+                if isinstance(e.arg.type, ir.FunT):
+                    raise _Unsupported("membership of a function")
+                return f"({self.expr(e.arg)} in {self.const(tuple(e.members))})"
+            case ir.Count():
+                # `0 +` keeps the sum an int even for a single bool argument.
+                return "(" + " + ".join(["0", *(self.expr(a) for a in e.args)]) + ")"
+            case ir.FunLit():
+                if isinstance(e.type.cod, ir.FunT):
+                    return "(" + "".join(f"*{self.expr(x)}, " for x in e.items) + ")"
+                return "(" + "".join(f"{self.expr(x)}, " for x in e.items) + ")"
+        raise _Unsupported(f"expression {type(e).__name__}")
+
+    def _pos(self, idx: ir.Expr, dom: ir.Domain, stride: int) -> int | str:
+        """The offset (entry position * stride) that idx selects, as a constant when it is
+        one; outside the domain the last entry's, with `err` set (NOTE(read-error))."""
+        vals = dom.values()
+        last = (len(vals) - 1) * stride
+        if isinstance(idx, ir.Lit):
+            p = ev._pos(dom, idx.value)
+            if p is None:
+                return f"((err := True) and {last})"
+            return p * stride
+        table = self.const({v: i * stride for i, v in enumerate(vals)})
+        t = self.temp()
+        return (f"({t} if ({t} := {table}.get({self.expr(idx)})) is not None "
+                f"else ((err := True) and {last}))")
+
+    def _offset(self, e: ir.Expr) -> int | str | None:
+        """The cell offset of a state location (`v`, `v[i]`, `v[i][j]`...), else None."""
+        if isinstance(e, ir.Var):
+            if e.name not in self.base:
+                raise _Unsupported(f"unknown variable {e.name}")
+            return self.base[e.name][0]
+        if isinstance(e, ir.Index):
+            inner = self._offset(e.fn)
+            if inner is None:
+                return None
+            if not isinstance(e.fn.type, ir.FunT):
+                raise _Unsupported("index into a non-function")
+            p = self._pos(e.idx, e.fn.type.dom, ncells(e.fn.type.cod))
+            if isinstance(inner, int) and isinstance(p, int):
+                return inner + p
+            return f"({inner} + {p})"
+        return None
+
+    def _index(self, e: ir.Index) -> str:
+        if not isinstance(e.fn.type, ir.FunT):
+            raise _Unsupported("index into a non-function")
+        width = ncells(e.fn.type.cod)
+        off = self._offset(e)
+        if off is not None:  # a state location: read its cell(s) straight from s
+            if width == 1:
+                return f"s[{off}]"
+            if isinstance(off, int):
+                return f"s[{off}:{off + width}]"
+            t = self.temp()
+            return f"s[({t} := {off}):{t} + {width}]"
+        fn = self.expr(e.fn)  # a computed function value (if/literal): slice the flat tuple
+        p = self._pos(e.idx, e.fn.type.dom, width)
+        if width == 1:
+            return f"({fn})[{p}]"
+        t = self.temp()
+        return f"({fn})[({t} := {p}):{t} + {width}]"
+
+    # ---- statements -----------------------------------------------------------------------
+    def block(self, body: tuple[ir.Stmt, ...], fail: str) -> None:
+        if not body:
+            self.emit("pass")
+        for s in body:
+            match s:
+                case ir.Require():
+                    self.require(s.cond, fail)
+                case ir.Assign():
+                    self.assign(s)
+                case ir.If():
+                    self.emit(f"if {self.expr(s.cond)}:")
+                    self.depth += 1
+                    self.block(s.then, fail)
+                    self.depth -= 1
+                    if s.else_:
+                        self.emit("else:")
+                        self.depth += 1
+                        self.block(s.else_, fail)
+                        self.depth -= 1
+                case _:
+                    raise _Unsupported(f"statement {type(s).__name__}")
+
+    def require(self, cond: ir.Expr, fail: str) -> None:
+        if not _may_err(cond):
+            self.emit(f"if not {self.expr(cond)}: {fail}")
+            return
+        # NOTE(step-order): judge the condition on its own reads only.
+        before, value = self.temp(), self.temp()
+        self.emit(f"{before} = err")
+        self.emit("err = False")
+        self.emit(f"{value} = {self.expr(cond)}")
+        self.emit(f"if not {value} and not err: {fail}")
+        self.emit(f"err = {before} or err")
+
+    def assign(self, s: ir.Assign) -> None:
+        if s.var not in self.base:
+            raise _Unsupported(f"unknown variable {s.var}")
+        off, t = self.base[s.var]
+        const_off = off
+        dyn: list[str] = []  # temps holding dict-looked-up offsets (None: outside the domain)
+        outside = False
+        for p in s.path:
+            if not isinstance(t, ir.FunT):
+                raise _Unsupported("path into a non-function")
+            stride = ncells(t.cod)
+            if isinstance(p, ir.Lit):
+                pos = ev._pos(t.dom, p.value)
+                if pos is None:
+                    outside = True
+                else:
+                    const_off += pos * stride
+            else:
+                table = self.const({v: i * stride for i, v in enumerate(t.dom.values())})
+                tmp = self.temp()
+                self.emit(f"{tmp} = {table}.get({self.expr(p)})")
+                dyn.append(tmp)
+            t = t.cod
+        width = ncells(t)
+        value = self.expr(s.value)
+        if outside:  # NOTE(read-error): the write changes nothing
+            tmp = self.temp()
+            self.emit(f"{tmp} = {value}")  # still evaluated: its own reads may set err
+            self.emit("err = True")
+            return
+        where = " + ".join([str(const_off), *dyn])
+        target = f"n[{where}]" if width == 1 else None
+        if dyn:
+            tmp = self.temp()
+            self.emit(f"{tmp} = {value}")
+            self.emit(f"if {' or '.join(d + ' is None' for d in dyn)}:")
+            self.emit("    err = True")
+            self.emit("else:")
+            if target is None:
+                o = self.temp()
+                self.emit(f"    {o} = {where}")
+                self.emit(f"    n[{o}:{o} + {width}] = {tmp}")
+            else:
+                self.emit(f"    {target} = {tmp}")
+        elif target is None:
+            self.emit(f"n[{const_off}:{const_off + width}] = {value}")
+        else:
+            self.emit(f"{target} = {value}")
+
+    def body(self, inst: ir.Instance, fail: str) -> bool:
+        """Emit an instance's body; True if it writes (so that `n` holds the successor)."""
+        writes = any(isinstance(x, ir.Assign) for x in ir.subexprs(inst.body))
+        copied = False
+        for s in inst.body:
+            if writes and not copied and not isinstance(s, ir.Require):
+                self.emit("n = list(s)")  # after the leading requires: most steps stop there
+                copied = True
+            self.block((s,), fail)
+        if writes and not copied:
+            self.emit("n = list(s)")
+        return writes
+
+
+def _compile(src: str, consts: dict[str, object], name: str) -> Callable[..., Any]:
+    ns: dict[str, Any] = dict(consts)
+    exec(compile(src, f"<hpverify compiled {name}>", "exec"), ns)  # our own generated source
+    return ns[name]  # type: ignore[no-any-return]
+
+
+class CompiledModel:
+    """A model's step, invariants and state codec over flat cell tuples.
+
+    `successors(cells)` fires every instance in model order and returns (instance index,
+    successor cells, error flag) for each enabled one; `step(i, cells)` fires one (tests).
+    `key(cells, err)` is exactly `StateCodec.encode` of the same state.
+
+    `well_typed`: every cell value the model can produce has its cell's Python type, so a
+    key is an int exactly when the state satisfies `types` (evaluate.types_ok), and the key
+    is computed from the cells without type tests. Otherwise (only a hand-made IR with an
+    ill-typed literal) the key is computed as StateCodec does, value type included, and the
+    engine must ask `types_ok`."""
+
+    def __init__(self, model: ir.Model) -> None:
+        self.model = model
+        self.names = [v.name for v in model.vars]
+        self.types = [v.type for v in model.vars]
+        self.scalars: list[ir.Type] = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
+        self.fallback: list[str] = []  # what runs interpreted, and why (labels)
+        self.well_typed = _well_typed(model)
+        pool = _Pool()
+        self._steps: list[StepFn] = []
+        blocks: list[list[str]] = []
+        for i, inst in enumerate(model.instances):
+            fn, block = self._compile_instance(i, inst, pool)
+            self._steps.append(fn)
+            blocks.append(block)
+        src = ["def successors(s):", "    out = []", "    append = out.append"]
+        for block in blocks:
+            src.extend("    " + line for line in block)
+        src.append("    return out")
+        self.source = "\n".join(src) + "\n"
+        try:
+            self.successors: SuccessorsFn = _compile(self.source, pool.ns, "successors")
+        except (SyntaxError, RecursionError, MemoryError) as exc:
+            # The fused body sits one block deeper than each instance's own function: at
+            # Python's nesting limits, call the per-instance functions instead.
+            self.fallback.append(f"fused successors: {exc}")
+            self.successors = self._call_each
+        self.invariants: dict[str, InvariantFn] = {
+            inv.name: self._compile_invariant(inv, pool) for inv in model.invariants}
+        self.key: Callable[[Cells, bool], Key] = (self._compile_key(pool) if self.well_typed
+                                                  else self._exact_key)
+
+    # ---- instances ---------------------------------------------------------------------
+    def _compile_instance(self, i: int, inst: ir.Instance,
+                          pool: _Pool) -> tuple[StepFn, list[str]]:
+        """The instance as a function, and as a block of the fused `successors` function
+        (one call per state instead of one per instance; a failing require `break`s out of
+        the block's one-iteration loop)."""
+        try:
+            self._refuse_ill_typed()
+            gen = _Gen(self.model, pool)
+            gen.depth = 1
+            gen.emit("err = False")
+            writes = gen.body(inst, "return None")
+            gen.emit(f"return ({'tuple(n)' if writes else 's'}, err)")
+            fn = _compile("def step(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "step")
+            gen.lines, gen.depth = [], 1
+            gen.emit("err = False")
+            gen.body(inst, "break")
+            gen.emit(f"append(({i}, {'tuple(n)' if writes else 's'}, err))")
+            gen.emit("break")
+            return fn, ["while True:", *gen.lines]
+        except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
+            self.fallback.append(f"{inst.label()}: {exc}")
+            fn = self._interpreted(inst)
+            name = f"F{len(pool.ns)}"
+            pool.ns[name] = fn
+            r = f"_r{i}"
+            return fn, [f"{r} = {name}(s)",
+                        f"if {r} is not None: append(({i}, {r}[0], {r}[1]))"]
+
+    def _refuse_ill_typed(self) -> None:
+        # One ill-typed value (a bool in an int cell) would reach dict lookups that cannot
+        # tell True from 1 anywhere in the model: then nothing is compiled.
+        if not self.well_typed:
+            raise _Unsupported("an ill-typed literal in the model")
+
+    def _interpreted(self, inst: ir.Instance) -> StepFn:
+        model = self.model
+
+        def step(cells: Cells) -> tuple[Cells, bool] | None:
+            res = ev.run_step(model, inst, self.state(cells, False))
+            if res is None:
+                return None
+            return self.flatten(res.state)[0], res.error
+
+        return step
+
+    def _call_each(self, cells: Cells) -> list[tuple[int, Cells, bool]]:
+        out = []
+        for i, fn in enumerate(self._steps):
+            r = fn(cells)
+            if r is not None:
+                out.append((i, r[0], r[1]))
+        return out
+
+    def step(self, i: int, cells: Cells) -> tuple[Cells, bool] | None:
+        """Fire instance i in a (type-correct, error-free) state: None if disabled."""
+        return self._steps[i](cells)
+
+    # ---- invariants ------------------------------------------------------------------------
+    def _compile_invariant(self, inv: ir.Invariant, pool: _Pool) -> InvariantFn:
+        """The body's truth in an error-free state; a read outside a domain makes it false."""
+        try:
+            self._refuse_ill_typed()
+            gen = _Gen(self.model, pool)
+            gen.depth = 1
+            if _may_err(inv.body):
+                gen.emit("err = False")
+                gen.emit(f"return bool({gen.expr(inv.body)}) and not err")
+            else:
+                gen.emit(f"return bool({gen.expr(inv.body)})")
+            return _compile("def inv(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "inv")
+        except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
+            self.fallback.append(f"invariant {inv.name}: {exc}")
+            model, name = self.model, inv.name
+            return lambda cells: ev.invariant_ok(model, name, self.state(cells, False))
+
+    def invariant_ok(self, name: str, cells: Cells, err: bool) -> bool:
+        """evaluate.invariant_ok on the flat state (the engine inlines this)."""
+        if name == ir.TYPES:
+            return self.types_ok(cells, err)
+        return err or self.invariants[name](cells)
+
+    def types_ok(self, cells: Cells, err: bool) -> bool:
+        """evaluate.types_ok on the flat state."""
+        return not err and self.in_types(cells)
+
+    def in_types(self, cells: Cells) -> bool:
+        return all(not isinstance(t, ir.IntT) or t.contains(c)
+                   for t, c in zip(self.scalars, cells, strict=True))
+
+    # ---- the state codec -------------------------------------------------------------------
+    def _compile_key(self, pool: _Pool) -> Callable[[Cells, bool], Key]:
+        """StateCodec.encode over cells: mixed radix, first cell most significant; a state
+        with the error flag or an int outside its range stays a tagged tuple."""
+        gen = _Gen(self.model, pool)
+        terms: list[str] = []
+        ranges: list[str] = []
+        weight = 1
+        for k in reversed(range(len(self.scalars))):
+            t = self.scalars[k]
+            vals = t.values()
+            if isinstance(t, ir.BoolT):  # False, True: the bool is its own digit
+                digit = f"c[{k}]"
+            elif isinstance(t, ir.IntT):
+                assert t.lo is not None and t.hi is not None
+                ranges.append(f"{t.lo} <= c[{k}] <= {t.hi}")
+                digit = f"(c[{k}] - {t.lo})" if t.lo else f"c[{k}]"
+            else:
+                digit = f"{gen.const({v: i for i, v in enumerate(vals)})}[c[{k}]]"
+            if len(vals) > 1:
+                terms.append(digit if weight == 1 else f"{digit} * {weight}")
+            weight *= len(vals)
+        lines = ["def key(c, err):",
+                 "    if err:",
+                 "        return ('err', *c)"]
+        if ranges:
+            lines += [f"    if not ({' and '.join(ranges)}):", "        return ('bad', *c)"]
+        lines.append(f"    return {' + '.join(['0', *terms]) if len(terms) < 2 else ' + '.join(terms)}")
+        return _compile("\n".join(lines) + "\n", pool.ns, "key")
+
+    def _exact_key(self, cells: Cells, err: bool) -> Key:
+        """StateCodec.encode over cells, value types included (for ill-typed models)."""
+        if err:
+            return ("err", *cells)
+        code = 0
+        for t, x in zip(self.scalars, cells, strict=True):
+            vals = t.values()
+            d = next((i for i, v in enumerate(vals) if type(v) is type(x) and v == x), None)
+            if d is None:
+                return ("bad", *cells)
+            code = code * len(vals) + d
+        return code
+
+    # ---- conversions -------------------------------------------------------------------------
+    def flatten(self, st: ir.State) -> tuple[Cells, bool]:
+        out: list[Any] = []
+        for name, t in zip(self.names, self.types, strict=True):
+            flatten_value(st[name], t, out)
+        return tuple(out), bool(st.get(ev.ERR, False))
+
+    def state(self, cells: Cells, err: bool) -> ir.State:
+        it = iter(cells)
+        st: ir.State = {n: _build(t, it) for n, t in zip(self.names, self.types, strict=True)}
+        st[ev.ERR] = err
+        return st
