@@ -43,7 +43,6 @@ from .. import ir
 from ..encode import Encoding, SymState
 from .common import Budget, solver_for
 
-DEBUG = False
 MAX_ATOMS = 600  # beyond this the pairwise clauses cost more than they bring
 MAX_INT_TERMS = 40
 SATURATED = 400  # steps without a new state after which sampling stops
@@ -424,46 +423,18 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     sel = enc.fresh_selector("h")
     es, et = _Encoded(enc, atoms, s), _Encoded(enc, atoms, t)
     alive = [True] * len(cands)
-
-    # base: every candidate holds in every initial state
-    base = solver_for(budget)
-    base.add(enc.init(s))
     keys = [template(atoms, c) for c in cands]
-    if not _refine(base, cands, alive, [es.clause(c) for c in cands], enc, s, model, atoms,
-                   keys, budget):
+    at_s = [es.clause(c) for c in cands]
+    # base: every candidate holds in every initial state
+    if _until_none_fails(cands, alive, keys, [enc.init(s)], None, [z3.Not(c) for c in at_s],
+                         s, enc, atoms, budget) is None:
         return None
-    # induction: candidates at s, one step, some candidate fails at s'. A fresh solver per
-    # round with the live candidates as hard constraints: Z3's preprocessing then works on
-    # them (measured at first_cut 6x6: 0.14 s for the final check, 2.2 s with one
-    # incremental solver and the candidates as assumptions).
-    trans = [enc.wellformed(s), *enc.step(s, sel, t)]
-    at_s: list[Any] = [None] * len(cands)
-    bad_t: list[Any] = [None] * len(cands)
-    for i, c in enumerate(cands):
-        if alive[i]:
-            at_s[i] = es.clause(c)
-            bad_t[i] = z3.Not(et.clause(c))
-    rounds = 0
-    while True:
-        rounds += 1
-        live = [i for i in range(len(cands)) if alive[i]]
-        if _out_of_time(budget):
-            return None
-        step = solver_for(budget)
-        step.add(*trans, *[at_s[i] for i in live], z3.Or([bad_t[i] for i in live]))
-        budget.arm(step)
-        r = step.check()
-        if r == z3.unsat:
-            break
-        if r == z3.unknown:
-            return None
-        v = atom_values(model, atoms, enc.decode_state(step.model(), t))
-        dropped = _drop(cands, alive, live, v, keys)
-        if DEBUG:
-            print("  round", rounds, dropped)
-        if not dropped:
-            raise AssertionError("houdini: the solver's successor breaks no candidate in the "
-                                 "evaluator: encoding and evaluator disagree")
+    # induction: the live candidates at s, one step, some candidate fails at s'
+    bad_t = [z3.Not(et.clause(c)) if alive[i] else None for i, c in enumerate(cands)]
+    rounds = _until_none_fails(cands, alive, keys, [enc.wellformed(s), *enc.step(s, sel, t)],
+                               at_s, bad_t, t, enc, atoms, budget)
+    if rounds is None:
+        return None
     kept = tuple(c for c, a in zip(cands, alive, strict=True) if a)
     proved = frozenset(atoms[c[0][0]].inv for c in kept
                        if len(c) == 1 and atoms[c[0][0]].inv is not None)  # type: ignore[misc]
@@ -473,35 +444,40 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     return Lemmas(tuple(atoms), kept, proved, stats, fired=frozenset(fired))
 
 
-def _refine(solver: z3.Solver, cands: Sequence[tuple[Lit, ...]], alive: list[bool],
-            formulas: Sequence[Any], enc: Encoding, st: SymState, model: ir.Model,
-            atoms: Sequence[Atom], keys: Sequence[object], budget: Budget) -> bool:
-    """Drop candidates until none is false in a state the solver's constraints allow."""
-    n = 0
+def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
+                      keys: Sequence[object], fixed: Sequence[Any], hyp: Sequence[Any] | None,
+                      bad: Sequence[Any], st: SymState, enc: Encoding, atoms: Sequence[Atom],
+                      budget: Budget) -> int | None:
+    """Drop candidates (with their templates) until no state allowed by `fixed` and by the
+    live candidates' `hyp` makes a live candidate's `bad` true; the rounds it took, or None
+    when out of time. Each round is a fresh solver with the live candidates as hard
+    constraints, so that Z3's preprocessing works on them (first_cut 6x6: 0.14 s for the
+    final check, 2.2 s with one incremental solver and the candidates as assumptions)."""
+    rounds = 0
     while True:
-        n += 1
+        rounds += 1
         live = [i for i in range(len(cands)) if alive[i]]
-        goal = z3.Bool(f"h_base{n}")
-        solver.add(z3.Implies(goal, z3.Or([z3.Not(formulas[i]) for i in live])))
         if _out_of_time(budget):
-            return False
+            return None
+        solver = solver_for(budget)
+        solver.add(*fixed, *([hyp[i] for i in live] if hyp is not None else []),
+                   z3.Or([bad[i] for i in live]))
         budget.arm(solver)
-        r = solver.check(goal)
+        r = solver.check()
         if r == z3.unsat:
-            return True
+            return rounds
         if r == z3.unknown:
-            return False
-        v = atom_values(model, atoms, enc.decode_state(solver.model(), st))
-        if not _drop(cands, alive, live, v, keys):
-            raise AssertionError("houdini: encoding and evaluator disagree on a state")
+            return None
+        vals = atom_values(enc.model, atoms, enc.decode_state(solver.model(), st))
+        if not _drop(cands, alive, live, vals, keys):
+            raise AssertionError("houdini: a state the solver found breaks no candidate in the "
+                                 "evaluator: encoding and evaluator disagree")
 
 
 def _drop(cands: Sequence[tuple[Lit, ...]], alive: list[bool], live: Sequence[int],
           vals: Sequence[bool], keys: Sequence[object]) -> int:
     """Drop the live candidates false in vals, with every candidate of their templates."""
     bad = {keys[i] for i in live if not _holds(cands[i], vals)}
-    if DEBUG:
-        print("   drops:", sorted({str(k) for k in bad})[:40])
     n = 0
     for i in live:
         if keys[i] in bad:
