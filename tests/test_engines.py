@@ -92,7 +92,7 @@ def test_kind_with_auxiliary_invariants_closes_at_k1() -> None:
     assert res[0].method.startswith("k-induction, k=1, with ")
     shown = res[0].extra["inductive_invariant_clauses"]
     # what a kernel developer would write in a comment, found without help
-    for lemma in ("free[2] implies in_pool[2]", "cache = 0 or in_pool[cache]",
+    for lemma in ("forall p in 1..3: free[p] implies in_pool[p]", "cache = 0 or in_pool[cache]",
                   "not (so_pc = dissolved and in_pool[target])"):
         assert lemma in shown
     assert not any(s.startswith("invariant ") for s in shown)

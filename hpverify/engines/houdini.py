@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,6 +57,7 @@ class Atom:
     inv: str | None = None
     shape: str = ""  # the text with constant indices abstracted: `free[#] implies in_pool[#]`
     indices: tuple[ir.Value, ...] = ()  # the abstracted indices, in order
+    index_types: tuple[ir.Type, ...] = ()  # ... and their domains
 
 
 Lit = tuple[int, bool]  # (atom index, polarity)
@@ -79,19 +80,52 @@ class Lemmas:
 
     def shown(self) -> list[str]:
         """The lemmas a reader needs: the proved invariants' inductive core when it was
-        found, without the invariants themselves; every clause otherwise."""
+        found, without the invariants themselves; every clause otherwise. The instances of
+        one template over a whole domain print once, as `forall`."""
         which = self.needed if self.needed is not None else range(len(self.clauses))
-        out = [clause_text(self.atoms, self.clauses[i]) for i in which
-               if not (len(self.clauses[i]) == 1 and self.atoms[self.clauses[i][0][0]].inv)]
+        groups: dict[object, list[tuple[Lit, ...]]] = {}
+        for i in which:
+            c = self.clauses[i]
+            if not (len(c) == 1 and self.atoms[c[0][0]].inv):
+                groups.setdefault(template(self.atoms, c), []).append(c)
+        out: list[str] = []
+        for group in groups.values():
+            out += _group_text(self.atoms, group)
         return sorted(dict.fromkeys(out), key=lambda x: (len(x), x))
 
 
-def clause_text(atoms: Sequence[Atom], clause: Sequence[Lit]) -> str:
+def _group_text(atoms: Sequence[Atom], group: Sequence[tuple[Lit, ...]]) -> list[str]:
+    """`forall p in 1..3: free[p] implies in_pool[p]` for the instances of a one-index
+    template that cover the index's whole domain; the clauses one by one otherwise."""
+    plain = [clause_text(atoms, c) for c in group]
+    first = group[0]
+    types = [t for a, _ in first for t in atoms[a].index_types]
+    values = {tuple(v for a, _ in c for v in atoms[a].indices) for c in group}
+    if len(group) < 2 or not types or any(t != types[0] for t in types) \
+            or any(len(set(v)) != 1 for v in values):
+        return plain
+    dom = types[0]
+    members = dom.values() if not isinstance(dom, ir.FunT) else ()
+    if {v[0] for v in values} != set(members):
+        return plain
+    var = "p" if isinstance(dom, ir.IntT) else "x"
+    body = clause_text(atoms, first, lambda a: a.shape.replace("#", var))
+    return [f"forall {var} in {_domain_text(dom)}: {body}"]
+
+
+def _domain_text(t: ir.Type) -> str:
+    if isinstance(t, ir.IntT):
+        return f"{t.lo}..{t.hi}"
+    return str(t)
+
+
+def clause_text(atoms: Sequence[Atom], clause: Sequence[Lit],
+                text: Callable[[Atom], str] = lambda a: a.text) -> str:
     if len(clause) == 1:
         (a, pol), = clause
-        return atoms[a].text if pol else _negate(atoms[a])
+        return text(atoms[a]) if pol else _negate(atoms[a], text(atoms[a]))
     (a, pa), (b, pb) = clause
-    ta, tb = _operand(atoms[a]), _operand(atoms[b])
+    ta, tb = _operand(atoms[a], text(atoms[a])), _operand(atoms[b], text(atoms[b]))
     if not pa and pb:
         return f"{ta} implies {tb}"
     if pa and not pb:
@@ -101,17 +135,17 @@ def clause_text(atoms: Sequence[Atom], clause: Sequence[Lit]) -> str:
     return f"{ta} or {tb}"
 
 
-def _operand(a: Atom) -> str:
+def _operand(a: Atom, text: str) -> str:
     """The atom's text, parenthesised when it is itself a junction."""
-    return f"({a.text})" if isinstance(a.expr, (ir.And, ir.Or)) else a.text
+    return f"({text})" if isinstance(a.expr, (ir.And, ir.Or)) else text
 
 
-def _negate(a: Atom) -> str:
+def _negate(a: Atom, text: str) -> str:
     if isinstance(a.expr, ir.Eq):
-        return ir.render(ir.Not(a.expr))  # `x != v`
+        return text.replace(" = ", " != ", 1)  # `x != v`
     if isinstance(a.expr, (ir.Var, ir.Index)):
-        return f"not {a.text}"
-    return f"not ({a.text})"
+        return f"not {text}"
+    return f"not ({text})"
 
 
 # ---- 1. atoms -------------------------------------------------------------------------------
@@ -124,7 +158,7 @@ def _cell_expr(name: str, t: ir.Type, path: tuple[ir.Value, ...]) -> tuple[ir.Ex
     return e, t
 
 
-def _abstract(e: ir.Expr, indices: list[ir.Value]) -> ir.Expr:
+def _abstract(e: ir.Expr, indices: list[ir.Lit]) -> ir.Expr:
     """e with every constant index replaced by `#` (collected in order): instances of one
     template, such as `free[1] implies in_pool[1]` and `free[2] implies in_pool[2]`, share
     their shape."""
@@ -132,7 +166,7 @@ def _abstract(e: ir.Expr, indices: list[ir.Value]) -> ir.Expr:
         case ir.Index():
             fn = _abstract(e.fn, indices)
             if isinstance(e.idx, ir.Lit):
-                indices.append(e.idx.value)
+                indices.append(e.idx)
                 return ir.Index(fn, ir.Lit(ir.EnumValue("#"), e.idx.type), e.type)
             return ir.Index(fn, _abstract(e.idx, indices), e.type)
         case ir.Not():
@@ -189,9 +223,10 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
 
     def add(e: ir.Expr) -> None:
         if e not in out and len(out) < MAX_ATOMS:
-            indices: list[ir.Value] = []
+            indices: list[ir.Lit] = []
             out[e] = Atom(ir.render(e), e, shape=ir.render(_abstract(e, indices)),
-                          indices=tuple(indices))
+                          indices=tuple(i.value for i in indices),
+                          index_types=tuple(i.type for i in indices))
 
     int_terms: list[ir.Expr] = []
     for v in model.vars:
