@@ -127,7 +127,7 @@ def test_kind_proves_soft_offline_patched(npages: int, nfault: int) -> None:
     model, names = load(SOFT_OFFLINE, VARIANT="patched", NPAGES=npages, NFAULT=nfault)
     res = kind(model, names, 30, Budget())
     assert all(r.proved for r in res), [r.wording() for r in res]
-    assert {r.extra["k"] for r in res} <= {1, 5, 7}
+    assert {r.extra["k"] for r in res} == {1}  # every invariant among the lemmas
 
 
 def test_unpatched_is_still_violated_with_lemmas() -> None:

@@ -394,34 +394,46 @@ def candidates(atoms: Sequence[Atom], samples: Sequence[Sequence[bool]]) -> list
             if v:
                 masks[i] |= bit
     out: list[tuple[Lit, ...]] = []
-    reps: list[int] = []
-    rep_of: dict[int, int] = {}
+    varying: list[int] = []
     for i, m in enumerate(masks):
-        if atoms[i].inv is not None:
-            out.append(((i, True),))  # the named invariants: always candidates
-            continue
-        if m == full:
-            out.append(((i, True),))
+        if atoms[i].inv is not None or m == full:
+            out.append(((i, True),))  # the named invariants are always candidates
         elif m == 0:
             out.append(((i, False),))
-        elif m in rep_of:
-            r = rep_of[m]
-            out += [((r, False), (i, True)), ((r, True), (i, False))]
-        elif full ^ m in rep_of:
-            r = rep_of[full ^ m]
-            out += [((r, True), (i, True)), ((r, False), (i, False))]
         else:
-            rep_of[m] = i
-            reps.append(i)
-    for x, a in enumerate(reps):
+            varying.append(i)
+    # Every pair of varying atoms, not only one per class of atoms equal on the samples
+    # (Kind 2's merge): when "member = representative" fails, the member's own clauses
+    # would be lost with it; soft_offline's `accounting` needs them (`consumed implies
+    # reserved`, while `consumed` and `cache != 0` agree on every sample).
+    cells = [_cells(a.expr) if a.expr is not None else None for a in atoms]
+    for x, a in enumerate(varying):
         ma, na = masks[a], full ^ masks[a]
-        for b in reps[x + 1:]:
+        for b in varying[x + 1:]:
+            if cells[a] is not None and cells[a] == cells[b] and len(cells[a]) == 1:
+                continue  # two facts about one cell: a tautology or a type fact
             mb, nb = masks[b], full ^ masks[b]
             for pa, va in ((True, ma), (False, na)):
                 for pb, vb in ((True, mb), (False, nb)):
                     if va | vb == full:
                         out.append(((a, pa), (b, pb)))
     return out
+
+
+def _cells(e: ir.Expr) -> frozenset[object]:
+    """The state cells e reads (`f[*]` for a read at a variable index)."""
+    out: set[object] = set()
+    for x in ir.subexprs(e):
+        if isinstance(x, ir.Index) and _is_cell(x):
+            out.add(x)
+        elif isinstance(x, ir.Index):
+            root = x.fn
+            while isinstance(root, ir.Index):
+                root = root.fn
+            out.add((root, "*"))
+        elif isinstance(x, ir.Var) and not isinstance(x.type, ir.FunT):
+            out.add(x)
+    return frozenset(out)
 
 
 def _holds(clause: tuple[Lit, ...], vals: Sequence[bool]) -> bool:
