@@ -60,6 +60,38 @@ def test_lemmas_are_an_inductive_invariant_of_every_reachable_state() -> None:
     assert len(seen) == 98  # TLC's count: the search above is the whole state space
 
 
+def test_core_is_itself_an_inductive_invariant() -> None:
+    """What --show-invariant prints for kind: a subset of the lemmas that, with the proved
+    invariants, is inductive on its own (re-checked here by fresh solvers)."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    small = H.core(enc, lemmas, seconds=60)
+    assert small.needed is not None and len(small.needed) < len(lemmas.clauses) / 4
+    only = replace(lemmas, clauses=tuple(lemmas.clauses[i] for i in small.needed))
+    s = enc.fresh_state("y")
+    assert check_certificate(enc, [enc.wellformed(s), H.lemma_formula(enc, only, s)], s,
+                             names) is None
+
+
+def test_instances_over_a_whole_domain_print_as_forall() -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    atoms = H.atoms_of(model, names)
+    idx = {a.text: i for i, a in enumerate(atoms)}
+
+    def implies(a: str, b: str) -> tuple[H.Lit, ...]:
+        return ((idx[a], False), (idx[b], True))
+
+    every = tuple(implies(f"free[{p}]", f"in_pool[{p}]") for p in (1, 2, 3))
+    some = (implies("free[1]", "in_pool[1]"), implies("free[2]", "in_pool[2]"))
+    lemmas = H.Lemmas(tuple(atoms), every + some[:1] + (implies("free[target]", "in_pool[target]"),),
+                      frozenset(), {})
+    assert lemmas.shown() == ["free[target] implies in_pool[target]",
+                              "forall p in 1..3: free[p] implies in_pool[p]"]
+    partial = H.Lemmas(tuple(atoms), some, frozenset(), {})
+    assert partial.shown() == ["free[1] implies in_pool[1]", "free[2] implies in_pool[2]"]
+
+
 def test_atoms_speak_the_spec_vocabulary() -> None:
     # NPAGES != NFAULT: ranges are structural types, 1..2 pages and 1..2 CPUs are one domain
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=2)
