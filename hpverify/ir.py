@@ -401,7 +401,9 @@ def _render(e: Expr) -> tuple[str, int]:
             return f"not {_wrap(e.arg, _PREC['not'])}", _PREC["not"]
         case And() | Or():
             word = "and" if isinstance(e, And) else "or"
-            return f" {word} ".join(_wrap(a, _PREC[word] + 1) for a in e.args), _PREC[word]
+            # `a or (b and c)`: parentheses a reader need not supply from precedence
+            need = _PREC["and"] + 1
+            return f" {word} ".join(_wrap(a, need) for a in e.args), _PREC[word]
         case Ite():
             return (f"(if {render(e.cond)} then {render(e.then)} else {render(e.else_)})",
                     _PREC["atom"])

@@ -183,3 +183,20 @@ def test_sampled_states_are_reachable_and_distinct() -> None:
     assert len(keys) == len(set(keys)) <= 98  # saturates below the 98 reachable states
     assert fired == set(model.live_actions()) - {"fault_nomem"}  # never enabled (patched)
     assert not any(st[ERR] for st in states)
+
+
+def test_render_prints_hp_syntax() -> None:
+    b = ir.BoolT()
+    i = ir.IntT(0, 3)
+    x, y, z = (ir.Var(n, b) for n in "xyz")
+    n, m = ir.Var("n", i), ir.Var("m", i)
+    f = ir.Var("f", ir.FunT(ir.IntT(1, 3), b))
+    assert ir.render(ir.Or((x, ir.And((y, z))))) == "x or (y and z)"
+    assert ir.render(ir.Not(ir.Or((x, y)))) == "not (x or y)"
+    assert ir.render(ir.Not(ir.Eq(n, ir.Lit(0, i)))) == "n != 0"
+    assert ir.render(ir.Cmp("<=", ir.Arith("-", n, ir.Arith("-", m, ir.Lit(1, i))), m)) \
+        == "n - (m - 1) <= m"
+    assert ir.render(ir.Index(f, n, b)) == "f[n]"
+    assert ir.render(ir.Member(n, (1, 2))) == "n in {1, 2}"
+    assert ir.render(ir.Count((x, y))) == "count(x, y)"
+    assert ir.render(ir.Ite(x, n, m, i)) == "(if x then n else m)"
