@@ -22,7 +22,7 @@ The transition is built ONCE over template variables and instantiated per step w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -592,6 +592,11 @@ class Encoding:
             self._step_formula = z3.And(self._step)
         targets = s.leaves() + t.leaves() + [sel]
         return [_substitute(self._step_formula, self._step_from, targets)]
+
+    def predicate(self, key: object, build: Callable[[SymState], Any], st: SymState) -> Any:
+        """A state predicate of the caller's: `build` runs once (per key) over the template
+        state, and each state gets a substitution of that formula."""
+        return self._on_template(("user", key), build, st)
 
     def _on_template(self, key: object, build: Any, st: SymState) -> Any:
         """A state predicate built once over the template state, then substituted."""

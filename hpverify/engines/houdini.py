@@ -447,10 +447,19 @@ class _Encoded:
     def __init__(self, enc: Encoding, atoms: Sequence[Atom], st: SymState) -> None:
         self.atoms = [enc.invariant_ok(a.inv, st) if a.inv is not None
                       else enc.expr_value(a.expr, st) for a in atoms]  # type: ignore[arg-type]
+        self.negated = [z3.Not(a) for a in self.atoms]
 
     def clause(self, c: tuple[Lit, ...]) -> Any:
-        lits = [self.atoms[a] if pol else z3.Not(self.atoms[a]) for a, pol in c]
-        return lits[0] if len(lits) == 1 else z3.Or(lits)
+        lits = [self.atoms[a] if pol else self.negated[a] for a, pol in c]
+        return lits[0] if len(lits) == 1 else _junction(z3.Z3_mk_or, lits)
+
+
+def _junction(mk: Any, terms: Sequence[Any]) -> Any:
+    """And/Or of Boolean terms through the C API: z3.And/z3.Or check and coerce every
+    argument, which costs more than the term itself over thousands of clauses."""
+    ctx = terms[0].ctx
+    arr = (z3.Ast * len(terms))(*[x.as_ast() for x in terms])
+    return z3.BoolRef(mk(ctx.ref(), len(terms), arr), ctx)
 
 
 def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
@@ -507,8 +516,11 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
         if _out_of_time(budget):
             return None
         solver = solver_for(budget)
-        solver.add(*fixed, *([hyp[i] for i in live] if hyp is not None else []),
-                   z3.Or([bad[i] for i in live]))
+        if not live:
+            return rounds
+        solver.add(*fixed, _junction(z3.Z3_mk_or, [bad[i] for i in live]))
+        if hyp is not None:
+            solver.add(*[hyp[i] for i in live])
         budget.arm(solver)
         r = solver.check()
         if r == z3.unsat:
@@ -539,8 +551,14 @@ def _out_of_time(budget: Budget) -> bool:
 
 
 def lemma_formula(enc: Encoding, lemmas: Lemmas, st: SymState) -> Any:
-    e = _Encoded(enc, lemmas.atoms, st)
-    return z3.And([e.clause(c) for c in lemmas.clauses]) if lemmas.clauses else z3.BoolVal(True)
+    """The conjunction of the lemmas over st: built once over the encoding's template state,
+    then substituted (kind asks for it at every state of its step case)."""
+    def build(t: SymState) -> Any:
+        e = _Encoded(enc, lemmas.atoms, t)
+        return _junction(z3.Z3_mk_and, [e.clause(c) for c in lemmas.clauses]) if lemmas.clauses \
+            else z3.BoolVal(True)
+
+    return enc.predicate(("lemmas", lemmas.atoms, lemmas.clauses), build, st)
 
 
 def core(enc: Encoding, lemmas: Lemmas, seconds: float) -> Lemmas:
