@@ -6,22 +6,21 @@ strengthen induction with invariants they generate; so do we, in three stages:
 
 1. ATOMS, boolean facts about one state in the spec's own vocabulary: every bool cell
    (`poison[3]`), every enum cell against each member (`so_pc = dissolved`), every int cell
-   against each value of its range and as a lower bound (`resv = 0`, `resv >= 1`), the
+   against the bottom, next-to-bottom and top of its range (`cache = 0`, `resv >= 1`), the
    boolean subterms of actions and invariants (`reserved and not consumed`), every function
-   read at every non-constant index the spec uses (`in_pool[target]`, `poison[cache]`), the
-   order between int terms (`resv <= free_huge`, `free_huge >= count(...)`), the named
-   invariants and `types`.
+   read at every non-constant index the spec uses, over the domain it indexes
+   (`in_pool[target]`, `poison[cache]`), the order between int terms the spec compares or
+   combines (`resv <= free_huge`), the named invariants and `types`.
 2. CANDIDATES: each atom or its negation, and the two-literal clauses over atoms
    (`poison[3] implies not in_pool[3]`). Reachable states sampled by random walks with the
-   evaluator discard most false candidates cheaply (one bit per state and atom); atoms
-   equal (or opposite) on every sample form one class, and clauses are built between class
-   representatives only, plus "member = representative" candidates (Kind 2's scheme).
+   evaluator discard most false candidates cheaply (one bit per state and atom).
 3. HOUDINI (Flanagan & Leino 2001): drop every candidate false in an initial state; then
    ask the solver for a state s where all remaining candidates hold that steps to s' where
    one fails; drop every candidate false in s' (evaluated in Python on the decoded state),
-   until none fails. What remains, L, holds initially and is inductive, so it holds in every
-   reachable state. L is re-checked by fresh solvers before anything relies on it: init =>
-   L, L and step => L' (engines/pdr.py's `check_certificate`).
+   with every other instance of its per-index template, until none fails. What remains, L,
+   holds initially and is inductive, so it holds in every reachable state. L is re-checked
+   by fresh solvers before anything relies on it: init => L, L and step => L'
+   (engines/pdr.py's `check_certificate`).
 
 k-induction (kind.py) then proves every named invariant in L outright (k = 1), and assumes L
 in every state of its step case for the others. Candidates are generated, not guessed by a
@@ -74,9 +73,6 @@ class Lemmas:
 
     fired: frozenset[str] = frozenset()  # actions seen firing in the sampled runs
     needed: tuple[int, ...] | None = None  # clauses the proved invariants need (see `core`)
-
-    def texts(self) -> list[str]:
-        return [clause_text(self.atoms, c) for c in self.clauses]
 
     def shown(self) -> list[str]:
         """The lemmas a reader needs: the proved invariants' inductive core when it was
@@ -141,21 +137,21 @@ def _operand(a: Atom, text: str) -> str:
 
 
 def _negate(a: Atom, text: str) -> str:
-    if isinstance(a.expr, ir.Eq):
-        return text.replace(" = ", " != ", 1)  # `x != v`
+    if isinstance(a.expr, ir.Eq) and text.count(" = ") == 1:
+        return text.replace(" = ", " != ")  # `x != v`
     if isinstance(a.expr, (ir.Var, ir.Index)):
         return f"not {text}"
     return f"not ({text})"
 
 
 # ---- 1. atoms -------------------------------------------------------------------------------
-def _cell_expr(name: str, t: ir.Type, path: tuple[ir.Value, ...]) -> tuple[ir.Expr, ir.Type]:
+def _cell_expr(name: str, t: ir.Type, path: tuple[ir.Value, ...]) -> ir.Expr:
     e: ir.Expr = ir.Var(name, t)
     for p in path:
         assert isinstance(t, ir.FunT)
         e = ir.Index(e, ir.Lit(p, t.dom), t.cod)
         t = t.cod
-    return e, t
+    return e
 
 
 def _abstract(e: ir.Expr, indices: list[ir.Lit]) -> ir.Expr:
@@ -231,7 +227,7 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
     int_terms: list[ir.Expr] = []
     for v in model.vars:
         for path, t in ir.slots(v.name, v.type):
-            e, _ = _cell_expr(v.name, v.type, path)
+            e = _cell_expr(v.name, v.type, path)
             if isinstance(t, ir.BoolT):
                 add(e)
             elif isinstance(t, ir.EnumT):
@@ -302,8 +298,8 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
 def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
                   deadline: float, max_walk: int = 100,
                   fired: set[str] | None = None) -> list[ir.State]:
-    """Reachable states by random walks from a few initial states; each step fires an
-    enabled instance chosen uniformly (the first enabled one in a random order)."""
+    """Distinct reachable states by random walks from a few initial states (see
+    `_random_step` for how a step is chosen)."""
     inits = _some_initial_states(enc, 16)
     out: list[ir.State] = list(inits)
     if not inits:
@@ -313,7 +309,7 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
         by_action.setdefault(inst.action, []).append(inst)
     groups = list(by_action.values())
     seen = {_key(model, st) for st in out}
-    steps = stale = 0
+    stale = 0
     # stop at n distinct states, at the deadline, or when the last `SATURATED` steps found
     # nothing new (a small state space is then covered: more walks cost, and teach nothing)
     while len(out) < n and stale < SATURATED and time.perf_counter() < deadline:
@@ -325,7 +321,6 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
             if nxt is None:
                 break
             st, action = nxt
-            steps += 1
             if fired is not None:
                 fired.add(action)
             key = _key(model, st)
