@@ -18,6 +18,13 @@ Strengthening: t_0..t_{k-1} are wellformed (enum cells hold members), and each o
 successor, so each satisfies `types` (a state that violates `types` has no successor):
 steps only leave type-correct states.
 
+NOTE(auxiliary): when plain induction has not closed by k = 2 (`PLAIN_K`), engines/houdini.py
+generates candidate lemmas and keeps an inductive subset L (re-checked by fresh solvers
+here, `certified`). L holds in every reachable state, so the invariants in L are proved
+(k = 1 relative to L) and every state t_i of the step case may assume L: a path of
+reachable states satisfies it everywhere, so no real counterexample is excluded. Coverage
+uses L too: an action enabled in no state satisfying L is never enabled at any depth.
+
 When the step case still fails at k = depth the verdict is unknown ("induction did not close
 at k=N"), with the counterexample to induction in `extra["cti"]`, marked as NOT necessarily
 reachable.
