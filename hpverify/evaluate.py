@@ -85,6 +85,12 @@ def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
     raise AssertionError(f"cannot evaluate {e!r}")  # pragma: no cover
 
 
+def value(e: ir.Expr, st: ir.State) -> ir.Value:
+    """e's value in st, read errors ignored (a read outside a domain yields the last entry,
+    NOTE(read-error)): what the encoding's `expr_value` computes."""
+    return eval_expr(e, st, _Ctx())
+
+
 def _update(old: ir.Value, dom_path: list[ir.Domain], idx: list[ir.Value],
             value: ir.Value) -> ir.Value | None:
     """Functional update old[idx...] := value; None if an index is outside its domain."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import evaluate as ev
 from .. import ir
+from ..encode import Encoding
 from ..result import Result, Trace
 from .bmc import Progress
 from .common import Budget
@@ -193,22 +194,22 @@ def _space(model: ir.Model) -> int:
     return n
 
 
-def initial_states(model: ir.Model, brute_limit: int = 1 << 12) -> list[ir.State]:
-    """The initial states. Small state spaces are enumerated with the evaluator alone; larger
-    ones by all-solutions SAT on the encoding's init, each answer confirmed by the evaluator."""
+def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | None = None,
+                   enc: Encoding | None = None) -> list[ir.State]:
+    """The initial states (at most `limit`). Small state spaces are enumerated with the
+    evaluator alone; larger ones by all-solutions SAT on the encoding's init, each answer
+    confirmed by the evaluator."""
     if _space(model) <= brute_limit:
-        return list(ev.initial_states(model))
+        return list(ev.initial_states(model, limit))
     import z3
 
-    from ..encode import Encoding
-
-    enc = Encoding(model)
+    enc = enc or Encoding(model)
     solver = z3.SolverFor("QF_BV")
     s0 = enc.fresh_state("i0")
     solver.add(enc.init(s0))
     leaves = s0.leaves()
     out: list[ir.State] = []
-    while solver.check() == z3.sat:
+    while (limit is None or len(out) < limit) and solver.check() == z3.sat:
         m = solver.model()
         st = enc.decode_state(m, s0)
         status = ev.init_status(model, {k: v for k, v in st.items() if k != ev.ERR})

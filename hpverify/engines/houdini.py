@@ -41,6 +41,7 @@ from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding, SymState
 from .common import Budget, solver_for
+from .explicit import initial_states
 
 MAX_ATOMS = 600  # beyond this the pairwise clauses cost more than they bring
 MAX_INT_TERMS = 40
@@ -300,7 +301,7 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
                   fired: set[str] | None = None) -> list[ir.State]:
     """Distinct reachable states by random walks from a few initial states (see
     `_random_step` for how a step is chosen)."""
-    inits = _some_initial_states(enc, 16)
+    inits = initial_states(model, limit=16, enc=enc)
     out: list[ir.State] = list(inits)
     if not inits:
         return out
@@ -355,19 +356,6 @@ def _random_step(model: ir.Model, groups: list[list[ir.Instance]], st: ir.State,
     return None
 
 
-def _some_initial_states(enc: Encoding, limit: int) -> list[ir.State]:
-    solver = z3.SolverFor("QF_BV")
-    s0 = enc.fresh_state("hi0")
-    solver.add(enc.init(s0))
-    leaves = s0.leaves()
-    out: list[ir.State] = []
-    while len(out) < limit and solver.check() == z3.sat:
-        m = solver.model()
-        out.append(enc.decode_state(m, s0))
-        solver.add(z3.Or([x != m.eval(x, model_completion=True) for x in leaves]))
-    return out
-
-
 def atom_values(model: ir.Model, atoms: Sequence[Atom], st: ir.State) -> list[bool]:
     vals: list[bool] = []
     for a in atoms:
@@ -375,7 +363,7 @@ def atom_values(model: ir.Model, atoms: Sequence[Atom], st: ir.State) -> list[bo
             vals.append(ev.invariant_ok(model, a.inv, st))
         else:
             assert a.expr is not None
-            vals.append(bool(ev.eval_expr(a.expr, st, ev._Ctx())))
+            vals.append(bool(ev.value(a.expr, st)))
     return vals
 
 
