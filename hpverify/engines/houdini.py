@@ -101,9 +101,9 @@ def _group_text(atoms: Sequence[Atom], group: Sequence[tuple[Lit, ...]]) -> list
     if len(group) < 2 or not types or any(t != types[0] for t in types) \
             or any(len(set(v)) != 1 for v in values):
         return plain
-    dom = types[0]
-    members = dom.values() if not isinstance(dom, ir.FunT) else ()
-    if {v[0] for v in values} != set(members):
+    dom = types[0]  # an index type: a domain, never a function type
+    assert not isinstance(dom, ir.FunT)
+    if {v[0] for v in values} != set(dom.values()):
         return plain
     var = "p" if isinstance(dom, ir.IntT) else "x"
     body = clause_text(atoms, first, lambda a: a.shape.replace("#", var))
