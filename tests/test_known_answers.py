@@ -1,6 +1,10 @@
 """Known-answer tests: run the hpverify CLI on tests/known_answers/*.hp and
 tests/bad_specs/*.hp and compare with the hand-derived tables in
 tests/known_answers/cases.py and tests/bad_specs/cases.py.
+
+The CLI runs in process, through `cli.main` (conftest.run_in_process: the same exit status,
+stdout and stderr as a subprocess, without ~0.4 s of interpreter start per case);
+`test_subprocess_agrees` checks that claim on a few cases with real processes.
 """
 
 from __future__ import annotations
@@ -9,17 +13,16 @@ import functools
 import importlib.util
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_in_process, run_subprocess
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 KA_DIR = HERE / "known_answers"
 BAD_DIR = HERE / "bad_specs"
-TIMEOUT = 600
 
 
 def _load(path: Path, name: str):
@@ -40,17 +43,22 @@ def _const_value(v) -> str:
     return str(v)
 
 
+def _ka_args(file: str, consts: tuple, depth: int | None, inv: str | None) -> list[str]:
+    args = ["prove", str(KA_DIR / file), "--json"]
+    for k, v in consts:
+        args += ["--const", f"{k}={_const_value(v)}"]
+    if depth is not None:
+        args += ["--depth", str(depth)]
+    if inv is not None:
+        args += ["--inv", inv]
+    return args
+
+
 @functools.cache
 def _run(file: str, consts: tuple, depth: int | None, inv: str | None):
-    cmd = [sys.executable, "-m", "hpverify", "prove", str(KA_DIR / file), "--json"]
-    for k, v in consts:
-        cmd += ["--const", f"{k}={_const_value(v)}"]
-    if depth is not None:
-        cmd += ["--depth", str(depth)]
-    if inv is not None:
-        cmd += ["--inv", inv]
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
-    return " ".join(cmd[2:]), p.returncode, p.stdout, p.stderr
+    args = _ka_args(file, consts, depth, inv)
+    p = run_in_process(*args, cwd=REPO)
+    return " ".join(["hpverify", *args]), p.returncode, p.stdout, p.stderr
 
 
 def _results(cmd, rc, out, err) -> dict:
@@ -201,8 +209,7 @@ def test_whole_file(key):
 @pytest.mark.parametrize("b", BAD.CASES, ids=[Path(b.file).stem for b in BAD.CASES])
 def test_bad_spec(b):
     path = BAD_DIR / b.file
-    cmd = [sys.executable, "-m", "hpverify", "prove", str(path)]
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    p = run_in_process("prove", str(path), cwd=REPO)
     assert "Traceback" not in p.stderr, f"{b.file}: Python traceback:\n{p.stderr}"
     assert p.returncode == 2, f"{b.file}: exit {p.returncode}, expected 2\n{p.stderr}"
     prefix = f"{path}:{b.line}:{b.col}: error[HP"
@@ -212,8 +219,7 @@ def test_bad_spec(b):
 
 
 def _cli(*args):
-    cmd = [sys.executable, "-m", "hpverify", "prove", *map(str, args)]
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    p = run_in_process("prove", *map(str, args), cwd=REPO)
     return " ".join(map(str, args)), p.returncode, p.stdout, p.stderr
 
 
@@ -278,11 +284,7 @@ BOUND_DEPENDENT = {
 
 
 def _engines() -> list[str]:
-    try:
-        p = subprocess.run([sys.executable, "-m", "hpverify", "prove", "--help"], cwd=REPO,
-                           capture_output=True, text=True, timeout=120)
-    except Exception:  # pragma: no cover
-        return []
+    p = run_in_process("prove", "--help", cwd=REPO)
     m = re.search(r"--engine E\s+(.*?)\n\s*--", p.stdout, re.S)
     if not m:
         return []
@@ -352,3 +354,30 @@ def test_text_trace_order():
     for word in ("bump", "grab", "reset", "c0", "c1", "x_lt5"):
         assert word in text, f"{cmd}: {word!r} missing from the text output"
     assert text.index("bump") < text.index("grab") < text.index("reset"), text
+
+
+# ---------------------------------------------------------------------------------------
+# The tests above run the CLI in process. A few real processes check that a subprocess
+# prints and returns the same (timings aside), for each kind of run: a JSON violation, an
+# engine that forks (auto), human text, a spec error and a usage error.
+def _untimed(text: str) -> str:
+    text = re.sub(r'("\w*seconds": )[0-9.e-]+', r"\g<1>T", text)
+    return re.sub(r"\d+\.\d+s\b", "Ts", text)
+
+
+@pytest.mark.parametrize("args", [
+    ("prove", "ka12_by_actors.hp", "--json"),
+    ("prove", "ka19_swap.hp", "--json", "--engine", "auto"),
+    ("prove", "ka12_by_actors.hp", "--no-progress"),
+    ("prove", "ka02_init_violates.hp", "ka06_vacuous.hp", "--quiet"),
+    ("prove", "../bad_specs/" + BAD.CASES[0].file),
+    ("prove", "ka01_contract_example.hp", "--const", "NOPE=1"),
+], ids=["json", "auto", "text", "quiet", "bad-spec", "usage"])
+def test_subprocess_agrees(args):
+    args = tuple(str(KA_DIR / a) if a.endswith(".hp") else a for a in args)
+    real = run_subprocess(*args, cwd=REPO)
+    here = run_in_process(*args, cwd=REPO)
+    assert "Traceback" not in real.stderr, real.stderr
+    assert real.returncode == here.returncode, (real.stderr, here.stderr)
+    assert _untimed(real.stdout) == _untimed(here.stdout)
+    assert _untimed(real.stderr) == _untimed(here.stderr)
