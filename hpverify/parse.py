@@ -8,6 +8,7 @@ builder never raises (it collects the few errors that the grammar cannot express
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from . import hints
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, SourceCache, Span
 
@@ -56,15 +58,46 @@ def _word(terminal: str) -> str:
     return terminal
 
 
+def _unknown_declaration(file: str, err: UnexpectedToken, text: str) -> Diagnostic | None:
+    """HP006: a NAME where a declaration starts reads as `include`, so that the parser wants
+    a STRING next. Only when that name is the first word of its line (otherwise it most
+    likely continues, wrongly, the declaration before it)."""
+    if set(err.expected) != {"STRING"}:
+        return None
+    history = getattr(err, "token_history", None) or []
+    if history and history[-1].type == "NAME":
+        word = history[-1]
+        wline, wcol, start = word.line or 0, word.column or 0, word.start_pos or 0
+    else:  # at the end of the file Lark keeps no history: the last word of the code
+        words = list(re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"#[^\n]*", "", text)))
+        if not words:
+            return None
+        start = words[-1].start()
+        word = words[-1].group()
+        wline = text.count("\n", 0, start) + 1
+        wcol = start - (text.rfind("\n", 0, start) + 1) + 1
+    if str(word) == "include" or text[text.rfind("\n", 0, start) + 1:start].strip():
+        return None
+    return hints.unknown_declaration(file, str(word), wline, wcol)
+
+
 def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     line, col = max(1, err.line or 1), max(1, err.column or 1)
     if isinstance(err, UnexpectedCharacters):
+        hint = hints.foreign_operator_at(file, text, err.pos_in_stream, line, col)
+        if hint is not None:
+            return hint
         ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
         return Diagnostic("HP001", f"unexpected character {ch!r}", Span(file, line, col, line, col + 1))
     expected: set[str] = set()
     if isinstance(err, UnexpectedToken):
         tok = err.token
         expected = set(err.expected)
+        hint = _unknown_declaration(file, err, text)
+        if hint is None and tok.type != "$END":
+            hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
+        if hint is not None:
+            return hint
         if tok.type == "$END":
             msg = "unexpected end of file"
             lines = text.splitlines() or [""]
@@ -365,12 +398,28 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return s.Primed(str(c[0])[:-1], self._span(meta))
 
 
+def _parses_past(text: str, line: int) -> bool:
+    try:
+        _parser().parse(text)
+    except UnexpectedInput as err:
+        return (err.line or 0) > line or isinstance(err, UnexpectedEOF) or (
+            isinstance(err, UnexpectedToken) and err.token.type == "$END")
+    return True
+
+
 def parse_text(text: str, file: str) -> s.SpecFile:
     """Parse one file's text; raises HpError with every error found."""
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
-        raise HpError(_syntax_error(file, err, text)) from None
+        diag = _syntax_error(file, err, text)
+        # `#` meant as not-equal often causes the syntax error (`init { x # 0 }`)
+        hashes = [d for d in hints.comment_after_operand(file, text, _parses_past)
+                  if d.sort_key() <= diag.sort_key()]
+        raise HpError(hashes or diag) from None
+    hashes = hints.comment_after_operand(file, text, _parses_past)
+    if hashes:
+        raise HpError(hashes)
     builder = _Builder(file)
     decls = builder.transform(tree)
     if builder.errors:

@@ -212,7 +212,7 @@ def test_bad_spec(b):
     p = run_in_process("prove", str(path), cwd=REPO)
     assert "Traceback" not in p.stderr, f"{b.file}: Python traceback:\n{p.stderr}"
     assert p.returncode == 2, f"{b.file}: exit {p.returncode}, expected 2\n{p.stderr}"
-    prefix = f"{path}:{b.line}:{b.col}: error[HP"
+    prefix = f"{path}:{b.line}:{b.col}: error[" + (f"{b.code}]" if b.code else "HP")
     assert p.stderr.startswith(prefix), (
         f"{b.file} ({b.desc}):\n expected stderr to start with {prefix!r}\n got: "
         f"{p.stderr[:500]!r}")

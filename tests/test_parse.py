@@ -483,3 +483,97 @@ def test_include_errors(tmp_path: Path) -> None:
 def test_include_path_is_a_plain_string() -> None:
     assert errors("spec t\ninclude lib.hp\n")[0][0] == "HP002"
     assert errors("spec t\ninclude \"a\nb\"\n")[0][0] in ("HP001", "HP002")
+
+
+# ---- hints for TLA+ (and C) habits: HP005, HP006, HP007 ---------------------------------------
+def diagnostics(text: str) -> list[tuple[str, int, int, int, str]]:
+    with pytest.raises(HpError) as info:
+        parse_text(text, "t.hp")
+    return [(d.code, d.span.line, d.span.col, d.span.end_col, d.message)
+            for d in info.value.diagnostics]
+
+
+HEAD = "spec t\nvar a: 0..2\nvar b: 0..2\n"  # lines 1-3; the case's text starts on line 4
+HASH = "`#` starts a comment; for not-equal write `!=`"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("invariant differ: a # b\n", [("HP005", 4, 21, 22, HASH)]),
+    ("invariant differ: a #b\n", [("HP005", 4, 21, 22, HASH)]),
+    ("invariant differ: a+1 # b[0]\n", [("HP005", 4, 23, 24, HASH)]),
+    ("init { a = 0  b # 0 }\n", [("HP005", 4, 17, 18, HASH)]),  # else: end of file
+    ("init { a = 0  b = 0 }\naction s { require a # b  a' = b }\n", [("HP005", 5, 22, 23, HASH)]),
+    ("invariant i: a # b\ninvariant j: b # a\n",
+     [("HP005", 4, 16, 17, HASH), ("HP005", 5, 16, 17, HASH)]),
+], ids=["invariant", "no-space", "index", "init", "require", "two"])
+def test_hash_after_an_operand(text: str, want: list[tuple[str, int, int, int, str]]) -> None:
+    assert diagnostics(HEAD + text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "invariant i: a <= 1  # the bound\n",          # prose
+    "action s { a' = a + 1  # increment\n}\n",     # a name the spec does not use
+    "var c: 0..2  # c\n",                          # `0..2 != c` is no declaration
+    "invariant i: a <= 1\n# b\n",                  # a comment on its own line
+    'include "x.hp"  # b\n' if False else "invariant i: a = 1  # a (b too)\n",
+    "const K = 2  # pages in the pool (1..K)\n",
+])
+def test_trailing_comments_stay_comments(text: str) -> None:
+    parse_text(HEAD + text, "t.hp")
+
+
+@pytest.mark.parametrize("word,suggestion", [
+    ("variable", "var"), ("VARIABLE", "var"), ("VARIABLES", "var"), ("constant", "const"),
+    ("CONSTANT", "const"), ("invarant", "invariant"), ("INVARIANT", "invariant"),
+    ("property", "invariant"), ("Init", "init"), ("acton", "action"), ("def", None),
+])
+def test_unknown_declaration(word: str, suggestion: str | None) -> None:
+    msg = f"unknown declaration `{word}`" + (f"; did you mean `{suggestion}`?" if suggestion
+                                              else "")
+    assert diagnostics(f"spec t\n  {word} x: 0..2\n") == [("HP006", 2, 3, 3 + len(word), msg)]
+
+
+def test_unknown_declaration_at_the_end_of_the_file() -> None:
+    assert diagnostics("spec t\nvar x: bool\nvariable") == [
+        ("HP006", 3, 1, 9, "unknown declaration `variable`; did you mean `var`?")]
+
+
+def test_a_word_inside_a_line_is_not_a_declaration() -> None:
+    # `y` continues the invariant (wrongly); it is not a misspelled declaration
+    assert [d[0] for d in diagnostics("spec t\nvar x: 0..3\ninvariant ok: x = 1 y = 2\n")] \
+        == ["HP002"]
+    assert errors('spec t\nincluded "x.hp"\n') == [("HP002", 2, 1)]  # the builder's word check
+
+
+def _op(spelling: str, meaning: str, hp: str) -> str:
+    return f"`{spelling}` is not hp syntax; for {meaning} write `{hp}`"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("init { a == 0 }", ("HP007", 10, 12, "`==` is TLA+'s definition; for equality write `=`")),
+    ("action s { a' == 1 }", ("HP007", 15, 17,
+                              "`==` is TLA+'s definition; for equality write `=`")),
+    ("invariant i: a = 0 /\\ b = 0", ("HP007", 20, 22, _op("/\\", "conjunction", "and"))),
+    ("invariant i: a = 0 \\/ b = 0", ("HP007", 20, 22, _op("\\/", "disjunction", "or"))),
+    ("invariant i: a = 0 && b = 0", ("HP007", 20, 22, _op("&&", "conjunction", "and"))),
+    ("invariant i: a = 0 || b = 0", ("HP007", 20, 22, _op("||", "disjunction", "or"))),
+    ("invariant i: ~(a = 0)", ("HP007", 14, 15, _op("~", "negation", "not"))),
+    ("invariant i: !(a = 0)", ("HP007", 14, 15, _op("!", "negation", "not"))),
+    ("invariant i: \\A v in 0..2: a != v", ("HP007", 14, 16,
+                                            _op("\\A", "a universal quantifier", "forall"))),
+    ("invariant i: \\E v in 0..2: a = v", ("HP007", 14, 16,
+                                           _op("\\E", "an existential quantifier", "exists"))),
+    ("invariant i: a \\in 0..2", ("HP007", 16, 19, _op("\\in", "membership", "in"))),
+    ("invariant i: a /= b", ("HP007", 16, 18, _op("/=", "not-equal", "!="))),
+    ("invariant i: a = 0 => b = 0", ("HP007", 20, 22,
+                                     "`=>` is not hp syntax; for implication write `implies`")),
+])
+def test_foreign_operators(text: str, want: tuple[str, int, int, str]) -> None:
+    code, col, end, msg = want
+    assert diagnostics(HEAD + text + "\n") == [(code, 4, col, end, msg)]
+
+
+def test_other_characters_stay_hp001() -> None:
+    assert diagnostics(HEAD + "invariant i: a @ b\n") == [
+        ("HP001", 4, 16, 17, "unexpected character '@'")]
+    assert diagnostics(HEAD + "invariant i: \\Alpha\n")[0][:3] == ("HP001", 4, 14)

@@ -18,6 +18,7 @@ class BadCase:
     line: int
     col: int
     desc: str
+    code: str | None = None  # when set, the error code is pinned too
 
 
 CASES: list[BadCase] = [
@@ -153,4 +154,12 @@ CASES: list[BadCase] = [
             '`Page` is a type, not a value (reported at `Page`)'),
     BadCase('b66_empty_range_type.hp', 3, 8,
             'an empty range used as a type (`3..1`); the contract is silent, the project documents it as error HP127 (docs/language.md) -- reported at the start of the range, `3`'),
+    BadCase('b67_hash_as_not_equal.hp', 7, 21,
+            "TLA+ habit: `a # b` for not-equal; `#` starts a comment (reported at `#`)", "HP005"),
+    BadCase('b68_tla_variable.hp', 3, 1,
+            "TLA+ habit: `VARIABLE x` for `var x` (reported at `VARIABLE`)", "HP006"),
+    BadCase('b69_double_equals.hp', 4, 10,
+            "TLA+ habit: `x == 0` for equality (reported at the first `=` of `==`)", "HP007"),
+    BadCase('b70_tla_conjunction.hp', 7, 23,
+            "TLA+ habit: `/\\` for `and` (reported at `/\\`)", "HP007"),
 ]
