@@ -179,3 +179,62 @@ def test_each_documented_code_has_an_example_that_produces_it() -> None:
         blocks = by_code.get(code, [])
         assert any(f"error {code}" in b.expects for b in blocks), \
             f"{code}: no example with '# expect: error {code}'"
+
+
+# ---- links inside the repository ----------------------------------------------------------------
+LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)|^\[[^\]\n]+\]:\s*(\S+)", re.M)
+PAGES = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *sorted(DOCS.glob("*.md"))]
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = FENCE.sub("", page.read_text())
+    return {_slug(h) for h in re.findall(r"^#+ (.*)$", text, re.M)}
+
+
+def _links(page: Path) -> list[str]:
+    text = FENCE.sub("", page.read_text())
+    text = re.sub(r"`[^`\n]*`", "", text)  # code spans are not links
+    return [m.group(1) or m.group(2) for m in LINK.finditer(text)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_resolve(page: Path) -> None:
+    """Every relative link of README.md, ARCHITECTURE.md and docs/*.md names a file (or a
+    directory) of the repository, and its #anchor, if any, a heading of that page."""
+    bad = []
+    for target in _links(page):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:
+            continue
+        path, _, anchor = target.partition("#")
+        dest = (page.parent / path).resolve() if path else page
+        if not dest.exists() or not dest.is_relative_to(ROOT):
+            bad.append(f"{target}: no such file in the repository")
+        elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest):
+            bad.append(f"{target}: no heading with anchor #{anchor}")
+    assert not bad, f"{page.name}: " + "; ".join(bad)
+
+
+@pytest.mark.parametrize("page", [*PAGES, ROOT / "grammar" / "hp.lark"], ids=lambda p: p.name)
+def test_no_reference_outside_the_repository(page: Path) -> None:
+    """Users read these pages without the authors' machine: no machine paths, no notes that
+    live elsewhere."""
+    text = page.read_text()
+    for needle in ("/work/", "../shared", "hp-language.md"):
+        assert needle not in text, f"{page.name} mentions {needle}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_repository_paths_in_code_spans_exist(page: Path) -> None:
+    """`docs/cli.md`, `spec/races/`, `tests/test_docs.py`: a path written as code names a
+    file of the repository too (pytest node ids such as `spec/x.hp::INV` are examples)."""
+    text = page.read_text()
+    spans = re.findall(r"`((?:docs|spec|tests|hpverify|grammar|benchmarks|\.ci)/[^`\s*{}<>]*)`",
+                       text)
+    missing = [p for p in spans if "::" not in p and not (ROOT / p).exists()]
+    assert not missing, f"{page.name}: {missing}"
