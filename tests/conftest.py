@@ -67,6 +67,25 @@ def prove_json(*args: str) -> tuple[int, dict]:
     return p.returncode, json.loads(p.stdout) if p.stdout.strip() else {}
 
 
+# NOTE(slow): runs of a minute or more on 2 cores. The README's test command deselects them
+# (`-m "not slow"`) and .ci/run runs them once (`-m slow`). They are listed here rather than
+# decorated in their files so that the files' owners can keep editing them; a test may also
+# carry `@pytest.mark.slow` itself.
+SLOW = {
+    # the whole spec/ directory with bmc, pinning the soft-offline matrix (.ci/run's main job
+    # proves spec/ again with --engine auto, but does not pin the matrix)
+    ("test_soft_offline.py", "test_prove_spec_dir_exits_0_and_pins_the_matrix"),
+    # spec/races/ as one run (each race and variant also has its own quick test)
+    ("test_races.py", "test_prove_races_directory_exits_0"),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (item.path.name, getattr(item, "originalname", item.name)) in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def tmp_spec(tmp_path: Path):
     def write(text: str, name: str = "t.hp") -> Path:
