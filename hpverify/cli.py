@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="explicit engine: stop (verdict unknown) past N distinct states "
                     "(default 5000000; auto's explicit member: 200000)")
     pr.add_argument("--show-invariant", action="store_true",
-                    help="after a pdr proof, print the inductive invariant it found "
-                    "(re-checked by a fresh solver)")
+                    help="after a proof by pdr, or by kind with auxiliary invariants (alone or "
+                    "inside auto), print the inductive invariant it found (re-checked by a "
+                    "fresh solver)")
     pr.add_argument("--quiet", action="store_true",
                     help="print only failures and the summary; no progress line")
     pr.add_argument("--junit", metavar="FILE",
@@ -105,9 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "DIR/SPEC_CONSTS_INVARIANT.itf.json")
     pr.add_argument("--no-progress", action="store_true",
                     help="no progress line on stderr (also off with --quiet)")
-    ch = sub.add_parser("check", help="parse and type-check specs only")
-    ch.add_argument("files", nargs="+", metavar="FILE")
-    ch.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    ch = sub.add_parser("check", help="parse and type-check specs only",
+                        description="Parse and type-check each spec, and evaluate its "
+                        "constants; no state is explored. Exit 0 when every file is clean, "
+                        "2 with the errors otherwise.")
+    ch.add_argument("files", nargs="+", metavar="FILE",
+                    help=".hp files or directories (searched for .hp files)")
+    ch.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a constant before checking: N=3, FIXED=true, "
+                    "VARIANT=patched (repeatable)")
     ch.add_argument("--skip-fragments", action="store_true",
                     help="skip include-only files (no 'spec' line) even when named "
                     "explicitly, as directories always do (for pre-commit)")
@@ -117,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "checking invariants in every state visited. Reports the first "
                         "violating trace found (NOT necessarily a shortest one: use prove) "
                         "or a summary. Finding nothing proves nothing.")
-    si.add_argument("files", nargs="+", metavar="FILE")
+    si.add_argument("files", nargs="+", metavar="FILE",
+                    help=".hp files or directories (searched for .hp files)")
     si.add_argument("--steps", type=int, default=50, metavar="N",
                     help="at most N steps per run (default 50)")
     si.add_argument("--runs", type=int, default=100, metavar="M",
@@ -127,18 +135,22 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--inv", action="append", default=[], metavar="NAME",
                     help="check only this invariant (repeatable; default: every invariant "
                     "that no 'expect NAME violated' marks, and types)")
-    si.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    si.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a constant: N=3, FIXED=true, VARIANT=patched; "
+                    "N=1..3 or N=1,2 simulates each value (repeatable)")
     si.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     ex = sub.add_parser("export", help="translate a spec to a TLA+ module (and a TLC .cfg)",
                         description="Write a TLA+ module equivalent to the spec: same "
                         "variables, one disjunct of Next per action, invariants, TypeOK.")
-    ex.add_argument("file", metavar="FILE")
+    ex.add_argument("file", metavar="FILE", help="the .hp file to translate")
     ex.add_argument("--tla", action="store_true", required=True,
                     help="the output language (TLA+; the only one so far)")
     ex.add_argument("-o", "--output", metavar="DIR",
                     help="write DIR/NAME.tla and the TLC model DIR/NAME.cfg (default: the "
                     "module on stdout)")
-    ex.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    ex.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a constant in the exported module and model: N=3, "
+                    "FIXED=true (repeatable; a sweep exports its first setting)")
     return p
 
 

@@ -4,6 +4,7 @@ sources can emit is documented in docs/errors.md, and each documented example pr
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -238,3 +239,26 @@ def test_repository_paths_in_code_spans_exist(page: Path) -> None:
                        text)
     missing = [p for p in spans if "::" not in p and not (ROOT / p).exists()]
     assert not missing, f"{page.name}: {missing}"
+
+
+# ---- --help ---------------------------------------------------------------------------------------
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    from hpverify.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+@pytest.mark.parametrize("command", sorted(_subcommands()))
+def test_every_argument_has_help(command: str) -> None:
+    """`hpverify COMMAND --help` explains FILE, --const and every other argument."""
+    parser = _subcommands()[command]
+    silent = [a.dest for a in parser._actions if not a.help]
+    assert not silent, f"hpverify {command}: no help for {silent}"
+
+
+def test_show_invariant_help_names_every_engine_that_shows_one() -> None:
+    code, out, _ = cli(["prove", "--help"])
+    assert code == 0
+    text = " ".join(out.split())
+    assert "--show-invariant after a proof by pdr, or by kind" in text
