@@ -62,7 +62,8 @@ def _reads_as_expression(comment: str, names: set[str]) -> bool:
     Only the start counts (up to two operands side by side, or a character no expression
     has): `# b  a' = b }` may hold the rest of the line's statements. The caller re-parses
     the line with `!=` to decide."""
-    pos, kinds = 0, []
+    pos = 0
+    kinds: list[str] = []
     ends = ("operand", "literal", ")", "]")
     starts = ("operand", "literal", "(")
     while pos < len(comment):

@@ -84,10 +84,11 @@ def _unknown_declaration(file: str, err: UnexpectedToken, text: str) -> Diagnost
 def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     line, col = max(1, err.line or 1), max(1, err.column or 1)
     if isinstance(err, UnexpectedCharacters):
-        hint = hints.foreign_operator_at(file, text, err.pos_in_stream, line, col)
+        pos = err.pos_in_stream or 0
+        hint = hints.foreign_operator_at(file, text, pos, line, col)
         if hint is not None:
             return hint
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        ch = text[pos] if pos < len(text) else "?"
         return Diagnostic("HP001", f"unexpected character {ch!r}", Span(file, line, col, line, col + 1))
     expected: set[str] = set()
     if isinstance(err, UnexpectedToken):
