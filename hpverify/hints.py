@@ -91,6 +91,9 @@ def _reads_as_expression(comment: str, names: set[str]) -> bool:
     return any(k in ("operand", "literal") for k in kinds)
 
 
+MAX_REPARSES = 50  # each candidate costs a parse of the file; a real spec has none or few
+
+
 def comment_after_operand(file: str, text: str,
                           parses_past: Callable[[str, int], bool]) -> list[Diagnostic]:
     """HP005 for each `#` that most likely was meant as TLA+'s not-equal.
@@ -98,6 +101,7 @@ def comment_after_operand(file: str, text: str,
     `parses_past(new_text, line)` tells whether `new_text` parses at least past `line`.
     """
     names: set[str] | None = None
+    reparses = 0
     lines = text.split("\n")
     out: list[Diagnostic] = []
     for n, line in enumerate(lines, start=1):
@@ -111,6 +115,9 @@ def comment_after_operand(file: str, text: str,
             names = _code_names(text)
         if not _reads_as_expression(line[cut + 1:], names):
             continue
+        reparses += 1
+        if reparses > MAX_REPARSES:
+            break
         as_not_equal = "\n".join(lines[: n - 1] + [line[:cut] + "!=" + line[cut + 1:]]
                                  + lines[n:])
         if not parses_past(as_not_equal, n):
