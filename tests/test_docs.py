@@ -1,6 +1,7 @@
 """Executable documentation: every ```hp block in docs/*.md is run and must do what its
 `# expect:` lines say (see "About the examples" in docs/language.md); every error code the
-sources can emit is documented in docs/errors.md, and each documented example produces it."""
+sources can emit is documented in docs/errors.md, and each documented example produces it;
+every link and repository path in the docs resolves; every CLI argument has --help text."""
 
 from __future__ import annotations
 

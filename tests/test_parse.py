@@ -1,5 +1,5 @@
 """parse.py: text → syntax tree. Structure (spans are out of equality), spans, precedence
-and associativity, open forms, init items, `;` rules, contextual keywords, HP001–HP004,
+and associativity, open forms, init items, `;` rules, contextual keywords, HP001–HP007 (the TLA+ hints),
 HP010, HP011."""
 
 from __future__ import annotations
