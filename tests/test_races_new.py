@@ -36,9 +36,19 @@ def _r12(c: Consts) -> Want:
     return {"raw_error_pages_flagged": 4 if c["MF_FALLBACK"] else H, "raw_info_not_leaked": H}
 
 
+def _r13(c: Consts) -> Want:
+    v, alloc, split = c["VARIANT"], c["PATH"] == "alloc_path", c["MF_SPLIT"]
+    if v == "v6_4" or (v == "v6_6" and alloc):
+        return {"no_write_to_missing_struct_page": 3 if split else 2}
+    if v == "v6_7" and alloc and split:  # the model finding of the spec header
+        return {"no_write_to_missing_struct_page": 4}
+    return {"no_write_to_missing_struct_page": H}
+
+
 # file -> the expected verdicts of a setting
 EXPECTED: dict[str, Callable[[Consts], Want]] = {
     "r12_update_and_free_vs_mf.hp": _r12,
+    "r13_vmemmap_vs_mf.hp": _r13,
 }
 
 # distinct states (explicit engine) of the fixed variants' settings, as docs/races.md lists
@@ -48,11 +58,22 @@ STATES: dict[str, dict[tuple[tuple[str, object], ...], int]] = {
         (("VARIANT", "v6_10"), ("NRAW", 3), ("NERR", 2), ("MF_FALLBACK", False)): 28,
         (("VARIANT", "v6_10"), ("NRAW", 4), ("NERR", 2), ("MF_FALLBACK", False)): 44,
     },
+    "r13_vmemmap_vs_mf.hp": {
+        (("VARIANT", "v6_7"), ("PATH", "free_path"), ("NRAW", 2), ("NERR", 1),
+         ("MF_SPLIT", False)): 19,
+        (("VARIANT", "v6_7"), ("PATH", "free_path"), ("NRAW", 3), ("NERR", 2),
+         ("MF_SPLIT", True)): 81,
+        (("VARIANT", "v6_7"), ("PATH", "alloc_path"), ("NRAW", 2), ("NERR", 1),
+         ("MF_SPLIT", False)): 13,
+        (("VARIANT", "v6_7"), ("PATH", "alloc_path"), ("NRAW", 3), ("NERR", 2),
+         ("MF_SPLIT", False)): 45,
+    },
 }
 
 # how many settings each spec's sweep has (a sweep that silently shrinks is a lost proof)
 SETTINGS = {
     "r12_update_and_free_vs_mf.hp": 24,
+    "r13_vmemmap_vs_mf.hp": 48,
 }
 
 FILES = sorted(EXPECTED)
