@@ -45,10 +45,17 @@ def _r13(c: Consts) -> Want:
     return {"no_write_to_missing_struct_page": H}
 
 
+def _r14(c: Consts) -> Want:
+    split = {"v6_15": 3, "sync_fix_only": 4}.get(str(c["VARIANT"]))
+    sync = None if c["SYNC_FIX"] else 4
+    return {"shared_only_if_aligned": split, "walker_table_not_reused": sync}
+
+
 # file -> the expected verdicts of a setting
 EXPECTED: dict[str, Callable[[Consts], Want]] = {
     "r12_update_and_free_vs_mf.hp": _r12,
     "r13_vmemmap_vs_mf.hp": _r13,
+    "r14_pmd_unshare_vs_gup_fast.hp": _r14,
 }
 
 # distinct states (explicit engine) of the fixed variants' settings, as docs/races.md lists
@@ -68,12 +75,17 @@ STATES: dict[str, dict[tuple[tuple[str, object], ...], int]] = {
         (("VARIANT", "v6_7"), ("PATH", "alloc_path"), ("NRAW", 3), ("NERR", 2),
          ("MF_SPLIT", False)): 45,
     },
+    "r14_pmd_unshare_vs_gup_fast.hp": {
+        (("VARIANT", "v6_16"), ("NMM", 2), ("SPLIT_FIX", True), ("SYNC_FIX", True)): 27,
+        (("VARIANT", "v6_16"), ("NMM", 3), ("SPLIT_FIX", True), ("SYNC_FIX", True)): 194,
+    },
 }
 
 # how many settings each spec's sweep has (a sweep that silently shrinks is a lost proof)
 SETTINGS = {
     "r12_update_and_free_vs_mf.hp": 24,
     "r13_vmemmap_vs_mf.hp": 48,
+    "r14_pmd_unshare_vs_gup_fast.hp": 8,
 }
 
 FILES = sorted(EXPECTED)
