@@ -51,11 +51,16 @@ def _r14(c: Consts) -> Want:
     return {"shared_only_if_aligned": split, "walker_table_not_reused": sync}
 
 
+def _r15(c: Consts) -> Want:
+    return {"no_event_for_present_page": 3 if c["VARIANT"] == "v6_0" else H}
+
+
 # file -> the expected verdicts of a setting
 EXPECTED: dict[str, Callable[[Consts], Want]] = {
     "r12_update_and_free_vs_mf.hp": _r12,
     "r13_vmemmap_vs_mf.hp": _r13,
     "r14_pmd_unshare_vs_gup_fast.hp": _r14,
+    "r15_uffd_missing_vs_wp.hp": _r15,
 }
 
 # distinct states (explicit engine) of the fixed variants' settings, as docs/races.md lists
@@ -79,6 +84,11 @@ STATES: dict[str, dict[tuple[tuple[str, object], ...], int]] = {
         (("VARIANT", "v6_16"), ("NMM", 2), ("SPLIT_FIX", True), ("SYNC_FIX", True)): 27,
         (("VARIANT", "v6_16"), ("NMM", 3), ("SPLIT_FIX", True), ("SYNC_FIX", True)): 194,
     },
+    "r15_uffd_missing_vs_wp.hp": {
+        (("VARIANT", "v6_1"), ("NFAULT", 1), ("NWP", 1)): 8,
+        (("VARIANT", "v6_1"), ("NFAULT", 2), ("NWP", 2)): 40,
+        (("VARIANT", "v6_1"), ("NFAULT", 3), ("NWP", 3)): 170,
+    },
 }
 
 # how many settings each spec's sweep has (a sweep that silently shrinks is a lost proof)
@@ -86,6 +96,7 @@ SETTINGS = {
     "r12_update_and_free_vs_mf.hp": 24,
     "r13_vmemmap_vs_mf.hp": 48,
     "r14_pmd_unshare_vs_gup_fast.hp": 8,
+    "r15_uffd_missing_vs_wp.hp": 18,
 }
 
 FILES = sorted(EXPECTED)
