@@ -55,12 +55,19 @@ def _r15(c: Consts) -> Want:
     return {"no_event_for_present_page": 3 if c["VARIANT"] == "v6_0" else H}
 
 
+def _r16(c: Consts) -> Want:
+    old = c["VARIANT"] == "v6_8"
+    return {"lockdep_hugetlb_lock_held": 5 if old else H,
+            "rsvd_usage_consistent": 7 if old and c["RSVD_RACER"] else H}
+
+
 # file -> the expected verdicts of a setting
 EXPECTED: dict[str, Callable[[Consts], Want]] = {
     "r12_update_and_free_vs_mf.hp": _r12,
     "r13_vmemmap_vs_mf.hp": _r13,
     "r14_pmd_unshare_vs_gup_fast.hp": _r14,
     "r15_uffd_missing_vs_wp.hp": _r15,
+    "r16_resv_uncharge_unlocked.hp": _r16,
 }
 
 # distinct states (explicit engine) of the fixed variants' settings, as docs/races.md lists
@@ -89,6 +96,11 @@ STATES: dict[str, dict[tuple[tuple[str, object], ...], int]] = {
         (("VARIANT", "v6_1"), ("NFAULT", 2), ("NWP", 2)): 40,
         (("VARIANT", "v6_1"), ("NFAULT", 3), ("NWP", 3)): 170,
     },
+    "r16_resv_uncharge_unlocked.hp": {
+        (("VARIANT", "v6_9"), ("NFAULT", 1), ("RSVD_RACER", False)): 10,
+        (("VARIANT", "v6_9"), ("NFAULT", 2), ("RSVD_RACER", False)): 52,
+        (("VARIANT", "v6_9"), ("NFAULT", 2), ("RSVD_RACER", True)): 116,
+    },
 }
 
 # how many settings each spec's sweep has (a sweep that silently shrinks is a lost proof)
@@ -97,6 +109,7 @@ SETTINGS = {
     "r13_vmemmap_vs_mf.hp": 48,
     "r14_pmd_unshare_vs_gup_fast.hp": 8,
     "r15_uffd_missing_vs_wp.hp": 18,
+    "r16_resv_uncharge_unlocked.hp": 8,
 }
 
 FILES = sorted(EXPECTED)
