@@ -150,6 +150,7 @@ def test_every_new_race_spec_is_pinned():
 def test_verdicts_and_lengths_explicit(file: str):
     specs = _run(file, "explicit")
     assert len(specs) == SETTINGS[file]
+    assert set(STATES[file]) <= {_key(s["consts"]) for s in specs}, "a pinned setting is gone"
     for spec in specs:
         consts = spec["consts"]
         got = {r["invariant"]: r for r in spec["results"]}
