@@ -135,8 +135,10 @@ def _prove(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_race_spec_is_pinned():
+    from test_races_new import EXPECTED as NEWER  # r12+ are pinned in tests/test_races_new.py
+
     on_disk = {p.name for p in RACES.glob("r*.hp")}
-    assert on_disk == set(EXPECTED), "add the new race to EXPECTED (and docs/races.md)"
+    assert on_disk == set(EXPECTED) | set(NEWER), "pin the new race here or in test_races_new"
 
 
 @pytest.mark.parametrize("file,variant", CASES, ids=[f"{f[:3]}-{v}" for f, v in CASES])
