@@ -34,6 +34,7 @@ through evaluate.py instead (wrapped to the flat representation).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from .. import evaluate as ev
@@ -66,9 +67,9 @@ def flatten_value(v: ir.Value, t: ir.Type, out: list[Any]) -> None:
         out.append(v)
 
 
-def _build(t: ir.Type, it: Iterator[Any]) -> ir.Value:
+def build_value(t: ir.Type, it: Iterator[Any]) -> ir.Value:
     if isinstance(t, ir.FunT):
-        return tuple(_build(t.cod, it) for _ in t.dom.values())
+        return tuple(build_value(t.cod, it) for _ in t.dom.values())
     return next(it)
 
 
@@ -100,7 +101,7 @@ def _well_typed(model: ir.Model) -> bool:
     return True
 
 
-def _may_err(e: ir.Expr) -> bool:
+def may_err(e: ir.Expr) -> bool:
     """Can evaluating e set the read-error flag? (Only an index that is not a literal inside
     its domain can; a `require` without one needs no save/restore of the flag.)"""
     for x in ir.subexprs(e):
@@ -288,7 +289,7 @@ class _Gen:
                     raise _Unsupported(f"statement {type(s).__name__}")
 
     def require(self, cond: ir.Expr, fail: str) -> None:
-        if not _may_err(cond):
+        if not may_err(cond):
             self.emit(f"if not {self.expr(cond)}: {fail}")
             return
         # NOTE(step-order): judge the condition on its own reads only.
@@ -477,7 +478,7 @@ class CompiledModel:
             self._refuse_ill_typed()
             gen = _Gen(self.model, pool)
             gen.depth = 1
-            if _may_err(inv.body):
+            if may_err(inv.body):
                 gen.emit("err = False")
                 gen.emit(f"return bool({gen.expr(inv.body)}) and not err")
             else:
@@ -554,6 +555,83 @@ class CompiledModel:
 
     def state(self, cells: Cells, err: bool) -> ir.State:
         it = iter(cells)
-        st: ir.State = {n: _build(t, it) for n, t in zip(self.names, self.types, strict=True)}
+        st: ir.State = {n: build_value(t, it) for n, t in zip(self.names, self.types, strict=True)}
         st[ev.ERR] = err
         return st
+
+
+# ---- the init predicate ----------------------------------------------------------------------
+InitFn = Callable[[Cells], "bool | None"]
+
+
+def compile_init(model: ir.Model, items: tuple[ir.Expr, ...] | None = None) -> InitFn:
+    """evaluate.init_status over flat cells (of `items`, by default the model's init): None
+    if the state is not initial, else its error flag. Each item is judged on its own reads
+    (an item that is false only because it read outside a domain does not reject:
+    NOTE(read-error)); the flag is the items' `or`."""
+    items = model.init if items is None else items
+    try:
+        if not _well_typed(model):
+            raise _Unsupported("an ill-typed literal in the model")
+        gen = _Gen(model, _Pool())
+        gen.depth = 1
+        gen.emit("error = False")
+        for item in items:
+            gen.emit("err = False")
+            gen.emit(f"if not {gen.expr(item)} and not err: return None")
+            gen.emit("error = error or err")
+        gen.emit("return error")
+        return _compile("def init(s):\n" + "\n".join(gen.lines) + "\n", gen.pool.ns,  # type: ignore[no-any-return]
+                        "init")
+    except (_Unsupported, SyntaxError, RecursionError, MemoryError):
+        names = [v.name for v in model.vars]
+        types = [v.type for v in model.vars]
+
+        def interpreted(cells: Cells) -> bool | None:
+            it = iter(cells)
+            st: ir.State = {n: build_value(t, it) for n, t in zip(names, types, strict=True)}
+            return ev.init_status(replace(model, init=items), st)
+
+        return interpreted
+
+
+def cell_offsets(model: ir.Model) -> dict[str, tuple[int, ir.Type]]:
+    """Each variable's first cell and type, in the flat layout."""
+    return _Gen(model, _Pool()).base
+
+
+def location(e: ir.Expr, base: dict[str, tuple[int, ir.Type]]) -> tuple[int, int] | None:
+    """The cells (first, count) of a state location with literal in-domain indices
+    (`v`, `v[1]`, `v[c0][2]`), else None."""
+    if isinstance(e, ir.Var):
+        if e.name not in base:
+            return None
+        off, t = base[e.name]
+        return off, ncells(t)
+    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit) and isinstance(e.fn.type, ir.FunT):
+        inner = location(e.fn, base)
+        p = ev._pos(e.fn.type.dom, e.idx.value)
+        if inner is None or p is None:
+            return None
+        stride = ncells(e.fn.type.cod)
+        return inner[0] + p * stride, stride
+    return None
+
+
+def reads(e: object, base: dict[str, tuple[int, ir.Type]]) -> set[int]:
+    """The cells an expression may read (over-approximated: a dynamic index reads every
+    cell of the function)."""
+    out: set[int] = set()
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (ir.Var, ir.Index)):
+            loc = location(x, base)
+            if loc is not None:
+                out.update(range(loc[0], loc[0] + loc[1]))
+                continue
+        if isinstance(x, tuple):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, ir.Lit):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+    return out

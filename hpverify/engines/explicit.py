@@ -18,8 +18,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .. import evaluate as ev
@@ -28,7 +29,17 @@ from ..encode import Encoding
 from ..result import Result, Trace
 from .bmc import Progress
 from .common import Budget
-from .compiled import Cells, CompiledModel
+from .compiled import (
+    Cells,
+    CompiledModel,
+    build_value,
+    cell_offsets,
+    compile_init,
+    flatten_value,
+    may_err,
+    ncells,
+    reads,
+)
 
 DEFAULT_MAX_STATES = 5_000_000
 
@@ -106,11 +117,16 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     frontier: list[tuple[Any, Cells]] = []
     stop_reason: str | None = None
     level = 0
-    for st in initial_states(model, init_brute_limit):
-        key = codec.encode(st)
-        if key not in parent:
-            parent[key] = None
-            frontier.append((key, cm.flatten(st)[0]))
+    try:
+        for n_init, (cells, err) in enumerate(initial_cells(model, budget), 1):
+            key = state_key(cells, err)
+            if key not in parent:
+                parent[key] = None
+                frontier.append((key, cells))
+            if n_init % CHECK_EVERY == 0 and len(parent) > max_states:
+                raise Cut(f"state limit reached: more than {max_states} distinct initial states")
+    except Cut as cut:
+        return _cut_short(invariants, depth, start, len(parent), str(cut))
     complete = -1  # last BFS level whose states were all expanded
     diameter = 0
     while frontier:
@@ -186,38 +202,159 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     return out
 
 
-def _space(model: ir.Model) -> int:
-    n = 1
-    for v in model.vars:
-        for _, t in ir.slots(v.name, v.type):
-            n *= len(t.values())
-    return n
+class Cut(Exception):
+    """An enumeration stopped by the budget or a limit; str(exc) says why."""
+
+
+CHECK_EVERY = 4096  # candidates (or states) between two looks at the clock
+
+
+def _conjuncts(items: Sequence[ir.Expr]) -> list[ir.Expr]:
+    """The init items split at `and`s. An `and` is split only when none of its operands can
+    read outside a domain: an operand's read error would keep a state that a false sibling
+    would otherwise reject (evaluate.init_status judges each top-level item as a whole)."""
+    out: list[ir.Expr] = []
+    todo = list(reversed(items))
+    while todo:
+        e = todo.pop()
+        if isinstance(e, ir.And) and not any(may_err(a) for a in e.args):
+            todo.extend(reversed(e.args))
+        else:
+            out.append(e)
+    return out
+
+
+def initial_cells(model: ir.Model, budget: Budget | None = None) -> Iterator[tuple[Cells, bool]]:
+    """Every initial state as (flat cells, error flag), in evaluate.initial_states's order
+    and with its results, without its brute force. Raises Cut when the budget runs out.
+
+    NOTE(fast-init): as TLC does, each scalar cell gets its own domain before any state is
+    built: a cell under an init equation with a constant right-hand side (`x = 0`,
+    `forall i in I: f[i] = 0` after lowering) gets that one value, even outside its type
+    (evaluate.forced_targets); any other cell gets its type's values, filtered by every init
+    conjunct that reads that cell alone (`not free[3]`, `pc[c] = idle`, `x < 3`). Only the
+    product of these domains is enumerated, and each candidate is judged by the whole init
+    predicate (compiled). Equations whose right-hand side reads the state (`y = x + 1`, rare
+    after constant folding) are solved per candidate exactly as evaluate.initial_states
+    solves them (`_solved_forced`)."""
+    base = cell_offsets(model)
+    scalars = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
+    domains: list[tuple[Any, ...]] = [tuple(t.values()) for t in scalars]
+    forced = ev.forced_targets(model)
+    targets: list[tuple[int, int, ir.Expr]] = []
+    for name, path, rhs in forced:
+        off, t = base[name]
+        for p in path:
+            assert isinstance(t, ir.FunT)
+            pos = ev._pos(t.dom, p)
+            assert pos is not None
+            off += pos * ncells(t.cod)
+            t = t.cod
+        targets.append((off, ncells(t), rhs))
+    under = {c for off, n, _ in targets for c in range(off, off + n)}
+    dynamic = any(reads(rhs, base) for _, _, rhs in targets)
+    if not dynamic:  # every forced cell is a constant; the last equation on a cell wins
+        for off, n, rhs in targets:
+            vals: list[Any] = []
+            flatten_value(ev.value(rhs, {}), rhs.type, vals)
+            for c, v in zip(range(off, off + n), vals, strict=True):
+                domains[c] = (v,)
+    else:  # evaluate.initial_states's start: a whole-forced variable at its first value
+        whole = {name for name, path, _ in forced if not path}
+        for name in whole:
+            off, t = base[name]
+            for c in range(off, off + ncells(t)):
+                domains[c] = domains[c][:1]
+    placeholder = [d[0] if d else None for d in domains]
+    for conj in _conjuncts(model.init):
+        cells = reads(conj, base)
+        if len(cells) != 1:
+            continue
+        (c,) = cells
+        if c in under or len(domains[c]) < 2:
+            continue
+        ok = compile_init(model, (conj,))
+        probe = list(placeholder)
+        kept = []
+        for v in domains[c]:
+            probe[c] = v
+            if ok(tuple(probe)) is not None:
+                kept.append(v)
+        domains[c] = tuple(kept)
+    status = compile_init(model)
+    solve = _solved_forced(model, forced) if dynamic else None
+    seen: set[Cells] = set()
+    tick = 0
+    for cand in itertools.product(*domains):
+        tick += 1
+        if budget is not None and tick % CHECK_EVERY == 0:
+            _check_time(budget, "while listing the initial states")
+        if solve is not None:
+            cand = solve(cand)
+            if cand in seen:  # forced cells overwrite enumerated ones: the same state again
+                continue
+            seen.add(cand)
+        err = status(cand)
+        if err is not None:
+            yield cand, err
+
+
+def _solved_forced(model: ir.Model,
+                   forced: Sequence[tuple[str, tuple[ir.Value, ...], ir.Expr]]
+                   ) -> Callable[[Cells], Cells]:
+    """The forced cells computed from their equations, iterated until stable, as
+    evaluate.initial_states computes them (so that one equation may use another's result)."""
+    names = [v.name for v in model.vars]
+    types = [v.type for v in model.vars]
+
+    def solve(cells: Cells) -> Cells:
+        it = iter(cells)
+        st: ir.State = {n: build_value(t, it) for n, t in zip(names, types, strict=True)}
+        for _ in range(len(forced) + 1):
+            changed = False
+            for name, path, rhs in forced:
+                new = ev._set_path(st[name], model.var_type(name), path, ev.value(rhs, st))
+                if new != st[name]:
+                    st[name], changed = new, True
+            if not changed:
+                break
+        out: list[Any] = []
+        for n, t in zip(names, types, strict=True):
+            flatten_value(st[n], t, out)
+        return tuple(out)
+
+    return solve
+
+
+def _check_time(budget: Budget, doing: str) -> None:
+    left = budget.remaining()
+    if left is not None and left <= 0:
+        raise Cut(f"timeout {doing}")
 
 
 def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | None = None,
-                   enc: Encoding | None = None) -> list[ir.State]:
-    """The initial states (at most `limit`). Small state spaces are enumerated with the
-    evaluator alone; larger ones by all-solutions SAT on the encoding's init, each answer
-    confirmed by the evaluator."""
-    if _space(model) <= brute_limit:
-        return list(ev.initial_states(model, limit))
-    import z3
-
-    enc = enc or Encoding(model)
-    solver = z3.SolverFor("QF_BV")
-    s0 = enc.fresh_state("i0")
-    solver.add(enc.init(s0))
-    leaves = s0.leaves()
+                   enc: Encoding | None = None, budget: Budget | None = None) -> list[ir.State]:
+    """The initial states (at most `limit`), by `initial_cells` (NOTE(fast-init)).
+    `brute_limit` and `enc` are accepted for older callers and not used."""
+    cm_names = [v.name for v in model.vars]
+    types = [v.type for v in model.vars]
     out: list[ir.State] = []
-    while (limit is None or len(out) < limit) and solver.check() == z3.sat:
-        m = solver.model()
-        st = enc.decode_state(m, s0)
-        status = ev.init_status(model, {k: v for k, v in st.items() if k != ev.ERR})
-        if status is None or status != st[ev.ERR]:
-            raise AssertionError(f"encoding and evaluator disagree on an initial state: {st}")
+    for cells, err in initial_cells(model, budget):
+        if limit is not None and len(out) >= limit:
+            break
+        it = iter(cells)
+        st: ir.State = {n: build_value(t, it) for n, t in zip(cm_names, types, strict=True)}
+        st[ev.ERR] = err
         out.append(st)
-        solver.add(z3.Or([x != m.eval(x, model_completion=True) for x in leaves]))
     return out
+
+
+def _cut_short(invariants: Sequence[str], depth: int, start: float, n_states: int,
+               reason: str) -> list[Result]:
+    """Every invariant unknown: the search stopped before its first level was complete."""
+    return [Result(name, "unknown", "explicit", -1, time.perf_counter() - start, reason=reason,
+                   distinct_states=n_states, extra={"decided_by": "explicit"})
+            for name in invariants]
 
 
 def _trace(model: ir.Model, codec: StateCodec, parent: dict[Any, tuple[Any, int] | None],
