@@ -8,12 +8,15 @@
   that violate `types` (which are reported and have no successors).
 - States are hashed compactly: a type-correct state is one Python int (mixed radix over its
   scalar cells); the rare state outside its types is kept as a tuple.
-- A state limit (`max_states`) stops the search; the verdict is then unknown, with every
-  state up to the last complete BFS level explored (`bound`).
+- The initial states are listed per cell, as TLC lists them (NOTE(fast-init)).
+- A state limit (`max_states`), the budget's clock (looked at every few hundred states,
+  NOTE(explicit-budget)) or a MemoryError stops the search; the verdict is then unknown,
+  with every state up to the last complete BFS level explored (`bound`).
 - Exhausting the state space without a violation proves the invariant for all depths, with
   the diameter (the largest shortest distance of a reachable state from init).
-
-`depth` is not a limit here: the search always runs to exhaustion (or the state limit).
+- `depth` does not stop the search, but bounds what it reports (NOTE(explicit-bound)): a
+  violation longer than `depth`, or a search cut short past `depth`, is "holds up to depth
+  `depth`", as bmc would say; a bound and a trace never disagree.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class StateCodec:
 def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
              progress: Progress | None = None, max_states: int = DEFAULT_MAX_STATES,
              stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
+    """`init_brute_limit` is accepted for older callers and not used (NOTE(fast-init))."""
     start = time.perf_counter()
     codec = StateCodec(model)
     # The hot loop runs compiled code over flat cell tuples (compiled.py); its keys are
@@ -126,7 +130,11 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             if n_init % CHECK_EVERY == 0 and len(parent) > max_states:
                 raise Cut(f"state limit reached: more than {max_states} distinct initial states")
     except Cut as cut:
-        return _cut_short(invariants, depth, start, len(parent), str(cut))
+        return _cut_short(invariants, start, len(parent), str(cut))
+    except MemoryError:
+        parent.clear()
+        frontier.clear()
+        return _cut_short(invariants, start, 0, "out of memory while listing the initial states")
     complete = -1  # last BFS level whose states were all expanded
     diameter = 0
     while frontier:
@@ -136,23 +144,36 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         # error-free (StateCodec): `types` is judged by the key alone. Named invariants hold
         # in error states (evaluate.invariant_ok).
         checks = [(n, None if n == ir.TYPES else cm.invariants[n]) for n in pending]
-        for key, cells in frontier:
-            is_err = type(key) is tuple and key[0] == "err"
-            typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
-            for name, inv in checks:
-                if name in violations:
+        try:
+            for done, (key, cells) in enumerate(frontier, 1):
+                # NOTE(explicit-budget): the clock and the store are looked at every few
+                # hundred expansions, not once per level: one level can take minutes.
+                if done % CHECK_STATES == 0:
+                    stop_reason = _limit_reached(budget, len(parent), max_states, complete)
+                    if stop_reason is not None:
+                        break
+                is_err = type(key) is tuple and key[0] == "err"
+                typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
+                for name, inv in checks:
+                    if name in violations:
+                        continue
+                    ok = typed if inv is None else is_err or inv(cells)
+                    if not ok:
+                        violations[name] = (key, level)
+                if not typed:
                     continue
-                ok = typed if inv is None else is_err or inv(cells)
-                if not ok:
-                    violations[name] = (key, level)
-            if not typed:
-                continue
-            for i, c2, err in successors(cells):
-                fired[i] = 1
-                k2 = state_key(c2, err)
-                if k2 not in parent:
-                    parent[k2] = (key, i)
-                    nxt.append((k2, c2))
+                for i, c2, err in successors(cells):
+                    fired[i] = 1
+                    k2 = state_key(c2, err)
+                    if k2 not in parent:
+                        parent[k2] = (key, i)
+                        nxt.append((k2, c2))
+        except MemoryError:
+            nxt.clear()
+            stop_reason = (f"out of memory after {len(parent)} distinct states "
+                           f"(every state up to depth {complete} explored)")
+        if stop_reason is not None:
+            break
         complete = level
         diameter = level
         pending = [n for n in pending if n not in violations]
@@ -162,17 +183,14 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             if nxt:
                 stop_reason = "settled"
             break
-        if len(parent) > max_states:
-            stop_reason = (f"state limit reached: more than {max_states} distinct states "
-                           f"(every state up to depth {complete} explored)")
-            break
-        left = budget.remaining()
-        if left is not None and left <= 0 and nxt:
-            stop_reason = f"timeout (every state up to depth {complete} explored)"
-            break
+        if nxt:
+            stop_reason = _limit_reached(budget, len(parent), max_states, complete)
+            if stop_reason is not None:
+                break
         frontier = nxt
         if nxt:
             level += 1
+    del frontier
     elapsed = time.perf_counter() - start
     n_states = len(parent)
     exhausted = stop_reason is None
@@ -184,22 +202,42 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         extra_common["diameter"] = diameter
     out: list[Result] = []
     for name in invariants:
-        if name in violations:
+        extra = dict(extra_common)
+        if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
             trace = _trace(model, codec, parent, key)
             assert trace.length == lvl
             out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
+        elif name in violations or (not exhausted and complete >= depth):
+            # NOTE(explicit-bound): a bound and a trace agree, as in bmc: a violation longer
+            # than the depth, or a search cut short past it, is "holds up to depth k".
+            out.append(Result(name, "holds", "explicit", depth, elapsed,
+                              distinct_states=n_states, extra=extra))
         elif exhausted:
             out.append(Result(name, "holds", "explicit", None, elapsed,
                               method=f"explicit-state search, {n_states} states, "
                               f"diameter {diameter}",
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
         else:
             assert stop_reason is not None
             out.append(Result(name, "unknown", "explicit", complete, elapsed, reason=stop_reason,
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
     return out
+
+
+CHECK_STATES = 256  # expanded states between two looks at the clock and the store
+
+
+def _limit_reached(budget: Budget, n_states: int, max_states: int, complete: int) -> str | None:
+    """Why the search must stop now (timeout, state limit), or None."""
+    if n_states > max_states:
+        return (f"state limit reached: more than {max_states} distinct states "
+                f"(every state up to depth {complete} explored)")
+    left = budget.remaining()
+    if left is not None and left <= 0:
+        return f"timeout (every state up to depth {complete} explored)"
+    return None
 
 
 class Cut(Exception):
@@ -349,7 +387,7 @@ def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | Non
     return out
 
 
-def _cut_short(invariants: Sequence[str], depth: int, start: float, n_states: int,
+def _cut_short(invariants: Sequence[str], start: float, n_states: int,
                reason: str) -> list[Result]:
     """Every invariant unknown: the search stopped before its first level was complete."""
     return [Result(name, "unknown", "explicit", -1, time.perf_counter() - start, reason=reason,
