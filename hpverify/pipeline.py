@@ -153,6 +153,7 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
         kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
             options.max_states
     results = engine(model, names, depth, budget, progress=progress, **kwargs)
+    results = canonical_traces(model, results, budget)
     outcomes = []
     for r in results:
         if r.trace is not None:
@@ -162,6 +163,22 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     texts = {inv.name: _source_text(sources, inv) for inv in model.invariants}
     return SpecRun(spec.file, checked.name, {n: v for n, v, _ in checked.consts}, model, depth,
                    tuple(outcomes), texts, time.perf_counter() - start)
+
+
+def canonical_traces(model: ir.Model, results: Sequence[Result], budget: Budget) -> list[Result]:
+    """Every violated result with the canonical shortest trace, whichever engine found it
+    (engines/canonical.py), so that every engine and `auto` print the same trace."""
+    from .encode import Encoding
+    from .engines.canonical import canonicalise
+
+    cache: list[Encoding] = []
+
+    def encoding() -> Encoding:
+        if not cache:
+            cache.append(Encoding(model))
+        return cache[0]
+
+    return [canonicalise(model, r, budget, encoding) for r in results]
 
 
 def select_invariants(checked: CheckedSpec, options: Options, file: str) -> list[str]:

@@ -116,7 +116,9 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     successors, state_key, well_typed = cm.successors, cm.key, cm.well_typed
     parent: dict[Any, tuple[Any, int] | None] = {}
     fired = bytearray(len(model.instances))
-    violations: dict[str, tuple[Any, int]] = {}
+    violations: dict[str, tuple[Any, int]] = {}  # the first violating state, and its level
+    violators: dict[str, list[Any]] = {}  # every violating state of that level
+    levels: list[list[Any]] = []  # the keys of each BFS level
     pending = list(dict.fromkeys(invariants))
     frontier: list[tuple[Any, Cells]] = []
     stop_reason: str | None = None
@@ -144,6 +146,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         # error-free (StateCodec): `types` is judged by the key alone. Named invariants hold
         # in error states (evaluate.invariant_ok).
         checks = [(n, None if n == ir.TYPES else cm.invariants[n]) for n in pending]
+        levels.append([key for key, _ in frontier])
         try:
             for done, (key, cells) in enumerate(frontier, 1):
                 # NOTE(explicit-budget): the clock and the store are looked at every few
@@ -154,12 +157,11 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                         break
                 is_err = type(key) is tuple and key[0] == "err"
                 typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
-                for name, inv in checks:
-                    if name in violations:
-                        continue
+                for name, inv in checks:  # (a level's violators: all of them, for canonical)
                     ok = typed if inv is None else is_err or inv(cells)
                     if not ok:
-                        violations[name] = (key, level)
+                        violations.setdefault(name, (key, level))
+                        violators.setdefault(name, []).append(key)
                 if not typed:
                     continue
                 for i, c2, err in successors(cells):
@@ -205,7 +207,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = _trace(model, codec, parent, key)
+            trace = (_canonical_trace(model, cm, codec, levels[:lvl + 1], violators[name], budget)
+                     or _trace(model, codec, parent, key))
             assert trace.length == lvl
             out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
@@ -393,6 +396,87 @@ def _cut_short(invariants: Sequence[str], start: float, n_states: int,
     return [Result(name, "unknown", "explicit", -1, time.perf_counter() - start, reason=reason,
                    distinct_states=n_states, extra={"decided_by": "explicit"})
             for name in invariants]
+
+
+def _canonical_trace(model: ir.Model, cm: CompiledModel, codec: StateCodec,
+                     levels: list[list[Any]], targets: list[Any], budget: Budget) -> Trace | None:
+    """NOTE(explicit-canonical): of the shortest paths from a state of levels[0] to one of
+    `targets` (in the last level), the one bmc's NOTE(canonical-trace) picks: the fewest
+    switches between actors, then the first instances in declaration order, step by step.
+    Backward, best[d][s][a] is the fewest switches from s (at level d) to a target by a path
+    whose first step is by actor a; forward, each step takes the first instance that keeps
+    the optimum. None if the budget runs out (the parent-pointer trace is then used)."""
+    last = len(levels) - 1
+    actors = [inst.actor_name() for inst in model.instances]
+    done = [0]
+
+    def expand(key: Any) -> list[tuple[int, Any]]:
+        done[0] += 1
+        if done[0] % CHECK_STATES == 0:
+            left = budget.remaining()
+            if left is not None and left <= 0:
+                raise Cut("timeout")
+        cells, err = cm.flatten(codec.decode(key))
+        typed = type(key) is int if cm.well_typed else cm.types_ok(cells, err)
+        if not typed:
+            return []
+        return [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(cells)]
+
+    best: list[dict[Any, dict[str | None, int]]] = [{} for _ in levels]
+    best[last] = {k: {} for k in targets}
+
+    def rest(k2: Any, a: str | None, d: int) -> int:
+        """Fewest switches from k2 at level d, entered by a step of actor a."""
+        if d == last:
+            return 0
+        return min(v + (a != b) for b, v in best[d][k2].items())
+
+    try:
+        for d in range(last - 1, -1, -1):
+            for key in levels[d]:
+                for i, k2 in expand(key):
+                    if k2 in best[d + 1]:
+                        c = rest(k2, actors[i], d + 1)
+                        mine = best[d].setdefault(key, {})
+                        if c < mine.get(actors[i], c + 1):
+                            mine[actors[i]] = c
+        if last == 0:
+            return _trace(model, codec, {targets[0]: None}, targets[0])
+        optimum = min(min(v.values()) for v in best[0].values())
+        cands: dict[Any, Any] = {k: None for k, v in best[0].items() if min(v.values()) == optimum}
+        back: list[dict[Any, Any]] = [cands]
+        steps: list[int] = []
+        used = 0
+        for d in range(last):
+            prev = actors[steps[-1]] if steps else None
+            options: list[tuple[int, Any, Any, int]] = []
+            for key in cands:
+                for i, k2 in expand(key):
+                    if k2 in best[d + 1]:
+                        sw = int(bool(steps) and actors[i] != prev)
+                        if used + sw + rest(k2, actors[i], d + 1) == optimum:
+                            options.append((i, key, k2, sw))
+            if not options:
+                return None
+            first = min(options)[0]
+            nxt: dict[Any, Any] = {}
+            for i, key, k2, _ in options:
+                if i == first:
+                    nxt.setdefault(k2, key)
+            used += min(options)[3]  # the same for every option of that instance
+            steps.append(first)
+            cands = nxt
+            back.append(nxt)
+    except Cut:
+        return None
+    key = next(iter(cands))
+    keys = [key]
+    for d in range(last, 0, -1):
+        key = back[d][key]
+        keys.append(key)
+    keys.reverse()
+    return Trace(tuple(codec.decode(k) for k in keys),
+                 tuple(model.instances[i] for i in steps))
 
 
 def _trace(model: ir.Model, codec: StateCodec, parent: dict[Any, tuple[Any, int] | None],
