@@ -231,6 +231,115 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
 
 CHECK_STATES = 256  # expanded states between two looks at the clock and the store
 
+BMC_SEARCH_STATES = 50_000  # NOTE(bmc-search): the state cap of bmc's first, explicit try
+
+
+def bmc_search_first(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+                     progress: Progress | None = None, **kwargs: Any) -> list[Result]:
+    """The `bmc` engine as the command line runs it: `bounded_search` first, SAT-based BMC
+    (bmc.bmc) when the search hits its state cap or the budget."""
+    found = bounded_search(model, invariants, depth, budget, progress, BMC_SEARCH_STATES)
+    if found is not None:
+        return found
+    from .bmc import bmc
+
+    return bmc(model, invariants, depth, budget, progress=progress, **kwargs)
+
+
+def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+                   progress: Progress | None = None,
+                   max_states: int = BMC_SEARCH_STATES) -> list[Result] | None:
+    """bmc's results, by breadth-first search to `depth`; None past `max_states` distinct
+    states or when the budget runs out.
+
+    NOTE(bmc-search): on a small state space a breadth-first search answers what BMC asks
+    (is a state at depth <= k bad? which actions fire within k steps?) in milliseconds where
+    a depth-30 unrolling takes a SAT solver minutes. The answers are bmc's exactly: level k
+    holds the states at distance k, so the first level with a bad state is bmc's first bad
+    depth; the trace is the canonical one (NOTE(explicit-canonical)); an invariant that
+    survives every level holds up to depth k (never "proved": this is bmc); `types` is
+    static when no step can leave a type; coverage counts the actions fired from the levels
+    that bmc's unrolling steps from (it stops unrolling, as this search stops expanding, once
+    every invariant is violated). Only the engine's speed differs, and `solve_seconds` is 0."""
+    from ..encode import types_statically_safe
+    from .coverage import attach_never_enabled
+
+    start = time.perf_counter()
+    types_safe = types_statically_safe(model)
+    pending = [n for n in dict.fromkeys(invariants) if not (n == ir.TYPES and types_safe)]
+    codec = StateCodec(model)
+    cm = CompiledModel(model)
+    parent: dict[Any, tuple[Any, int] | None] = {}
+    frontier: list[tuple[Any, Cells]] = []
+    try:
+        for cells, err in initial_cells(model, budget):
+            key = cm.key(cells, err)
+            if key not in parent:
+                parent[key] = None
+                frontier.append((key, cells))
+                if len(parent) > max_states:
+                    return None
+    except Cut:
+        return None
+    levels: list[list[Any]] = []
+    results: dict[str, Result] = {}
+    fired = bytearray(len(model.instances))
+    unrolled = 0  # steps of bmc's unrolling: levels expanded
+    for k in range(depth + 1):
+        t_level = time.perf_counter()
+        levels.append([key for key, _ in frontier])
+        bad: dict[str, list[Any]] = {}
+        for key, cells in frontier:
+            is_err = type(key) is tuple and key[0] == "err"
+            typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
+            for name in pending:
+                ok = typed if name == ir.TYPES else is_err or cm.invariants[name](cells)
+                if not ok:
+                    bad.setdefault(name, []).append(key)
+        for name, keys in bad.items():
+            trace = (_canonical_trace(model, cm, codec, levels, keys, budget)
+                     or _trace(model, codec, parent, keys[0]))
+            results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
+                                   trace=trace)
+        pending = [n for n in pending if n not in bad]
+        if progress is not None:
+            progress("bmc", k, time.perf_counter() - t_level)
+        if not pending or k == depth:
+            break
+        if not frontier:  # nothing more is reachable: bmc unrolls on, to the same answers
+            unrolled = depth
+            break
+        nxt: list[tuple[Any, Cells]] = []
+        for done, (key, cells) in enumerate(frontier, 1):
+            if done % CHECK_STATES == 0:
+                left = budget.remaining()
+                if left is not None and left <= 0:
+                    return None
+            is_err = type(key) is tuple and key[0] == "err"
+            if not (type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)):
+                continue
+            for i, c2, err in cm.successors(cells):
+                fired[i] = 1
+                k2 = cm.key(c2, err)
+                if k2 not in parent:
+                    parent[k2] = (key, i)
+                    nxt.append((k2, c2))
+            if len(parent) > max_states:
+                return None
+        unrolled += 1
+        frontier = nxt
+    elapsed = time.perf_counter() - start
+    for name in pending:
+        results[name] = Result(name, "holds", "bmc", depth, elapsed)
+    if ir.TYPES in invariants and types_safe:
+        results[ir.TYPES] = Result(ir.TYPES, "holds", "bmc", depth, elapsed,
+                                   extra={"static": "no step can leave a type (interval analysis)"})
+    for r in results.values():
+        r.extra["solve_seconds"] = 0.0
+    fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
+    never = [a for a in model.live_actions() if a not in fired_actions]
+    return attach_never_enabled([results[n] for n in invariants], never, unrolled)
+
 
 def _limit_reached(budget: Budget, n_states: int, max_states: int, complete: int) -> str | None:
     """Why the search must stop now (timeout, state limit), or None."""
