@@ -168,17 +168,10 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
 def canonical_traces(model: ir.Model, results: Sequence[Result], budget: Budget) -> list[Result]:
     """Every violated result with the canonical shortest trace, whichever engine found it
     (engines/canonical.py), so that every engine and `auto` print the same trace."""
-    from .encode import Encoding
-    from .engines.canonical import canonicalise
+    from .engines.canonical import Canonicaliser
 
-    cache: list[Encoding] = []
-
-    def encoding() -> Encoding:
-        if not cache:
-            cache.append(Encoding(model))
-        return cache[0]
-
-    return [canonicalise(model, r, budget, encoding) for r in results]
+    canon = Canonicaliser(model, budget)
+    return [canon.result(r) for r in results]
 
 
 def select_invariants(checked: CheckedSpec, options: Options, file: str) -> list[str]:

@@ -10,7 +10,7 @@ prints the same text whichever member wins, and every engine prints the same tra
    engine's (kind's base case, pdr's) is recomputed here by the same minimisation on a
    fresh BMC unrolling of exactly the trace's length (`sat_canonical`).
 2. The initial state. Several initial states can start the same instance sequence; the
-   solver (or the search) picks any of them. `canonical_start` takes the first, in the
+   solver (or the search) picks any of them. `Canonicaliser.start` takes the first, in the
    order of the explicit engine's listing (NOTE(fast-init)), from which the sequence
    replays to a violation; the states that follow are the evaluator's.
 
@@ -20,7 +20,6 @@ still a shortest one, just not the canonical one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import z3
@@ -36,20 +35,51 @@ CANONICAL_ENGINES = ("bmc", "explicit")  # their instance sequences are canonica
 START_LIMIT = 100_000  # initial states tried by canonical_start before it gives up
 
 
-def canonicalise(model: ir.Model, r: Result, budget: Budget,
-                 encoding: Callable[[], Encoding]) -> Result:
-    """r with the canonical trace (r itself if it has none or the budget runs out).
-    `encoding` builds (or returns the cached) Encoding of the model."""
-    if r.verdict != "violated" or r.trace is None or not r.shortest:
-        return r
-    trace = r.trace
-    if r.engine.removeprefix("auto/") not in CANONICAL_ENGINES:
-        found = sat_canonical(encoding(), r.invariant, trace.length, budget)
-        if found is None:
+class Canonicaliser:
+    """Canonical traces for one model's results; the encoding and the list of initial
+    states are built once, when first needed."""
+
+    def __init__(self, model: ir.Model, budget: Budget) -> None:
+        self.model, self.budget = model, budget
+        self._enc: Encoding | None = None
+        self._starts: list[ir.State] | None = None
+
+    def result(self, r: Result) -> Result:
+        """r with the canonical trace (r itself if it has none or the budget runs out)."""
+        if r.verdict != "violated" or r.trace is None or not r.shortest:
             return r
-        trace = found
-    trace = canonical_start(model, trace, r.invariant, budget) or trace
-    return r if trace == r.trace else replace(r, trace=trace)
+        trace = r.trace
+        if r.engine.removeprefix("auto/") not in CANONICAL_ENGINES:
+            if self._enc is None:
+                self._enc = Encoding(self.model)
+            found = sat_canonical(self._enc, r.invariant, trace.length, self.budget)
+            if found is None:
+                return r
+            trace = found
+        trace = self.start(trace, r.invariant) or trace
+        return r if trace == r.trace else replace(r, trace=trace)
+
+    def start(self, trace: Trace, invariant: str) -> Trace | None:
+        """The trace's instance sequence from the first initial state (in listing order)
+        from which it replays to a violation of the invariant; None if there is none within
+        the budget and START_LIMIT."""
+        from .explicit import Cut, initial_states  # explicit imports this module
+
+        if self._starts is None:
+            try:
+                self._starts = initial_states(self.model, limit=START_LIMIT, budget=self.budget)
+            except Cut:
+                self._starts = []
+        if len(self._starts) == 1:  # the one start: the trace's own (replayed already)
+            return trace
+        for n, st in enumerate(self._starts):
+            left = self.budget.remaining() if n % 256 == 255 else None
+            if left is not None and left <= 0:
+                return None
+            states = _replay(self.model, trace.steps, st, invariant)
+            if states is not None:
+                return Trace(tuple(states), trace.steps)
+        return None
 
 
 def sat_canonical(enc: Encoding, invariant: str, length: int, budget: Budget) -> Trace | None:
@@ -86,27 +116,6 @@ def sat_canonical(enc: Encoding, invariant: str, length: int, budget: Budget) ->
     if left is not None and left <= 0:
         return None
     return decode_trace(enc, m, states, sels)
-
-
-def canonical_start(model: ir.Model, trace: Trace, invariant: str,
-                    budget: Budget) -> Trace | None:
-    """The trace's instance sequence from the first initial state (in listing order) from
-    which it replays to a violation of the invariant, with no earlier state breaking it;
-    None if no such start is found within the budget and START_LIMIT."""
-    from .explicit import Cut, initial_states  # explicit imports this module
-
-    try:
-        starts = initial_states(model, limit=START_LIMIT, budget=budget)
-    except Cut:
-        return None
-    for n, st in enumerate(starts):
-        left = budget.remaining() if n % 256 == 255 else None
-        if left is not None and left <= 0:
-            return None
-        states = _replay(model, trace.steps, st, invariant)
-        if states is not None:
-            return Trace(tuple(states), trace.steps)
-    return None
 
 
 def _replay(model: ir.Model, steps: tuple[ir.Instance, ...], st: ir.State,

@@ -37,7 +37,7 @@ from .compiled import (
     CompiledModel,
     build_value,
     cell_offsets,
-    compile_init,
+    compile_inits,
     flatten_value,
     may_err,
     ncells,
@@ -207,7 +207,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = (_canonical_trace(model, cm, codec, levels[:lvl + 1], violators[name], budget)
+            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name],
+                                      Expander(cm, codec, budget))
                      or _trace(model, codec, parent, key))
             assert trace.length == lvl
             out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
@@ -282,6 +283,8 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
     except Cut:
         return None
     levels: list[list[Any]] = []
+    store: dict[Any, Cells] = dict(frontier)  # every state's cells (the cap bounds it)
+    expand = Expander(cm, codec, budget, store, memo=True)
     results: dict[str, Result] = {}
     fired = bytearray(len(model.instances))
     unrolled = 0  # steps of bmc's unrolling: levels expanded
@@ -297,7 +300,7 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
                 if not ok:
                     bad.setdefault(name, []).append(key)
         for name, keys in bad.items():
-            trace = (_canonical_trace(model, cm, codec, levels, keys, budget)
+            trace = (_canonical_trace(model, codec, levels, keys, expand)
                      or _trace(model, codec, parent, keys[0]))
             results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
                                    trace=trace)
@@ -324,6 +327,7 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
                 if k2 not in parent:
                     parent[k2] = (key, i)
                     nxt.append((k2, c2))
+                    store[k2] = c2
             if len(parent) > max_states:
                 return None
         unrolled += 1
@@ -416,14 +420,16 @@ def initial_cells(model: ir.Model, budget: Budget | None = None) -> Iterator[tup
             for c in range(off, off + ncells(t)):
                 domains[c] = domains[c][:1]
     placeholder = [d[0] if d else None for d in domains]
+    unary: list[tuple[int, ir.Expr]] = []
     for conj in _conjuncts(model.init):
         cells = reads(conj, base)
-        if len(cells) != 1:
-            continue
-        (c,) = cells
-        if c in under or len(domains[c]) < 2:
-            continue
-        ok = compile_init(model, (conj,))
+        if len(cells) == 1:
+            (c,) = cells
+            if c not in under and len(domains[c]) > 1:
+                unary.append((c, conj))
+    checks = compile_inits(model, [(conj,) for _, conj in unary] + [model.init])
+    status = checks.pop()
+    for (c, _), ok in zip(unary, checks, strict=True):
         probe = list(placeholder)
         kept = []
         for v in domains[c]:
@@ -431,7 +437,6 @@ def initial_cells(model: ir.Model, budget: Budget | None = None) -> Iterator[tup
             if ok(tuple(probe)) is not None:
                 kept.append(v)
         domains[c] = tuple(kept)
-    status = compile_init(model)
     solve = _solved_forced(model, forced) if dynamic else None
     seen: set[Cells] = set()
     tick = 0
@@ -507,8 +512,40 @@ def _cut_short(invariants: Sequence[str], start: float, n_states: int,
             for name in invariants]
 
 
-def _canonical_trace(model: ir.Model, cm: CompiledModel, codec: StateCodec,
-                     levels: list[list[Any]], targets: list[Any], budget: Budget) -> Trace | None:
+class Expander:
+    """A state's enabled instances and successor keys, for the canonical-trace search: from
+    the cells kept by the search (`store`) or decoded from the key, memoised across the
+    invariants of one run when `memo` is set."""
+
+    def __init__(self, cm: CompiledModel, codec: StateCodec, budget: Budget,
+                 store: dict[Any, Cells] | None = None, memo: bool = False) -> None:
+        self.cm, self.codec, self.budget, self.store = cm, codec, budget, store
+        self.memo: dict[Any, list[tuple[int, Any]]] | None = {} if memo else None
+        self.done = 0
+
+    def __call__(self, key: Any) -> list[tuple[int, Any]]:
+        if self.memo is not None and key in self.memo:
+            return self.memo[key]
+        self.done += 1
+        if self.done % CHECK_STATES == 0:
+            left = self.budget.remaining()
+            if left is not None and left <= 0:
+                raise Cut("timeout")
+        cm = self.cm
+        is_err = type(key) is tuple and key[0] == "err"
+        if self.store is not None:
+            cells = self.store[key]
+        else:
+            cells, is_err = cm.flatten(self.codec.decode(key))
+        typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
+        out = [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(cells)] if typed else []
+        if self.memo is not None:
+            self.memo[key] = out
+        return out
+
+
+def _canonical_trace(model: ir.Model, codec: StateCodec, levels: list[list[Any]],
+                     targets: list[Any], expand: Expander) -> Trace | None:
     """NOTE(explicit-canonical): of the shortest paths from a state of levels[0] to one of
     `targets` (in the last level), the one bmc's NOTE(canonical-trace) picks: the fewest
     switches between actors, then the first instances in declaration order, step by step.
@@ -517,19 +554,6 @@ def _canonical_trace(model: ir.Model, cm: CompiledModel, codec: StateCodec,
     the optimum. None if the budget runs out (the parent-pointer trace is then used)."""
     last = len(levels) - 1
     actors = [inst.actor_name() for inst in model.instances]
-    done = [0]
-
-    def expand(key: Any) -> list[tuple[int, Any]]:
-        done[0] += 1
-        if done[0] % CHECK_STATES == 0:
-            left = budget.remaining()
-            if left is not None and left <= 0:
-                raise Cut("timeout")
-        cells, err = cm.flatten(codec.decode(key))
-        typed = type(key) is int if cm.well_typed else cm.types_ok(cells, err)
-        if not typed:
-            return []
-        return [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(cells)]
 
     best: list[dict[Any, dict[str | None, int]]] = [{} for _ in levels]
     best[last] = {k: {} for k in targets}
