@@ -149,9 +149,9 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     engine = engines()[options.engine]
     budget = Budget(options.timeout, options.rlimit)
     kwargs: dict[str, object] = {}
-    if options.max_states is not None and options.engine in ("explicit", "auto"):
-        kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
-            options.max_states
+    if options.max_states is not None and options.engine in ("explicit", "auto", "bmc"):
+        kwargs[{"explicit": "max_states", "auto": "explicit_limit",
+                "bmc": "search_states"}[options.engine]] = options.max_states
     results = engine(model, names, depth, budget, progress=progress, **kwargs)
     results = canonical_traces(model, results, budget)
     outcomes = []

@@ -236,10 +236,13 @@ BMC_SEARCH_STATES = 50_000  # NOTE(bmc-search): the state cap of bmc's first, ex
 
 
 def bmc_search_first(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
-                     progress: Progress | None = None, **kwargs: Any) -> list[Result]:
-    """The `bmc` engine as the command line runs it: `bounded_search` first, SAT-based BMC
-    (bmc.bmc) when the search hits its state cap or the budget."""
-    found = bounded_search(model, invariants, depth, budget, progress, BMC_SEARCH_STATES)
+                     progress: Progress | None = None, search_states: int | None = None,
+                     **kwargs: Any) -> list[Result]:
+    """The `bmc` engine as the command line runs it: `bounded_search` first (up to
+    `search_states`, default BMC_SEARCH_STATES; 0: none), SAT-based BMC (bmc.bmc) when the
+    search hits its state cap or the budget."""
+    cap = BMC_SEARCH_STATES if search_states is None else search_states
+    found = bounded_search(model, invariants, depth, budget, progress, cap) if cap > 0 else None
     if found is not None:
         return found
     from .bmc import bmc
