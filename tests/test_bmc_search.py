@@ -17,12 +17,16 @@ from hpverify.trace import render_trace
 ROOT = Path(__file__).resolve().parent.parent
 
 TYPES_BREAK = """spec types_break
+type Cpu = {c0, c1}
 var x: 0..3
+var y: 0..2
 var f: 1..2 -> bool
-init { x = 0 }
-action up { x' = x + 1 }
-action look { require f[x] }
-invariant small: x < 3
+init { x = 0  y = 0 }
+action up by c0 { x' = x + 1 }
+action side by c1 { require y < 2  y' = y + 1 }
+action look by c1 { require f[x]  y' = 0 }
+invariant small: x + y < 4
+invariant low: x < 2 or y = 0
 """
 
 

@@ -594,12 +594,13 @@ def _canonical_trace(model: ir.Model, codec: StateCodec, levels: list[list[Any]]
                             options.append((i, key, k2, sw))
             if not options:
                 return None
-            first = min(options)[0]
+            first = min(o[0] for o in options)
             nxt: dict[Any, Any] = {}
-            for i, key, k2, _ in options:
+            for i, key, k2, sw in options:
                 if i == first:
                     nxt.setdefault(k2, key)
-            used += min(options)[3]  # the same for every option of that instance
+                    switched = sw  # the same for every option of that instance
+            used += switched
             steps.append(first)
             cands = nxt
             back.append(nxt)
