@@ -239,10 +239,12 @@ def bmc_search_first(model: ir.Model, invariants: Sequence[str], depth: int, bud
                      progress: Progress | None = None, search_states: int | None = None,
                      **kwargs: Any) -> list[Result]:
     """The `bmc` engine as the command line runs it: `bounded_search` first (up to
-    `search_states`, default BMC_SEARCH_STATES; 0: none), SAT-based BMC (bmc.bmc) when the
-    search hits its state cap or the budget."""
+    `search_states`, default BMC_SEARCH_STATES; none under a solver resource limit),
+    SAT-based BMC (bmc.bmc) when the search hits its state cap or the budget."""
     cap = BMC_SEARCH_STATES if search_states is None else search_states
-    found = bounded_search(model, invariants, depth, budget, progress, cap) if cap > 0 else None
+    # a resource limit (`--rlimit`) is the solver's, and asks for its behaviour: no search
+    found = (bounded_search(model, invariants, depth, budget, progress, cap)
+             if cap > 0 and budget.rlimit is None else None)
     if found is not None:
         return found
     from .bmc import bmc
