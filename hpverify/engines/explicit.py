@@ -203,12 +203,13 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     if exhausted:
         extra_common["diameter"] = diameter
     out: list[Result] = []
+    # one expander for every invariant's canonical trace; memoised on small state spaces
+    expand = Expander(cm, codec, budget, memo=n_states <= BMC_SEARCH_STATES)
     for name in invariants:
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name],
-                                      Expander(cm, codec, budget))
+            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expand)
                      or _trace(model, codec, parent, key))
             assert trace.length == lvl
             out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
