@@ -32,7 +32,8 @@ from .bmc import canonical_model, decode_trace
 from .common import Budget, solver_for
 
 CANONICAL_ENGINES = ("bmc", "explicit")  # their instance sequences are canonical already
-START_LIMIT = 100_000  # initial states tried by canonical_start before it gives up
+START_LIMIT = 100_000  # initial states tried by Canonicaliser.start before it gives up
+SCAN_LIMIT = 2_000_000  # ... and candidates judged while listing them
 
 
 class Canonicaliser:
@@ -67,7 +68,8 @@ class Canonicaliser:
 
         if self._starts is None:
             try:
-                self._starts = initial_states(self.model, limit=START_LIMIT, budget=self.budget)
+                self._starts = initial_states(self.model, limit=START_LIMIT, budget=self.budget,
+                                              scan_limit=SCAN_LIMIT)
             except Cut:
                 self._starts = []
         if len(self._starts) == 1:  # the one start: the trace's own (replayed already)

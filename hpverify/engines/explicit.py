@@ -384,9 +384,11 @@ def _conjuncts(items: Sequence[ir.Expr]) -> list[ir.Expr]:
     return out
 
 
-def initial_cells(model: ir.Model, budget: Budget | None = None) -> Iterator[tuple[Cells, bool]]:
+def initial_cells(model: ir.Model, budget: Budget | None = None,
+                  scan_limit: int | None = None) -> Iterator[tuple[Cells, bool]]:
     """Every initial state as (flat cells, error flag), in evaluate.initial_states's order
-    and with its results, without its brute force. Raises Cut when the budget runs out.
+    and with its results, without its brute force. Raises Cut when the budget runs out or
+    more than `scan_limit` candidates were judged.
 
     NOTE(fast-init): as TLC does, each scalar cell gets its own domain before any state is
     built: a cell under an init equation with a constant right-hand side (`x = 0`,
@@ -450,6 +452,8 @@ def initial_cells(model: ir.Model, budget: Budget | None = None) -> Iterator[tup
         tick += 1
         if budget is not None and tick % CHECK_EVERY == 0:
             _check_time(budget, "while listing the initial states")
+        if scan_limit is not None and tick > scan_limit:
+            raise Cut(f"more than {scan_limit} candidate initial states")
         if solve is not None:
             cand = solve(cand)
             if cand in seen:  # forced cells overwrite enumerated ones: the same state again
@@ -494,13 +498,15 @@ def _check_time(budget: Budget, doing: str) -> None:
 
 
 def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | None = None,
-                   enc: Encoding | None = None, budget: Budget | None = None) -> list[ir.State]:
-    """The initial states (at most `limit`), by `initial_cells` (NOTE(fast-init)).
-    `brute_limit` and `enc` are accepted for older callers and not used."""
+                   enc: Encoding | None = None, budget: Budget | None = None,
+                   scan_limit: int | None = None) -> list[ir.State]:
+    """The initial states (at most `limit`), by `initial_cells` (NOTE(fast-init)), which
+    raises Cut past the budget or `scan_limit` candidates. `brute_limit` and `enc` are
+    accepted for older callers and not used."""
     cm_names = [v.name for v in model.vars]
     types = [v.type for v in model.vars]
     out: list[ir.State] = []
-    for cells, err in initial_cells(model, budget):
+    for cells, err in initial_cells(model, budget, scan_limit):
         if limit is not None and len(out) >= limit:
             break
         it = iter(cells)
