@@ -7,6 +7,7 @@ variant, NPAGES=3, NFAULT=3, all invariants, depth 30, both in one run each.
 
     python benchmarks/bench_bmc.py [--runs 5] [--baseline PATH]
 
+hpverify runs with `--max-states 1`: SAT-based BMC, its explicit first search gives up at once.
 Reports medians over runs: the solve time (seconds inside solver.check(); hpverify reports
 it as `solve_seconds` in its JSON), the whole process (start, prove, print, exit), and
 the ratio. Not a test: timings depend on the machine and its load.
@@ -41,7 +42,7 @@ def run_hpverify(seed: int) -> tuple[float, float]:
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "hpverify", "prove", str(HERE / "first_cut.hp"),
                           "--const", "VARIANT=patched", "--const", "NPAGES=3", "--const",
-                          "NFAULT=3", "--depth", "30", "--json"],
+                          "NFAULT=3", "--depth", "30", "--max-states", "1", "--json"],
                          capture_output=True, text=True, check=True).stdout
     wall = time.perf_counter() - start
     results = json.loads(out)["specs"][0]["results"]

@@ -149,10 +149,11 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     engine = engines()[options.engine]
     budget = Budget(options.timeout, options.rlimit)
     kwargs: dict[str, object] = {}
-    if options.max_states is not None and options.engine in ("explicit", "auto"):
-        kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
-            options.max_states
+    if options.max_states is not None and options.engine in ("explicit", "auto", "bmc"):
+        kwargs[{"explicit": "max_states", "auto": "explicit_limit",
+                "bmc": "search_states"}[options.engine]] = options.max_states
     results = engine(model, names, depth, budget, progress=progress, **kwargs)
+    results = canonical_traces(model, results, budget)
     outcomes = []
     for r in results:
         if r.trace is not None:
@@ -162,6 +163,15 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     texts = {inv.name: _source_text(sources, inv) for inv in model.invariants}
     return SpecRun(spec.file, checked.name, {n: v for n, v, _ in checked.consts}, model, depth,
                    tuple(outcomes), texts, time.perf_counter() - start)
+
+
+def canonical_traces(model: ir.Model, results: Sequence[Result], budget: Budget) -> list[Result]:
+    """Every violated result with the canonical shortest trace, whichever engine found it
+    (engines/canonical.py), so that every engine and `auto` print the same trace."""
+    from .engines.canonical import Canonicaliser
+
+    canon = Canonicaliser(model, budget)
+    return [canon.result(r) for r in results]
 
 
 def select_invariants(checked: CheckedSpec, options: Options, file: str) -> list[str]:

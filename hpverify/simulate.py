@@ -2,7 +2,7 @@
 semantics of evaluate.py, as TLC's `-simulate` does.
 
 Each run starts in a random initial state (uniform among the first `INIT_LIMIT` initial
-states the evaluator enumerates), then repeatedly fires one enabled action instance chosen
+states, listed as the explicit engine lists them: NOTE(fast-init)), then repeatedly fires one enabled action instance chosen
 uniformly at random, for at most `steps` steps or until no instance is enabled (a
 deadlock: the run ends there). Every state is checked against the chosen invariants; the
 first violation stops the simulation and its trace is reported. That trace is NOT
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from . import evaluate as ev
 from . import ir
+from .engines.explicit import initial_states
 from .result import Trace
 from .trace import replay
 
@@ -52,7 +53,7 @@ def simulate(model: ir.Model, invariants: Sequence[str], steps: int, runs: int,
              seed: int) -> Simulation:
     rng = random.Random(seed)
     sim = Simulation(actions=Counter({a: 0 for a in model.actions}))
-    inits = list(ev.initial_states(model, limit=INIT_LIMIT))
+    inits = initial_states(model, limit=INIT_LIMIT)
     if not inits:
         sim.no_initial_state = True
         return sim

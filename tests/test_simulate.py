@@ -101,3 +101,13 @@ def test_usage_errors(tmp_path, monkeypatch, capsys):
     assert "error[HP210]" in capsys.readouterr().err
     assert main(["simulate", "ring.hp", "--inv", "nope"]) == 2
     assert "error[HP201]" in capsys.readouterr().err
+
+
+def test_seed_spec_starts_from_its_listed_initial_state(capsys):
+    """Issue 12 item 3: the seed spec's one initial state is listed per cell (NOTE(fast-init)),
+    not found among the typed states by brute force (which never finished)."""
+    code = main(["simulate", str(ROOT / "spec/soft_offline.hp"), "--runs", "1", "--seed", "3",
+                 "--const", "VARIANT=unpatched", "--const", "NPAGES=2", "--const", "NFAULT=2",
+                 "--json"])
+    (s,) = json.loads(capsys.readouterr().out)["specs"]
+    assert code in (0, 1) and s["runs"] == 1 and s["distinct_states"] >= 1

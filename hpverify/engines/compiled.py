@@ -34,6 +34,7 @@ through evaluate.py instead (wrapped to the flat representation).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from .. import evaluate as ev
@@ -66,9 +67,9 @@ def flatten_value(v: ir.Value, t: ir.Type, out: list[Any]) -> None:
         out.append(v)
 
 
-def _build(t: ir.Type, it: Iterator[Any]) -> ir.Value:
+def build_value(t: ir.Type, it: Iterator[Any]) -> ir.Value:
     if isinstance(t, ir.FunT):
-        return tuple(_build(t.cod, it) for _ in t.dom.values())
+        return tuple(build_value(t.cod, it) for _ in t.dom.values())
     return next(it)
 
 
@@ -100,7 +101,7 @@ def _well_typed(model: ir.Model) -> bool:
     return True
 
 
-def _may_err(e: ir.Expr) -> bool:
+def may_err(e: ir.Expr) -> bool:
     """Can evaluating e set the read-error flag? (Only an index that is not a literal inside
     its domain can; a `require` without one needs no save/restore of the flag.)"""
     for x in ir.subexprs(e):
@@ -288,7 +289,7 @@ class _Gen:
                     raise _Unsupported(f"statement {type(s).__name__}")
 
     def require(self, cond: ir.Expr, fail: str) -> None:
-        if not _may_err(cond):
+        if not may_err(cond):
             self.emit(f"if not {self.expr(cond)}: {fail}")
             return
         # NOTE(step-order): judge the condition on its own reads only.
@@ -389,35 +390,50 @@ class CompiledModel:
         self.fallback: list[str] = []  # what runs interpreted, and why (labels)
         self.well_typed = _well_typed(model)
         pool = _Pool()
-        self._steps: list[StepFn] = []
+        self._pool = pool
+        # NOTE(lazy-steps): each instance's own function is compiled only when needed (tests,
+        # or when the fused function does not compile): compiling is most of the set-up time
+        self._steps: list[StepFn | str] = []
         blocks: list[list[str]] = []
         for i, inst in enumerate(model.instances):
             fn, block = self._compile_instance(i, inst, pool)
             self._steps.append(fn)
             blocks.append(block)
-        src = ["def successors(s):", "    out = []", "    append = out.append"]
-        for block in blocks:
-            src.extend("    " + line for line in block)
-        src.append("    return out")
-        self.source = "\n".join(src) + "\n"
         try:
-            self.successors: SuccessorsFn = _compile(self.source, pool.ns, "successors")
-        except (SyntaxError, RecursionError, MemoryError) as exc:
-            # The fused body sits one block deeper than each instance's own function: at
-            # Python's nesting limits, call the per-instance functions instead.
-            self.fallback.append(f"fused successors: {exc}")
-            self.successors = self._call_each
+            self.successors: SuccessorsFn = self._fuse(blocks, pool)
+        except (SyntaxError, RecursionError, MemoryError):
+            # The fused body sits one block deeper than each instance's own function: the
+            # instances Python cannot compile on their own run interpreted, and if the
+            # fused function still does not compile, the per-instance functions are called.
+            for i in range(len(blocks)):
+                fn = self._step_fn(i)
+                if getattr(fn, "interpreted", False) and blocks[i][0] == "while True:":
+                    blocks[i] = self._call_block(i, fn, pool)
+            try:
+                self.successors = self._fuse(blocks, pool)
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                self.fallback.append(f"fused successors: {exc}")
+                self.successors = self._call_each
         self.invariants: dict[str, InvariantFn] = {
             inv.name: self._compile_invariant(inv, pool) for inv in model.invariants}
         self.key: Callable[[Cells, bool], Key] = (self._compile_key(pool) if self.well_typed
                                                   else self._exact_key)
 
     # ---- instances ---------------------------------------------------------------------
+    def _fuse(self, blocks: list[list[str]], pool: _Pool) -> SuccessorsFn:
+        src = ["def successors(s):", "    out = []", "    append = out.append"]
+        for block in blocks:
+            src.extend("    " + line for line in block)
+        src.append("    return out")
+        self.source = "\n".join(src) + "\n"
+        return _compile(self.source, pool.ns, "successors")  # type: ignore[no-any-return]
+
     def _compile_instance(self, i: int, inst: ir.Instance,
-                          pool: _Pool) -> tuple[StepFn, list[str]]:
-        """The instance as a function, and as a block of the fused `successors` function
-        (one call per state instead of one per instance; a failing require `break`s out of
-        the block's one-iteration loop)."""
+                          pool: _Pool) -> tuple[StepFn | str, list[str]]:
+        """The instance as the source of a function (compiled when first needed:
+        NOTE(lazy-steps)), and as a block of the fused `successors` function (one call per
+        state instead of one per instance; a failing require `break`s out of the block's
+        one-iteration loop)."""
         try:
             self._refuse_ill_typed()
             gen = _Gen(self.model, pool)
@@ -425,21 +441,36 @@ class CompiledModel:
             gen.emit("err = False")
             writes = gen.body(inst, "return None")
             gen.emit(f"return ({'tuple(n)' if writes else 's'}, err)")
-            fn = _compile("def step(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "step")
+            src = "def step(s):\n" + "\n".join(gen.lines) + "\n"
             gen.lines, gen.depth = [], 1
             gen.emit("err = False")
             gen.body(inst, "break")
             gen.emit(f"append(({i}, {'tuple(n)' if writes else 's'}, err))")
             gen.emit("break")
-            return fn, ["while True:", *gen.lines]
-        except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
-            self.fallback.append(f"{inst.label()}: {exc}")
-            fn = self._interpreted(inst)
-            name = f"F{len(pool.ns)}"
-            pool.ns[name] = fn
-            r = f"_r{i}"
-            return fn, [f"{r} = {name}(s)",
-                        f"if {r} is not None: append(({i}, {r}[0], {r}[1]))"]
+            return src, ["while True:", *gen.lines]
+        except (_Unsupported, RecursionError, MemoryError) as exc:
+            fn = self._interpreted(inst, f"{inst.label()}: {exc}")
+            return fn, self._call_block(i, fn, pool)
+
+    def _call_block(self, i: int, fn: StepFn, pool: _Pool) -> list[str]:
+        """A block of the fused function that calls fn (an interpreted instance)."""
+        name = f"F{len(pool.ns)}"
+        pool.ns[name] = fn
+        r = f"_r{i}"
+        return [f"{r} = {name}(s)", f"if {r} is not None: append(({i}, {r}[0], {r}[1]))"]
+
+    def _step_fn(self, i: int) -> StepFn:
+        """Instance i's own function, compiled now if it was not yet (interpreted if Python
+        cannot compile it)."""
+        fn = self._steps[i]
+        if isinstance(fn, str):
+            try:
+                fn = _compile(fn, self._pool.ns, "step")
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                inst = self.model.instances[i]
+                fn = self._interpreted(inst, f"{inst.label()}: {exc}")
+            self._steps[i] = fn
+        return fn
 
     def _refuse_ill_typed(self) -> None:
         # One ill-typed value (a bool in an int cell) would reach dict lookups that cannot
@@ -447,7 +478,8 @@ class CompiledModel:
         if not self.well_typed:
             raise _Unsupported("an ill-typed literal in the model")
 
-    def _interpreted(self, inst: ir.Instance) -> StepFn:
+    def _interpreted(self, inst: ir.Instance, why: str) -> StepFn:
+        self.fallback.append(why)
         model = self.model
 
         def step(cells: Cells) -> tuple[Cells, bool] | None:
@@ -456,19 +488,20 @@ class CompiledModel:
                 return None
             return self.flatten(res.state)[0], res.error
 
+        step.interpreted = True  # type: ignore[attr-defined]
         return step
 
     def _call_each(self, cells: Cells) -> list[tuple[int, Cells, bool]]:
         out = []
-        for i, fn in enumerate(self._steps):
-            r = fn(cells)
+        for i in range(len(self._steps)):
+            r = self._step_fn(i)(cells)
             if r is not None:
                 out.append((i, r[0], r[1]))
         return out
 
     def step(self, i: int, cells: Cells) -> tuple[Cells, bool] | None:
         """Fire instance i in a (type-correct, error-free) state: None if disabled."""
-        return self._steps[i](cells)
+        return self._step_fn(i)(cells)
 
     # ---- invariants ------------------------------------------------------------------------
     def _compile_invariant(self, inv: ir.Invariant, pool: _Pool) -> InvariantFn:
@@ -477,7 +510,7 @@ class CompiledModel:
             self._refuse_ill_typed()
             gen = _Gen(self.model, pool)
             gen.depth = 1
-            if _may_err(inv.body):
+            if may_err(inv.body):
                 gen.emit("err = False")
                 gen.emit(f"return bool({gen.expr(inv.body)}) and not err")
             else:
@@ -554,6 +587,101 @@ class CompiledModel:
 
     def state(self, cells: Cells, err: bool) -> ir.State:
         it = iter(cells)
-        st: ir.State = {n: _build(t, it) for n, t in zip(self.names, self.types, strict=True)}
+        st: ir.State = {n: build_value(t, it) for n, t in zip(self.names, self.types, strict=True)}
         st[ev.ERR] = err
         return st
+
+
+# ---- the init predicate ----------------------------------------------------------------------
+InitFn = Callable[[Cells], "bool | None"]
+
+
+def compile_init(model: ir.Model, items: tuple[ir.Expr, ...] | None = None) -> InitFn:
+    """evaluate.init_status over flat cells (of `items`, by default the model's init): None
+    if the state is not initial, else its error flag. Each item is judged on its own reads
+    (an item that is false only because it read outside a domain does not reject:
+    NOTE(read-error)); the flag is the items' `or`."""
+    return compile_inits(model, [model.init if items is None else items])[0]
+
+
+def compile_inits(model: ir.Model, groups: list[tuple[ir.Expr, ...]]) -> list[InitFn]:
+    """compile_init for several groups of items at once (one `compile()` for all)."""
+    pool = _Pool()
+    src: list[str] = []
+    fns: list[InitFn | None] = []
+    for g, items in enumerate(groups):
+        try:
+            _check_lits(items)  # an ill-typed literal: that group runs interpreted
+            gen = _Gen(model, pool)
+            gen.depth = 1
+            gen.emit("error = False")
+            for item in items:
+                gen.emit("err = False")
+                gen.emit(f"if not {gen.expr(item)} and not err: return None")
+                gen.emit("error = error or err")
+            gen.emit("return error")
+            src.append(f"def init{g}(s):\n" + "\n".join(gen.lines) + "\n")
+            fns.append(None)
+        except (_Unsupported, RecursionError):
+            fns.append(_interpreted_init(model, items))
+    ns: dict[str, Any] = dict(pool.ns)
+    try:
+        exec(compile("\n".join(src), "<hpverify compiled init>", "exec"), ns)  # our source
+    except (SyntaxError, RecursionError, MemoryError):
+        return [_interpreted_init(model, items) for items in groups]
+    return [fn if fn is not None else ns[f"init{g}"] for g, fn in enumerate(fns)]
+
+
+def _interpreted_init(model: ir.Model, items: tuple[ir.Expr, ...]) -> InitFn:
+    names = [v.name for v in model.vars]
+    types = [v.type for v in model.vars]
+    only = replace(model, init=items)
+
+    def interpreted(cells: Cells) -> bool | None:
+        it = iter(cells)
+        st: ir.State = {n: build_value(t, it) for n, t in zip(names, types, strict=True)}
+        return ev.init_status(only, st)
+
+    return interpreted
+
+
+def cell_offsets(model: ir.Model) -> dict[str, tuple[int, ir.Type]]:
+    """Each variable's first cell and type, in the flat layout."""
+    return _Gen(model, _Pool()).base
+
+
+def location(e: ir.Expr, base: dict[str, tuple[int, ir.Type]]) -> tuple[int, int] | None:
+    """The cells (first, count) of a state location with literal in-domain indices
+    (`v`, `v[1]`, `v[c0][2]`), else None."""
+    if isinstance(e, ir.Var):
+        if e.name not in base:
+            return None
+        off, t = base[e.name]
+        return off, ncells(t)
+    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit) and isinstance(e.fn.type, ir.FunT):
+        inner = location(e.fn, base)
+        p = ev._pos(e.fn.type.dom, e.idx.value)
+        if inner is None or p is None:
+            return None
+        stride = ncells(e.fn.type.cod)
+        return inner[0] + p * stride, stride
+    return None
+
+
+def reads(e: object, base: dict[str, tuple[int, ir.Type]]) -> set[int]:
+    """The cells an expression may read (over-approximated: a dynamic index reads every
+    cell of the function)."""
+    out: set[int] = set()
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (ir.Var, ir.Index)):
+            loc = location(x, base)
+            if loc is not None:
+                out.update(range(loc[0], loc[0] + loc[1]))
+                continue
+        if isinstance(x, tuple):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, ir.Lit):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "type")
+    return out

@@ -8,18 +8,22 @@
   that violate `types` (which are reported and have no successors).
 - States are hashed compactly: a type-correct state is one Python int (mixed radix over its
   scalar cells); the rare state outside its types is kept as a tuple.
-- A state limit (`max_states`) stops the search; the verdict is then unknown, with every
-  state up to the last complete BFS level explored (`bound`).
+- The initial states are listed per cell, as TLC lists them (NOTE(fast-init)).
+- A state limit (`max_states`), the budget's clock (looked at every few hundred states,
+  NOTE(explicit-budget)) or a MemoryError stops the search; the verdict is then unknown,
+  with every state up to the last complete BFS level explored (`bound`).
 - Exhausting the state space without a violation proves the invariant for all depths, with
   the diameter (the largest shortest distance of a reachable state from init).
-
-`depth` is not a limit here: the search always runs to exhaustion (or the state limit).
+- `depth` does not stop the search, but bounds what it reports (NOTE(explicit-bound)): a
+  violation longer than `depth`, or a search cut short past `depth`, is "holds up to depth
+  `depth`", as bmc would say; a bound and a trace never disagree.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .. import evaluate as ev
@@ -28,7 +32,17 @@ from ..encode import Encoding
 from ..result import Result, Trace
 from .bmc import Progress
 from .common import Budget
-from .compiled import Cells, CompiledModel
+from .compiled import (
+    Cells,
+    CompiledModel,
+    build_value,
+    cell_offsets,
+    compile_inits,
+    flatten_value,
+    may_err,
+    ncells,
+    reads,
+)
 
 DEFAULT_MAX_STATES = 5_000_000
 
@@ -93,6 +107,7 @@ class StateCodec:
 def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
              progress: Progress | None = None, max_states: int = DEFAULT_MAX_STATES,
              stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
+    """`init_brute_limit` is accepted for older callers and not used (NOTE(fast-init))."""
     start = time.perf_counter()
     codec = StateCodec(model)
     # The hot loop runs compiled code over flat cell tuples (compiled.py); its keys are
@@ -101,16 +116,27 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     successors, state_key, well_typed = cm.successors, cm.key, cm.well_typed
     parent: dict[Any, tuple[Any, int] | None] = {}
     fired = bytearray(len(model.instances))
-    violations: dict[str, tuple[Any, int]] = {}
+    violations: dict[str, tuple[Any, int]] = {}  # the first violating state, and its level
+    violators: dict[str, list[Any]] = {}  # every violating state of that level
+    levels: list[list[Any]] = []  # the keys of each BFS level
     pending = list(dict.fromkeys(invariants))
     frontier: list[tuple[Any, Cells]] = []
     stop_reason: str | None = None
     level = 0
-    for st in initial_states(model, init_brute_limit):
-        key = codec.encode(st)
-        if key not in parent:
-            parent[key] = None
-            frontier.append((key, cm.flatten(st)[0]))
+    try:
+        for n_init, (cells, err) in enumerate(initial_cells(model, budget), 1):
+            key = state_key(cells, err)
+            if key not in parent:
+                parent[key] = None
+                frontier.append((key, cells))
+            if n_init % CHECK_EVERY == 0 and len(parent) > max_states:
+                raise Cut(f"state limit reached: more than {max_states} distinct initial states")
+    except Cut as cut:
+        return _cut_short(invariants, start, len(parent), str(cut))
+    except MemoryError:
+        parent.clear()
+        frontier.clear()
+        return _cut_short(invariants, start, 0, "out of memory while listing the initial states")
     complete = -1  # last BFS level whose states were all expanded
     diameter = 0
     while frontier:
@@ -120,23 +146,36 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         # error-free (StateCodec): `types` is judged by the key alone. Named invariants hold
         # in error states (evaluate.invariant_ok).
         checks = [(n, None if n == ir.TYPES else cm.invariants[n]) for n in pending]
-        for key, cells in frontier:
-            is_err = type(key) is tuple and key[0] == "err"
-            typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
-            for name, inv in checks:
-                if name in violations:
+        levels.append([key for key, _ in frontier])
+        try:
+            for done, (key, cells) in enumerate(frontier, 1):
+                # NOTE(explicit-budget): the clock and the store are looked at every few
+                # hundred expansions, not once per level: one level can take minutes.
+                if done % CHECK_STATES == 0:
+                    stop_reason = _limit_reached(budget, len(parent), max_states, complete)
+                    if stop_reason is not None:
+                        break
+                is_err = type(key) is tuple and key[0] == "err"
+                typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
+                for name, inv in checks:  # (a level's violators: all of them, for canonical)
+                    ok = typed if inv is None else is_err or inv(cells)
+                    if not ok:
+                        violations.setdefault(name, (key, level))
+                        violators.setdefault(name, []).append(key)
+                if not typed:
                     continue
-                ok = typed if inv is None else is_err or inv(cells)
-                if not ok:
-                    violations[name] = (key, level)
-            if not typed:
-                continue
-            for i, c2, err in successors(cells):
-                fired[i] = 1
-                k2 = state_key(c2, err)
-                if k2 not in parent:
-                    parent[k2] = (key, i)
-                    nxt.append((k2, c2))
+                for i, c2, err in successors(cells):
+                    fired[i] = 1
+                    k2 = state_key(c2, err)
+                    if k2 not in parent:
+                        parent[k2] = (key, i)
+                        nxt.append((k2, c2))
+        except MemoryError:
+            nxt.clear()
+            stop_reason = (f"out of memory after {len(parent)} distinct states "
+                           f"(every state up to depth {complete} explored)")
+        if stop_reason is not None:
+            break
         complete = level
         diameter = level
         pending = [n for n in pending if n not in violations]
@@ -146,17 +185,14 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             if nxt:
                 stop_reason = "settled"
             break
-        if len(parent) > max_states:
-            stop_reason = (f"state limit reached: more than {max_states} distinct states "
-                           f"(every state up to depth {complete} explored)")
-            break
-        left = budget.remaining()
-        if left is not None and left <= 0 and nxt:
-            stop_reason = f"timeout (every state up to depth {complete} explored)"
-            break
+        if nxt:
+            stop_reason = _limit_reached(budget, len(parent), max_states, complete)
+            if stop_reason is not None:
+                break
         frontier = nxt
         if nxt:
             level += 1
+    del frontier
     elapsed = time.perf_counter() - start
     n_states = len(parent)
     exhausted = stop_reason is None
@@ -167,57 +203,426 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     if exhausted:
         extra_common["diameter"] = diameter
     out: list[Result] = []
+    # one expander for every invariant's canonical trace; memoised on small state spaces
+    expand = Expander(cm, codec, budget, memo=n_states <= BMC_SEARCH_STATES)
     for name in invariants:
-        if name in violations:
+        extra = dict(extra_common)
+        if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = _trace(model, codec, parent, key)
+            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expand)
+                     or _trace(model, codec, parent, key))
             assert trace.length == lvl
             out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
+        elif name in violations or (not exhausted and complete >= depth):
+            # NOTE(explicit-bound): a bound and a trace agree, as in bmc: a violation longer
+            # than the depth, or a search cut short past it, is "holds up to depth k".
+            out.append(Result(name, "holds", "explicit", depth, elapsed,
+                              distinct_states=n_states, extra=extra))
         elif exhausted:
             out.append(Result(name, "holds", "explicit", None, elapsed,
                               method=f"explicit-state search, {n_states} states, "
                               f"diameter {diameter}",
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
         else:
             assert stop_reason is not None
             out.append(Result(name, "unknown", "explicit", complete, elapsed, reason=stop_reason,
-                              distinct_states=n_states, extra=dict(extra_common)))
+                              distinct_states=n_states, extra=extra))
     return out
 
 
-def _space(model: ir.Model) -> int:
-    n = 1
-    for v in model.vars:
-        for _, t in ir.slots(v.name, v.type):
-            n *= len(t.values())
-    return n
+CHECK_STATES = 256  # expanded states between two looks at the clock and the store
+
+BMC_SEARCH_STATES = 50_000  # NOTE(bmc-search): the state cap of bmc's first, explicit try
+
+
+def bmc_search_first(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+                     progress: Progress | None = None, search_states: int | None = None,
+                     **kwargs: Any) -> list[Result]:
+    """The `bmc` engine as the command line runs it: `bounded_search` first (up to
+    `search_states`, default BMC_SEARCH_STATES; none under a solver resource limit),
+    SAT-based BMC (bmc.bmc) when the search hits its state cap or the budget."""
+    cap = BMC_SEARCH_STATES if search_states is None else search_states
+    # a resource limit (`--rlimit`) is the solver's, and asks for its behaviour: no search
+    found = (bounded_search(model, invariants, depth, budget, progress, cap)
+             if cap > 0 and budget.rlimit is None else None)
+    if found is not None:
+        return found
+    from .bmc import bmc
+
+    return bmc(model, invariants, depth, budget, progress=progress, **kwargs)
+
+
+def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
+                   progress: Progress | None = None,
+                   max_states: int = BMC_SEARCH_STATES) -> list[Result] | None:
+    """bmc's results, by breadth-first search to `depth`; None past `max_states` distinct
+    states or when the budget runs out.
+
+    NOTE(bmc-search): on a small state space a breadth-first search answers what BMC asks
+    (is a state at depth <= k bad? which actions fire within k steps?) in milliseconds where
+    a depth-30 unrolling takes a SAT solver minutes. The answers are bmc's exactly: level k
+    holds the states at distance k, so the first level with a bad state is bmc's first bad
+    depth; the trace is the canonical one (NOTE(explicit-canonical)); an invariant that
+    survives every level holds up to depth k (never "proved": this is bmc); `types` is
+    static when no step can leave a type; coverage counts the actions fired from the levels
+    that bmc's unrolling steps from (it stops unrolling, as this search stops expanding, once
+    every invariant is violated). Only the engine's speed differs, and `solve_seconds` is 0."""
+    from ..encode import types_statically_safe
+    from .coverage import attach_never_enabled
+
+    start = time.perf_counter()
+    types_safe = types_statically_safe(model)
+    pending = [n for n in dict.fromkeys(invariants) if not (n == ir.TYPES and types_safe)]
+    codec = StateCodec(model)
+    cm = CompiledModel(model)
+    parent: dict[Any, tuple[Any, int] | None] = {}
+    frontier: list[tuple[Any, Cells]] = []
+    try:
+        for cells, err in initial_cells(model, budget):
+            key = cm.key(cells, err)
+            if key not in parent:
+                parent[key] = None
+                frontier.append((key, cells))
+                if len(parent) > max_states:
+                    return None
+    except Cut:
+        return None
+    levels: list[list[Any]] = []
+    store: dict[Any, Cells] = dict(frontier)  # every state's cells (the cap bounds it)
+    expand = Expander(cm, codec, budget, store, memo=True)
+    results: dict[str, Result] = {}
+    fired = bytearray(len(model.instances))
+    unrolled = 0  # steps of bmc's unrolling: levels expanded
+    for k in range(depth + 1):
+        t_level = time.perf_counter()
+        levels.append([key for key, _ in frontier])
+        bad: dict[str, list[Any]] = {}
+        for key, cells in frontier:
+            is_err = type(key) is tuple and key[0] == "err"
+            typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
+            for name in pending:
+                ok = typed if name == ir.TYPES else is_err or cm.invariants[name](cells)
+                if not ok:
+                    bad.setdefault(name, []).append(key)
+        for name, keys in bad.items():
+            trace = (_canonical_trace(model, codec, levels, keys, expand)
+                     or _trace(model, codec, parent, keys[0]))
+            results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
+                                   trace=trace)
+        pending = [n for n in pending if n not in bad]
+        if progress is not None:
+            progress("bmc", k, time.perf_counter() - t_level)
+        if not pending or k == depth:
+            break
+        if not frontier:  # nothing more is reachable: bmc unrolls on, to the same answers
+            unrolled = depth
+            break
+        nxt: list[tuple[Any, Cells]] = []
+        for done, (key, cells) in enumerate(frontier, 1):
+            if done % CHECK_STATES == 0:
+                left = budget.remaining()
+                if left is not None and left <= 0:
+                    return None
+            is_err = type(key) is tuple and key[0] == "err"
+            if not (type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)):
+                continue
+            for i, c2, err in cm.successors(cells):
+                fired[i] = 1
+                k2 = cm.key(c2, err)
+                if k2 not in parent:
+                    parent[k2] = (key, i)
+                    nxt.append((k2, c2))
+                    store[k2] = c2
+            if len(parent) > max_states:
+                return None
+        unrolled += 1
+        frontier = nxt
+    elapsed = time.perf_counter() - start
+    for name in pending:
+        results[name] = Result(name, "holds", "bmc", depth, elapsed)
+    if ir.TYPES in invariants and types_safe:
+        results[ir.TYPES] = Result(ir.TYPES, "holds", "bmc", depth, elapsed,
+                                   extra={"static": "no step can leave a type (interval analysis)"})
+    for r in results.values():
+        r.extra["solve_seconds"] = 0.0
+    fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
+    never = [a for a in model.live_actions() if a not in fired_actions]
+    return attach_never_enabled([results[n] for n in invariants], never, unrolled)
+
+
+def _limit_reached(budget: Budget, n_states: int, max_states: int, complete: int) -> str | None:
+    """Why the search must stop now (timeout, state limit), or None."""
+    if n_states > max_states:
+        return (f"state limit reached: more than {max_states} distinct states "
+                f"(every state up to depth {complete} explored)")
+    left = budget.remaining()
+    if left is not None and left <= 0:
+        return f"timeout (every state up to depth {complete} explored)"
+    return None
+
+
+class Cut(Exception):
+    """An enumeration stopped by the budget or a limit; str(exc) says why."""
+
+
+CHECK_EVERY = 4096  # candidates (or states) between two looks at the clock
+
+
+def _conjuncts(items: Sequence[ir.Expr]) -> list[ir.Expr]:
+    """The init items split at `and`s. An `and` is split only when none of its operands can
+    read outside a domain: an operand's read error would keep a state that a false sibling
+    would otherwise reject (evaluate.init_status judges each top-level item as a whole)."""
+    out: list[ir.Expr] = []
+    todo = list(reversed(items))
+    while todo:
+        e = todo.pop()
+        if isinstance(e, ir.And) and not any(may_err(a) for a in e.args):
+            todo.extend(reversed(e.args))
+        else:
+            out.append(e)
+    return out
+
+
+def initial_cells(model: ir.Model, budget: Budget | None = None,
+                  scan_limit: int | None = None) -> Iterator[tuple[Cells, bool]]:
+    """Every initial state as (flat cells, error flag), in evaluate.initial_states's order
+    and with its results, without its brute force. Raises Cut when the budget runs out or
+    more than `scan_limit` candidates were judged.
+
+    NOTE(fast-init): as TLC does, each scalar cell gets its own domain before any state is
+    built: a cell under an init equation with a constant right-hand side (`x = 0`,
+    `forall i in I: f[i] = 0` after lowering) gets that one value, even outside its type
+    (evaluate.forced_targets); any other cell gets its type's values, filtered by every init
+    conjunct that reads that cell alone (`not free[3]`, `pc[c] = idle`, `x < 3`). Only the
+    product of these domains is enumerated, and each candidate is judged by the whole init
+    predicate (compiled). Equations whose right-hand side reads the state (`y = x + 1`, rare
+    after constant folding) are solved per candidate exactly as evaluate.initial_states
+    solves them (`_solved_forced`)."""
+    base = cell_offsets(model)
+    scalars = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
+    domains: list[tuple[Any, ...]] = [tuple(t.values()) for t in scalars]
+    forced = ev.forced_targets(model)
+    targets: list[tuple[int, int, ir.Expr]] = []
+    for name, path, rhs in forced:
+        off, t = base[name]
+        for p in path:
+            assert isinstance(t, ir.FunT)
+            pos = ev._pos(t.dom, p)
+            assert pos is not None
+            off += pos * ncells(t.cod)
+            t = t.cod
+        targets.append((off, ncells(t), rhs))
+    under = {c for off, n, _ in targets for c in range(off, off + n)}
+    dynamic = any(reads(rhs, base) for _, _, rhs in targets)
+    if not dynamic:  # every forced cell is a constant; the last equation on a cell wins
+        for off, n, rhs in targets:
+            vals: list[Any] = []
+            flatten_value(ev.value(rhs, {}), rhs.type, vals)
+            for c, v in zip(range(off, off + n), vals, strict=True):
+                domains[c] = (v,)
+    else:  # evaluate.initial_states's start: a whole-forced variable at its first value
+        whole = {name for name, path, _ in forced if not path}
+        for name in whole:
+            off, t = base[name]
+            for c in range(off, off + ncells(t)):
+                domains[c] = domains[c][:1]
+    placeholder = [d[0] if d else None for d in domains]
+    unary: list[tuple[int, ir.Expr]] = []
+    for conj in _conjuncts(model.init):
+        cells = reads(conj, base)
+        if len(cells) == 1:
+            (c,) = cells
+            if c not in under and len(domains[c]) > 1:
+                unary.append((c, conj))
+    checks = compile_inits(model, [(conj,) for _, conj in unary] + [model.init])
+    status = checks.pop()
+    for (c, _), ok in zip(unary, checks, strict=True):
+        probe = list(placeholder)
+        kept = []
+        for v in domains[c]:
+            probe[c] = v
+            if ok(tuple(probe)) is not None:
+                kept.append(v)
+        domains[c] = tuple(kept)
+    solve = _solved_forced(model, forced) if dynamic else None
+    seen: set[Cells] = set()
+    tick = 0
+    for cand in itertools.product(*domains):
+        tick += 1
+        if budget is not None and tick % CHECK_EVERY == 0:
+            _check_time(budget, "while listing the initial states")
+        if scan_limit is not None and tick > scan_limit:
+            raise Cut(f"more than {scan_limit} candidate initial states")
+        if solve is not None:
+            cand = solve(cand)
+            if cand in seen:  # forced cells overwrite enumerated ones: the same state again
+                continue
+            seen.add(cand)
+        err = status(cand)
+        if err is not None:
+            yield cand, err
+
+
+def _solved_forced(model: ir.Model,
+                   forced: Sequence[tuple[str, tuple[ir.Value, ...], ir.Expr]]
+                   ) -> Callable[[Cells], Cells]:
+    """The forced cells computed from their equations, iterated until stable, as
+    evaluate.initial_states computes them (so that one equation may use another's result)."""
+    names = [v.name for v in model.vars]
+    types = [v.type for v in model.vars]
+
+    def solve(cells: Cells) -> Cells:
+        it = iter(cells)
+        st: ir.State = {n: build_value(t, it) for n, t in zip(names, types, strict=True)}
+        for _ in range(len(forced) + 1):
+            changed = False
+            for name, path, rhs in forced:
+                new = ev._set_path(st[name], model.var_type(name), path, ev.value(rhs, st))
+                if new != st[name]:
+                    st[name], changed = new, True
+            if not changed:
+                break
+        out: list[Any] = []
+        for n, t in zip(names, types, strict=True):
+            flatten_value(st[n], t, out)
+        return tuple(out)
+
+    return solve
+
+
+def _check_time(budget: Budget, doing: str) -> None:
+    left = budget.remaining()
+    if left is not None and left <= 0:
+        raise Cut(f"timeout {doing}")
 
 
 def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | None = None,
-                   enc: Encoding | None = None) -> list[ir.State]:
-    """The initial states (at most `limit`). Small state spaces are enumerated with the
-    evaluator alone; larger ones by all-solutions SAT on the encoding's init, each answer
-    confirmed by the evaluator."""
-    if _space(model) <= brute_limit:
-        return list(ev.initial_states(model, limit))
-    import z3
-
-    enc = enc or Encoding(model)
-    solver = z3.SolverFor("QF_BV")
-    s0 = enc.fresh_state("i0")
-    solver.add(enc.init(s0))
-    leaves = s0.leaves()
+                   enc: Encoding | None = None, budget: Budget | None = None,
+                   scan_limit: int | None = None) -> list[ir.State]:
+    """The initial states (at most `limit`), by `initial_cells` (NOTE(fast-init)), which
+    raises Cut past the budget or `scan_limit` candidates. `brute_limit` and `enc` are
+    accepted for older callers and not used."""
+    cm_names = [v.name for v in model.vars]
+    types = [v.type for v in model.vars]
     out: list[ir.State] = []
-    while (limit is None or len(out) < limit) and solver.check() == z3.sat:
-        m = solver.model()
-        st = enc.decode_state(m, s0)
-        status = ev.init_status(model, {k: v for k, v in st.items() if k != ev.ERR})
-        if status is None or status != st[ev.ERR]:
-            raise AssertionError(f"encoding and evaluator disagree on an initial state: {st}")
+    for cells, err in initial_cells(model, budget, scan_limit):
+        if limit is not None and len(out) >= limit:
+            break
+        it = iter(cells)
+        st: ir.State = {n: build_value(t, it) for n, t in zip(cm_names, types, strict=True)}
+        st[ev.ERR] = err
         out.append(st)
-        solver.add(z3.Or([x != m.eval(x, model_completion=True) for x in leaves]))
     return out
+
+
+def _cut_short(invariants: Sequence[str], start: float, n_states: int,
+               reason: str) -> list[Result]:
+    """Every invariant unknown: the search stopped before its first level was complete."""
+    return [Result(name, "unknown", "explicit", -1, time.perf_counter() - start, reason=reason,
+                   distinct_states=n_states, extra={"decided_by": "explicit"})
+            for name in invariants]
+
+
+class Expander:
+    """A state's enabled instances and successor keys, for the canonical-trace search: from
+    the cells kept by the search (`store`) or decoded from the key, memoised across the
+    invariants of one run when `memo` is set."""
+
+    def __init__(self, cm: CompiledModel, codec: StateCodec, budget: Budget,
+                 store: dict[Any, Cells] | None = None, memo: bool = False) -> None:
+        self.cm, self.codec, self.budget, self.store = cm, codec, budget, store
+        self.memo: dict[Any, list[tuple[int, Any]]] | None = {} if memo else None
+        self.done = 0
+
+    def __call__(self, key: Any) -> list[tuple[int, Any]]:
+        if self.memo is not None and key in self.memo:
+            return self.memo[key]
+        self.done += 1
+        if self.done % CHECK_STATES == 0:
+            left = self.budget.remaining()
+            if left is not None and left <= 0:
+                raise Cut("timeout")
+        cm = self.cm
+        is_err = type(key) is tuple and key[0] == "err"
+        if self.store is not None:
+            cells = self.store[key]
+        else:
+            cells, is_err = cm.flatten(self.codec.decode(key))
+        typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
+        out = [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(cells)] if typed else []
+        if self.memo is not None:
+            self.memo[key] = out
+        return out
+
+
+def _canonical_trace(model: ir.Model, codec: StateCodec, levels: list[list[Any]],
+                     targets: list[Any], expand: Expander) -> Trace | None:
+    """NOTE(explicit-canonical): of the shortest paths from a state of levels[0] to one of
+    `targets` (in the last level), the one bmc's NOTE(canonical-trace) picks: the fewest
+    switches between actors, then the first instances in declaration order, step by step.
+    Backward, best[d][s][a] is the fewest switches from s (at level d) to a target by a path
+    whose first step is by actor a; forward, each step takes the first instance that keeps
+    the optimum. None if the budget runs out (the parent-pointer trace is then used)."""
+    last = len(levels) - 1
+    actors = [inst.actor_name() for inst in model.instances]
+
+    best: list[dict[Any, dict[str | None, int]]] = [{} for _ in levels]
+    best[last] = {k: {} for k in targets}
+
+    def rest(k2: Any, a: str | None, d: int) -> int:
+        """Fewest switches from k2 at level d, entered by a step of actor a."""
+        if d == last:
+            return 0
+        return min(v + (a != b) for b, v in best[d][k2].items())
+
+    try:
+        for d in range(last - 1, -1, -1):
+            for key in levels[d]:
+                for i, k2 in expand(key):
+                    if k2 in best[d + 1]:
+                        c = rest(k2, actors[i], d + 1)
+                        mine = best[d].setdefault(key, {})
+                        if c < mine.get(actors[i], c + 1):
+                            mine[actors[i]] = c
+        if last == 0:
+            return _trace(model, codec, {targets[0]: None}, targets[0])
+        optimum = min(min(v.values()) for v in best[0].values())
+        cands: dict[Any, Any] = {k: None for k, v in best[0].items() if min(v.values()) == optimum}
+        back: list[dict[Any, Any]] = [cands]
+        steps: list[int] = []
+        used = 0
+        for d in range(last):
+            prev = actors[steps[-1]] if steps else None
+            options: list[tuple[int, Any, Any, int]] = []
+            for key in cands:
+                for i, k2 in expand(key):
+                    if k2 in best[d + 1]:
+                        sw = int(bool(steps) and actors[i] != prev)
+                        if used + sw + rest(k2, actors[i], d + 1) == optimum:
+                            options.append((i, key, k2, sw))
+            if not options:
+                return None
+            first = min(o[0] for o in options)
+            nxt: dict[Any, Any] = {}
+            for i, key, k2, sw in options:
+                if i == first:
+                    nxt.setdefault(k2, key)
+                    switched = sw  # the same for every option of that instance
+            used += switched
+            steps.append(first)
+            cands = nxt
+            back.append(nxt)
+    except Cut:
+        return None
+    key = next(iter(cands))
+    keys = [key]
+    for d in range(last, 0, -1):
+        key = back[d][key]
+        keys.append(key)
+    keys.reverse()
+    return Trace(tuple(codec.decode(k) for k in keys),
+                 tuple(model.instances[i] for i in steps))
 
 
 def _trace(model: ir.Model, codec: StateCodec, parent: dict[Any, tuple[Any, int] | None],

@@ -11,8 +11,9 @@ Engine = Callable[..., list[Result]]
 
 def extra_engines() -> dict[str, Engine]:
     from .auto import auto
-    from .explicit import explicit
+    from .explicit import bmc_search_first, explicit
     from .kind import kind
     from .pdr import pdr
 
-    return {"kind": kind, "pdr": pdr, "explicit": explicit, "auto": auto}
+    # `bmc` searches explicitly first on small state spaces (NOTE(bmc-search))
+    return {"bmc": bmc_search_first, "kind": kind, "pdr": pdr, "explicit": explicit, "auto": auto}
