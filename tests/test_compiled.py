@@ -147,6 +147,16 @@ def test_corner_cases(text: str, tmp_path: Path) -> None:
     assert assert_agrees(load(f), limit=2000) > 10
 
 
+def test_whole_function_over_one_element_domain(tmp_path: Path) -> None:
+    """A whole function over a one-element domain is still a slice (it crashed explicit)."""
+    f = tmp_path / "one.hp"
+    f.write_text("spec one\ntype F = 1..1\nvar m: F -> bool\nvar h: bool -> F -> bool\n"
+                 "init { forall f in F: not m[f] }\n"
+                 "action go { m' = [f in F: true]  h'[true] = m }\n"
+                 "invariant a: forall f in F: not m[f]\n")
+    assert assert_agrees(load(f)) == 8  # m: 2 values, h: 4
+
+
 def test_fallback_to_the_interpreter() -> None:
     """An instance the generator cannot compile (here: 300 nested `not`s, beyond Python's
     parser) runs through evaluate.py and still takes part."""

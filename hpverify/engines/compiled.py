@@ -331,7 +331,8 @@ class _Gen:
             self.emit("err = True")
             return
         where = " + ".join([str(const_off), *dyn])
-        target = f"n[{where}]" if width == 1 else None
+        # a whole function is a slice even when its domain has one element (its value is a tuple)
+        target = None if isinstance(t, ir.FunT) else f"n[{where}]"
         if dyn:
             tmp = self.temp()
             self.emit(f"{tmp} = {value}")
