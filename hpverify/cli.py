@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn, TextIO, TypeVar
 
@@ -37,7 +38,8 @@ from .pipeline import (
 )
 from .progress import Progress
 from .simulate import Simulation
-from .summary import final_line, matrices, summary_table
+from .summary import final_line, matrices, summary_table, vacuity_summary
+from .syntax import SpecFile
 from .trace import ReplayError, render_trace, trace_json
 
 T = TypeVar("T")
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--show-invariant", action="store_true",
                     help="after a pdr proof, print the inductive invariant it found "
                     "(re-checked by a fresh solver)")
+    pr.add_argument("--traces", action="store_true",
+                    help="print every counterexample, also those an 'expect' line "
+                    "expects (a run of several spec settings prints only the unexpected ones)")
+    pr.add_argument("--verbose", action="store_true",
+                    help="--traces, each setting's never-enabled warnings, and the full "
+                    "summary table")
     pr.add_argument("--quiet", action="store_true",
                     help="print only failures and the summary; no progress line")
     pr.add_argument("--junit", metavar="FILE",
@@ -182,7 +190,24 @@ def _consts_text(run: SpecRun) -> str:
     return ", ".join(f"{k}={key_string(v)}" for k, v in run.consts.items())
 
 
-def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = False) -> None:
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the text output shows of each spec setting (NOTE(output-for-people))."""
+
+    quiet: bool = False  # only settings with a failure or an unknown, then the summary
+    traces: bool = True  # every counterexample, the expected ones too
+    vacuity: bool = True  # the never-enabled warnings under each setting
+    full_table: bool = True  # the summary table lists every row, not only those not ok
+    show_invariant: bool = False
+
+
+# NOTE(output-for-people): a batch run (more than one spec setting) is read for what went
+# wrong. It prints every setting's verdict lines, but a counterexample only when it is
+# unexpected (a violation no `expect` covers, or an unmet `expect`); the expected ones
+# appear with --traces (or --verbose). Its never-enabled warnings are collected into a few
+# lines at the end (file, action, in how many settings), each setting's own with --verbose.
+# A run of one spec setting prints everything: that is the run a user reads a trace from.
+def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
     consts = _consts_text(run)
     header = f"{run.file}: spec {run.spec}" + (f" ({consts})" if consts else "")
     lines = [header]
@@ -196,13 +221,13 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = Fal
         elif r.verdict == "violated":
             exp = "  [unexpected]"
         lines.append(f"  {r.invariant.ljust(width)}  {r.wording()}{exp}  ({r.seconds:.2f}s, {r.engine})")
-    lines += _notes(run, show_invariant)
-    if quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
+    lines += notes(run, view)
+    if view.quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
         return
     out.write("\n".join(lines) + "\n")
     for o in run.outcomes:
         r = o.result
-        if r.trace is None or (quiet and not o.failed):
+        if r.trace is None or not (o.failed or (view.traces and not view.quiet)):
             continue
         title = f"invariant {r.invariant} {r.wording()}"
         out.write(f"\n{title}\n{'=' * len(title)}\n")
@@ -211,24 +236,97 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = Fal
     out.write("\n")
 
 
-def _notes(run: SpecRun, show_invariant: bool) -> list[str]:
-    """Vacuity warnings, counterexamples to induction, and (on request) PDR invariants."""
-    out: list[str] = []
-    never: list[str] = []
-    depth = None
+NO_INITIAL_STATE = "init has no satisfying state: every invariant holds vacuously"
+
+
+def warnings(run: SpecRun) -> list[str]:
+    """The spec setting's warnings, worded as the text prints them after `warning: `."""
+    if run_has_no_initial_state(run):
+        return [NO_INITIAL_STATE]
+    never, depth = never_enabled(run)
+    where = f" (checked to depth {depth})" if depth is not None else ""
+    return [f"action {name} is never enabled{where}: invariants may hold vacuously"
+            for name in never]
+
+
+def never_enabled(run: SpecRun) -> tuple[list[str], int | None]:
+    """NOTE(vacuity-warning): the actions worth a warning, and the depth they were checked
+    to (None: every depth). None is worth one when nothing was checked (a coverage depth of
+    0: no step was unrolled, as when `types` alone is checked and proved statically), or when
+    no invariant holds but for a static `types` proof (a violation is not vacuous)."""
+    names: list[str] = []
+    depth: int | None = None
     for o in run.outcomes:
         for name in o.result.extra.get("never_enabled", []) or []:  # type: ignore[union-attr]
-            if name not in never:
-                never.append(name)
-        depth = o.result.extra.get("coverage_depth", depth)
-    for name in never:
-        where = f" (checked to depth {depth})" if depth is not None else ""
-        out.append(f"  warning: action {name} is never enabled{where}: invariants may hold "
-                   "vacuously")
+            if name not in names:
+                names.append(name)
+        depth = o.result.extra.get("coverage_depth", depth)  # type: ignore[assignment]
+    holding = [o for o in run.outcomes
+               if o.result.verdict == "holds" and "static" not in o.result.extra]
+    if depth == 0 or not holding:
+        return [], depth
+    return names, depth
+
+
+def run_has_no_initial_state(run: SpecRun) -> bool:
+    return any(o.result.extra.get("no_initial_state") for o in run.outcomes)
+
+
+STATIC_TYPES = "no step can leave a type"
+
+
+def settle(run: SpecRun) -> SpecRun:
+    """What the engines' results mean, said once for text, JSON and JUnit alike:
+
+    - NOTE(static-types): `types` proved by interval analysis holds at every depth, so it
+      reads `proved for all depths (no step can leave a type)` (JSON: bound null, method),
+      not `holds up to depth K`;
+    - an init no state satisfies makes every invariant hold vacuously: each result gets
+      `no_initial_state: true` and the setting a warning."""
+    outcomes = []
+    for o in run.outcomes:
+        r = o.result
+        if r.verdict == "holds" and r.bound is not None and "static" in r.extra:
+            r = replace(r, bound=None, method=STATIC_TYPES)
+        outcomes.append(replace(o, result=r))
+    if _no_initial_state(run):
+        outcomes = [replace(o, result=replace(o.result, extra={**o.result.extra,
+                                                                "no_initial_state": True}))
+                    for o in outcomes]
+    return replace(run, outcomes=tuple(outcomes))
+
+
+def _no_initial_state(run: SpecRun) -> bool:
+    """Only when the results allow it (nothing violated, no action seen to fire) is init
+    solved: a violation or a fired action needs an initial state."""
+    from .engines.explicit import initial_states
+
+    if any(o.result.verdict != "holds" for o in run.outcomes):
+        return False
+    fired = {i.action for i in run.model.instances}
+    covered = False  # some engine reported which actions fire
+    for o in run.outcomes:
+        if o.result.distinct_states == 0:
+            return True
+        never = o.result.extra.get("never_enabled")
+        if isinstance(never, list) and o.result.extra.get("coverage_depth") != 0:
+            covered = True
+            fired -= set(never)
+    if covered and fired:
+        return False
+    return not initial_states(run.model, limit=1)
+
+
+def notes(run: SpecRun, view: View) -> list[str]:
+    """Warnings, counterexamples to induction, and (on request) PDR invariants."""
+    out: list[str] = []
+    for w in warnings(run):
+        if view.vacuity or w == NO_INITIAL_STATE:
+            out.append(f"  warning: {w}")
     shown_invs: dict[tuple[str, ...], list[str]] = {}  # one invariant often proves several
     for o in run.outcomes:
         clauses = o.result.extra.get("inductive_invariant_clauses")
-        if show_invariant and o.result.proved and clauses:
+        if view.show_invariant and o.result.proved and clauses:
             shown_invs.setdefault(tuple(clauses), []).append(o.result.invariant)  # type: ignore[arg-type]
     for clauses, names in shown_invs.items():
         out.append(f"  inductive invariant proving {', '.join(names)} (re-checked):")
@@ -267,7 +365,7 @@ def run_json(run: SpecRun) -> dict[str, object]:
         results.append(item)
     consts = {n: render_value(v, t) for n, v, t in run.model.consts}
     return {"file": run.file, "spec": run.spec, "consts": consts, "depth": run.depth,
-            "results": results}
+            "warnings": warnings(run), "results": results}
 
 
 def _check_output_paths(args: argparse.Namespace) -> None:
@@ -287,22 +385,28 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
         raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
     options = _options(args, len(files))
     _check_output_paths(args)
-    progress = Progress(enabled=not (args.quiet or args.no_progress))
-    runs: list[SpecRun] = []
+    plan: list[tuple[str, SpecFile, dict[str, str]]] = []
     for f in files:
         spec = load_spec(f, sources)
-        for overrides in configs(spec, options, sources):
-            label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
-                         if overrides else "")
-            progress.start(label)
-            try:
-                run = prove_config(spec, overrides, options, sources, progress)
-            finally:
-                progress.finish()
-            runs.append(run)
-            if not args.json:
-                print_run(run, sys.stdout, args.quiet, args.show_invariant)
-                sys.stdout.flush()
+        plan.extend((f, spec, overrides) for overrides in configs(spec, options, sources))
+    batch = len(plan) > 1
+    view = View(quiet=args.quiet, traces=args.traces or args.verbose or not batch,
+                vacuity=args.verbose or not batch, full_table=args.verbose or args.quiet,
+                show_invariant=args.show_invariant)
+    progress = Progress(enabled=not (args.quiet or args.no_progress))
+    runs: list[SpecRun] = []
+    for f, spec, overrides in plan:
+        label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
+                     if overrides else "")
+        progress.start(label)
+        try:
+            run = settle(prove_config(spec, overrides, options, sources, progress))
+        finally:
+            progress.finish()
+        runs.append(run)
+        if not args.json:
+            print_run(run, sys.stdout, view)
+            sys.stdout.flush()
     if options.invariants and options.lenient_invariants:
         seen = {o.result.invariant for r in runs for o in r.outcomes}
         missing = [n for n in options.invariants if n not in seen]
@@ -321,7 +425,7 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
         json.dump({"specs": [run_json(r) for r in runs]}, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        _summary(runs, code, written)
+        _summary(runs, code, view, written)
     return code
 
 
@@ -332,15 +436,25 @@ def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
         raise _usage_error("HP208", f"{flag} {path}: {err.strerror or err}") from None
 
 
-def _summary(runs: list[SpecRun], code: int, written: Sequence[str] = ()) -> None:
-    """The table (when more than one spec setting ran), sweep matrices, the final line."""
+def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] = ()) -> None:
+    """The table (when more than one spec setting ran), sweep matrices, collected warnings,
+    the final line. NOTE(output-for-people): when every setting's lines were printed above,
+    the table repeats only the rows that are not ok (none: no table); with --quiet or
+    --verbose it has every row."""
     if len(runs) > 1:
-        print("summary")
-        print(summary_table(runs))
-        print()
+        table = summary_table(runs, only_not_ok=not view.full_table)
+        if table:
+            print("summary" if view.full_table else "summary: what is not ok")
+            print(table)
+            print()
     for m in matrices(runs):
         print(m)
         print()
+    if not view.vacuity:
+        collected = vacuity_summary(runs, never_enabled)
+        if collected:
+            print("\n".join(collected))
+            print()
     for line in written:
         print(line)
     print(final_line(runs, code))

@@ -6,7 +6,7 @@ a terminal and in a CI log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .ir import key_string
 from .pipeline import Outcome, SpecRun
@@ -60,15 +60,47 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def summary_table(runs: Sequence[SpecRun]) -> str:
+def summary_table(runs: Sequence[SpecRun], only_not_ok: bool = False) -> str:
+    """One row per (spec, constants, invariant); "" when `only_not_ok` leaves no row."""
     header = ("status", "spec", "constants", "invariant", "verdict", "depth", "engine", "time")
     rows = []
     for run in runs:
         consts = consts_text(run) or "-"
         for o in run.outcomes:
+            if only_not_ok and status(o) == "ok":
+                continue
             rows.append((status(o), run.file, consts, o.result.invariant, verdict_text(o),
                          depth_text(o), o.result.engine, f"{o.result.seconds:.2f}s"))
-    return "\n".join(_table(header, rows))
+    return "\n".join(_table(header, rows)) if rows else ""
+
+
+def vacuity_summary(runs: Sequence[SpecRun],
+                    never_enabled: Callable[[SpecRun], tuple[list[str], int | None]]) -> list[str]:
+    """The never-enabled warnings of a batch, one line per (file, action): in how many of
+    the file's settings, checked to which depths. `never_enabled` gives a setting's list."""
+    settings: dict[str, int] = {}
+    found: dict[tuple[str, str], list[int | None]] = {}
+    for run in runs:
+        settings[run.file] = settings.get(run.file, 0) + 1
+        names, depth = never_enabled(run)
+        for name in names:
+            found.setdefault((run.file, name), []).append(depth)
+    if not found:
+        return []
+    out = [f"warning: actions never enabled, invariants may hold vacuously "
+           f"({sum(len(d) for d in found.values())} warnings; each setting's with --verbose):"]
+    for (file, name), depths in found.items():
+        known = sorted(d for d in depths if d is not None)
+        if len(known) < len(depths):
+            where = "at any depth" if not known else f"checked to depth {known[0]}..all"
+        elif known[0] == known[-1]:
+            where = f"checked to depth {known[0]}"
+        else:
+            where = f"checked to depth {known[0]}..{known[-1]}"
+        n = settings[file]
+        out.append(f"  {file}: {name} in {len(depths)} of {n} setting{'s' if n != 1 else ''} "
+                   f"({where})")
+    return out
 
 
 def cell(o: Outcome) -> str:

@@ -60,7 +60,7 @@ ok      spec/counter.hp     N=3        small      violated  2      bmc     0.00s
 ok      spec/counter.hp     N=3        bounded    holds     5      bmc     0.00s
 ok      spec/counter.hp     N=3        types      holds     5      bmc     0.00s
 ok      spec/sub/toggle.hp  -          anything   holds     3      bmc     0.00s
-ok      spec/sub/toggle.hp  -          types      holds     3      bmc     0.00s
+ok      spec/sub/toggle.hp  -          types      proved    all    bmc     0.00s
 
 OK: 5 passed, 0 failed, 0 unknown (2 spec settings)
 """
@@ -193,3 +193,98 @@ def test_pre_commit_hooks_run(tmp_path, monkeypatch, capsys):
     Path("b.hp").write_text("spec b\nvar x: bool\ninvariant i: x = 1\n")
     code, _, err = run(capsys, "check", "--skip-fragments", "b.hp")
     assert code == 2 and re.match(r"b\.hp:3:14: error\[HP\d+\]", err)
+
+
+# ---- output for people (issue 12, items 4 and 5; issue 11, unsatisfiable init) ----
+
+EXPECTED = COUNTER  # it expects `small` violated in 2
+
+TWO_ACTIONS = """\
+spec two
+type P = {idle, busy}
+var s: P
+var y: bool
+init { s = idle  not y }
+action take { require s = idle  s' = busy }
+action flip { y' = not y }
+"""
+
+NO_INIT = """\
+spec noinit
+var x: 0..3
+init { x = 1  x = 2 }
+action inc { require x < 3  x' = x + 1 }
+invariant small: x < 2
+"""
+
+
+def test_batch_prints_only_unexpected_traces(specdir, capsys):
+    (specdir / "counter.hp").write_text(EXPECTED)
+    code, out, _ = run(capsys, "prove", "spec", "--no-progress")
+    assert code == 0
+    assert "[expected violated in 2: met]" in out
+    assert "initial state:" not in out  # a met expectation: no trace in a batch
+    assert "summary" not in out  # every row is ok and was printed above
+    code, out, _ = run(capsys, "prove", "spec", "--no-progress", "--traces")
+    assert out.count("invariant small violated in 2 steps\n====") == 1
+    # one spec setting: the trace a user asked for is printed
+    code, out, _ = run(capsys, "prove", "spec/counter.hp", "--no-progress")
+    assert out.count("initial state:") == 1
+    # an unexpected violation always prints its trace, and the table lists what is not ok
+    (specdir / "counter.hp").write_text(EXPECTED.replace("bounded: x <= N", "bounded: x <= 1"))
+    code, out, _ = run(capsys, "prove", "spec", "--no-progress")
+    assert code == 1
+    assert "invariant bounded violated in 2 steps\n" in out
+    assert "invariant small violated" not in out
+    table = times(out[out.index("summary: what is not ok\n"):out.index("\n\n", out.index("summary:"))])
+    assert table == """\
+summary: what is not ok
+status  spec             constants  invariant  verdict               depth  engine  time
+------  ---------------  ---------  ---------  ---------------------  -----  ------  -----
+FAIL    spec/counter.hp  N=3        bounded    violated (unexpected)  2      bmc     0.00s"""
+
+
+def test_no_false_vacuity_warning_when_types_is_proved_statically(tmp_path, capsys):
+    f = tmp_path / "two.hp"
+    f.write_text(TWO_ACTIONS)
+    code, out, _ = run(capsys, "prove", str(f), "--no-progress")
+    assert code == 0
+    assert "warning:" not in out
+    assert "  types  proved for all depths (no step can leave a type)  (" in out
+    code, out, _ = run(capsys, "prove", str(f), "--json")
+    (spec,) = json.loads(out)["specs"]
+    (types,) = spec["results"]
+    assert types["bound"] is None and types["method"] == "no step can leave a type"
+    assert spec["warnings"] == []
+
+
+def test_unsatisfiable_init_warns(tmp_path, capsys):
+    f = tmp_path / "noinit.hp"
+    f.write_text(NO_INIT)
+    for engine in ("bmc", "explicit"):
+        code, out, _ = run(capsys, "prove", str(f), "--no-progress", "--engine", engine)
+        assert code == 0
+        assert out.count("warning:") == 1
+        assert "  warning: init has no satisfying state: every invariant holds vacuously\n" in out
+    code, out, _ = run(capsys, "prove", str(f), "--json")
+    (spec,) = json.loads(out)["specs"]
+    assert spec["warnings"] == ["init has no satisfying state: every invariant holds vacuously"]
+    assert all(r["no_initial_state"] for r in spec["results"])
+
+
+def test_batch_collects_vacuity_warnings(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("dead.hp").write_text("spec dead\nconst N = 1\nvar x: 0..3\ninit { x = 0 }\n"
+                               "action up { require x < N  x' = x + 1 }\n"
+                               "action never { require x > 5  x' = 0 }\n"
+                               "invariant low: x <= N\ncheck depth 3\n")
+    code, out, _ = run(capsys, "prove", "dead.hp", "--const", "N=1..2", "--no-progress")
+    assert code == 0
+    assert "  warning: action" not in out  # not under each setting
+    assert ("warning: actions never enabled, invariants may hold vacuously (2 warnings; "
+            "each setting's with --verbose):\n  dead.hp: never in 2 of 2 settings "
+            "(checked to depth 3)\n") in out
+    code, out, _ = run(capsys, "prove", "dead.hp", "--const", "N=1..2", "--no-progress",
+                       "--verbose")
+    assert out.count("  warning: action never is never enabled (checked to depth 3)") == 2
+    assert "warning: actions never enabled" not in out
