@@ -239,7 +239,7 @@ def test_batch_prints_only_unexpected_traces(specdir, capsys):
     table = times(out[out.index("summary: what is not ok\n"):out.index("\n\n", out.index("summary:"))])
     assert table == """\
 summary: what is not ok
-status  spec             constants  invariant  verdict               depth  engine  time
+status  spec             constants  invariant  verdict                depth  engine  time
 ------  ---------------  ---------  ---------  ---------------------  -----  ------  -----
 FAIL    spec/counter.hp  N=3        bounded    violated (unexpected)  2      bmc     0.00s"""
 
