@@ -288,3 +288,46 @@ def test_batch_collects_vacuity_warnings(tmp_path, capsys, monkeypatch):
                        "--verbose")
     assert out.count("  warning: action never is never enabled (checked to depth 3)") == 2
     assert "warning: actions never enabled" not in out
+
+
+def test_trace_shows_a_write_that_keeps_the_value(capsys):
+    """Issue 12 item 6: in a lost update the bug is a store of the value already there."""
+    spec = str(Path(__file__).parent / "data" / "lost_update.hp")
+    code, out, _ = run(capsys, "prove", spec, "--inv", "no_lost", "--no-progress")
+    assert code == 1
+    table = out[out.index(" step |"):out.index("\n\n", out.index(" step |"))]
+    assert table == """\
+ step | c0                            | c1
+------+-------------------------------+------------------------------
+    1 | load(c=c0)                    |
+      |   tmp[c0]: 0 -> 0 (unchanged) |
+      |   pc[c0]: read -> write       |
+    2 |                               | load(c=c1)
+      |                               |   tmp[c1]: 0 -> 0 (unchanged)
+      |                               |   pc[c1]: read -> write
+    3 |                               | store(c=c1)
+      |                               |   bal[a]: 0 -> 1
+      |                               |   pc[c1]: write -> done
+      |                               |   deposits: 0 -> 1
+    4 | store(c=c0)                   |
+      |   bal[a]: 1 -> 1 (unchanged)  |
+      |   pc[c0]: write -> done       |
+      |   deposits: 1 -> 2            |"""
+
+
+def test_write_set_follows_the_branch_taken_and_whole_function_writes() -> None:
+    from hpverify.check import check
+    from hpverify.lower import lower
+    from hpverify.parse import parse_text
+    from hpverify.trace import changes
+
+    text = ("spec w\ntype I = {i1, i2}\nvar f: I -> bool\nvar g: I -> bool\nvar x: 0..2\n"
+            "init { x = 0  forall i in I: not f[i] }\n"
+            "action a { if x = 0 { f' = g  x' = 0 } else { x' = 1 } }\n")
+    model = lower(check(parse_text(text, "w.hp"), {}))
+    (inst,) = model.instances
+    before = {"f": (False, False), "g": (False, True), "x": 0, "__error__": False}
+    after = {"f": (False, True), "g": (False, True), "x": 0, "__error__": False}
+    assert changes(model, before, after, inst) == [
+        "f[i1]: false -> false (unchanged)", "f[i2]: false -> true", "x: 0 -> 0 (unchanged)"]
+    assert changes(model, before, after) == ["f[i2]: false -> true"]  # a diff alone
