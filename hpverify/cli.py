@@ -38,7 +38,15 @@ from .pipeline import (
 )
 from .progress import Progress
 from .simulate import Simulation
-from .summary import final_line, matrices, summary_table, vacuity_summary
+from .summary import (
+    Problem,
+    ProblemKind,
+    final_line,
+    matrices,
+    problems_status,
+    summary_table,
+    vacuity_summary,
+)
 from .syntax import SpecFile
 from .trace import ReplayError, render_trace, trace_json
 
@@ -257,7 +265,8 @@ def never_enabled(run: SpecRun) -> tuple[list[str], int | None]:
     names: list[str] = []
     depth: int | None = None
     for o in run.outcomes:
-        for name in o.result.extra.get("never_enabled", []) or []:  # type: ignore[union-attr]
+        listed = o.result.extra.get("never_enabled")
+        for name in listed if isinstance(listed, list) else []:
             if name not in names:
                 names.append(name)
         depth = o.result.extra.get("coverage_depth", depth)  # type: ignore[assignment]
@@ -385,48 +394,135 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
         raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
     options = _options(args, len(files))
     _check_output_paths(args)
-    plan: list[tuple[str, SpecFile, dict[str, str]]] = []
-    for f in files:
-        spec = load_spec(f, sources)
-        plan.extend((f, spec, overrides) for overrides in configs(spec, options, sources))
-    batch = len(plan) > 1
-    view = View(quiet=args.quiet, traces=args.traces or args.verbose or not batch,
+    if args.junit:  # NOTE(junit-every-run): no report from an earlier run survives this one
+        _write_output(lambda: _remove(args.junit), "--junit", args.junit)
+    runs: list[SpecRun] = []
+    problems: list[Problem] = []
+    try:
+        code = _prove_all(args, options, files, sources, runs, problems)
+    except KeyboardInterrupt:
+        problems.append(Problem(None, ProblemKind.INTERRUPTED, "interrupted", "interrupted"))
+        if args.json:
+            _print_json(runs, problems)
+        raise
+    finally:
+        if args.junit and any(p.kind is ProblemKind.INTERRUPTED for p in problems):
+            _write_junit_quietly(args.junit, runs, problems)
+    written: list[str] = []
+    if args.junit:
+        _write_output(lambda: write_junit(args.junit, runs, problems), "--junit", args.junit)
+        written.append(f"JUnit report: {args.junit}")
+    if args.itf:
+        paths = _write_output(lambda: write_itf(args.itf, runs), "--itf", args.itf)
+        written.append(f"ITF traces: {len(paths)} file{'s' if len(paths) != 1 else ''} "
+                       f"in {args.itf}")
+    code = problems_status(problems, code)
+    if args.json:
+        _print_json(runs, problems)
+    else:
+        _summary(runs, code, _view(args, len(runs) > 1), written, problems)
+    return code
+
+
+def _view(args: argparse.Namespace, batch: bool) -> View:
+    return View(quiet=args.quiet, traces=args.traces or args.verbose or not batch,
                 vacuity=args.verbose or not batch, full_table=args.verbose or args.quiet,
                 show_invariant=args.show_invariant)
+
+
+def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
+               sources: SourceCache, runs: list[SpecRun], problems: list[Problem]) -> int:
+    """Prove every spec setting of every file, appending to `runs`; a file or setting that
+    fails (a spec error, an internal error) becomes a `Problem` and the others go on, so
+    that the JSON and the JUnit report still carry every good file's results."""
+    plan: list[tuple[str, SpecFile, dict[str, str]]] = []
+    for f in files:
+        try:
+            spec = load_spec(f, sources)
+            plan.extend((f, spec, overrides) for overrides in configs(spec, options, sources))
+        except Exception as err:  # noqa: BLE001 - reported as this file's problem
+            problems.append(_problem(f, err, sources))
+    view = _view(args, len(plan) > 1)
     progress = Progress(enabled=not (args.quiet or args.no_progress))
-    runs: list[SpecRun] = []
     for f, spec, overrides in plan:
         label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
                      if overrides else "")
         progress.start(label)
         try:
             run = settle(prove_config(spec, overrides, options, sources, progress))
-        finally:
+        except Exception as err:  # noqa: BLE001 - reported as this setting's problem
             progress.finish()
+            problems.append(_problem(f, err, sources))
+            continue
+        progress.finish()
         runs.append(run)
         if not args.json:
             print_run(run, sys.stdout, view)
             sys.stdout.flush()
-    if options.invariants and options.lenient_invariants:
+    if options.invariants and options.lenient_invariants and runs:
         seen = {o.result.invariant for r in runs for o in r.outcomes}
         missing = [n for n in options.invariants if n not in seen]
         if missing:
-            raise _usage_error("HP201", f"--inv {missing[0]}: no spec has this invariant")
-    code = exit_code(runs)
-    written: list[str] = []
-    if args.junit:
-        _write_output(lambda: write_junit(args.junit, runs), "--junit", args.junit)
-        written.append(f"JUnit report: {args.junit}")
-    if args.itf:
-        paths = _write_output(lambda: write_itf(args.itf, runs), "--itf", args.itf)
-        written.append(f"ITF traces: {len(paths)} file{'s' if len(paths) != 1 else ''} "
-                       f"in {args.itf}")
-    if args.json:
-        json.dump({"specs": [run_json(r) for r in runs]}, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+            problems.append(_problem(None, _usage_error(
+                "HP201", f"--inv {missing[0]}: no spec has this invariant"), sources))
+    return exit_code(runs)
+
+
+def _problem(file: str | None, err: Exception, sources: SourceCache) -> Problem:
+    """The error as a Problem, reported on stderr at once (the run goes on)."""
+    if isinstance(err, RecursionError):
+        err = HpError(Diagnostic("HP300", f"{file}: the spec nests too deeply to process",
+                                 Span(file or "<command line>", 0, 0, 0, 0)))
+    if isinstance(err, HpError):
+        text = "\n".join(render(d, sources) for d in err.diagnostics)
+        sys.stderr.write(text + "\n")
+        first = err.diagnostics[0]
+        where = f"{first.span}: " if first.span.line else ""
+        return Problem(file, ProblemKind.SPEC_ERROR, f"{where}error[{first.code}]: "
+                       f"{first.message}", text, tuple(err.diagnostics))
+    if isinstance(err, ReplayError):
+        message = f"a counterexample failed replay ({err})"
     else:
-        _summary(runs, code, view, written)
-    return code
+        message = f"{type(err).__name__}: {err}"
+    text = "".join(traceback.format_exception(err))
+    sys.stderr.write(f"hpverify: internal error, please report (with the spec and command): "
+                     f"{file}: {message}\n{text}")
+    return Problem(file, ProblemKind.INTERNAL_ERROR, message, text)
+
+
+def _remove(path: str) -> None:
+    if os.path.lexists(path):
+        os.remove(path)
+
+
+def _write_junit_quietly(path: str, runs: Sequence[SpecRun], problems: Sequence[Problem]) -> None:
+    """On the way out of an interrupted run: the partial report, marked interrupted."""
+    try:
+        write_junit(path, runs, problems)
+    except OSError as err:
+        sys.stderr.write(f"hpverify: --junit {path}: {err.strerror or err}\n")
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, object]:
+    """A diagnostic for machines; file, line and col are null for the command line."""
+    placed = bool(d.span.line)
+    return {"file": d.span.file if placed else None, "line": d.span.line if placed else None,
+            "col": d.span.col if placed else None, "code": d.code, "severity": "error",
+            "message": d.message, "notes": [n.message for n in d.notes]}
+
+
+def _print_json(runs: Sequence[SpecRun], problems: Sequence[Problem]) -> None:
+    doc: dict[str, object] = {
+        "specs": [run_json(r) for r in runs],
+        "diagnostics": [diagnostic_json(d) for p in problems for d in p.diagnostics],
+        "internal_errors": [{"file": p.file, "message": p.message} for p in problems
+                            if p.kind is ProblemKind.INTERNAL_ERROR],
+    }
+    if any(p.kind is ProblemKind.INTERRUPTED for p in problems):
+        doc["interrupted"] = True
+    json.dump(doc, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
@@ -436,7 +532,8 @@ def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
         raise _usage_error("HP208", f"{flag} {path}: {err.strerror or err}") from None
 
 
-def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] = ()) -> None:
+def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] = (),
+             problems: Sequence[Problem] = ()) -> None:
     """The table (when more than one spec setting ran), sweep matrices, collected warnings,
     the final line. NOTE(output-for-people): when every setting's lines were printed above,
     the table repeats only the rows that are not ok (none: no table); with --quiet or
@@ -457,7 +554,11 @@ def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] 
             print()
     for line in written:
         print(line)
-    print(final_line(runs, code))
+    if problems:
+        print(f"errors (reported above, on stderr): {len(problems)}")
+        for p in problems:
+            print(f"  {p.file or 'hpverify'}: {p.message}")
+    print(final_line(runs, code, problems))
 
 
 def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:
@@ -640,6 +741,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HpError as err:
         for d in err.diagnostics:
             sys.stderr.write(render(d, sources) + "\n")
+        if getattr(args, "json", False):  # --json: one JSON document, whatever happens
+            json.dump({"specs": [], "diagnostics": [diagnostic_json(d) for d in err.diagnostics],
+                       "internal_errors": []}, sys.stdout, indent=1)
+            sys.stdout.write("\n")
         return EXIT_USAGE
     except ReplayError as err:
         sys.stderr.write(f"hpverify: internal error, please report: a counterexample failed "

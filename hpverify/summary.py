@@ -7,9 +7,44 @@ a terminal and in a CI log.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
 
+from .diagnostics import Diagnostic
 from .ir import key_string
 from .pipeline import Outcome, SpecRun
+
+
+class ProblemKind(Enum):
+    """Why a file (or the run) has no results: the exit status it forces."""
+
+    SPEC_ERROR = "spec error"  # exit 2
+    INTERNAL_ERROR = "internal error"  # exit 70
+    INTERRUPTED = "interrupted"  # exit 130
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A spec setting or file that gave no results; the others still run and report.
+    `file` is None for the run as a whole (an interruption, a command-line error)."""
+
+    file: str | None
+    kind: ProblemKind
+    message: str  # one line
+    text: str  # the full report: the rendered diagnostics, or the traceback
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def problems_status(problems: Sequence[Problem], code: int) -> int:
+    """The exit status with problems: 130 interrupted, else 70 internal, else 2, else `code`."""
+    kinds = {p.kind for p in problems}
+    if ProblemKind.INTERRUPTED in kinds:
+        return 130
+    if ProblemKind.INTERNAL_ERROR in kinds:
+        return 70
+    if ProblemKind.SPEC_ERROR in kinds:
+        return 2
+    return code
 
 
 def consts_text(run: SpecRun, names: Sequence[str] | None = None, sep: str = ", ") -> str:
@@ -125,7 +160,7 @@ def matrices(runs: Sequence[SpecRun]) -> list[str]:
         if len(group) < 2:
             continue
         names = list(group[0].consts)
-        varying = [n for n in names if len({key_string(r.consts.get(n, "")) for r in group}) > 1]
+        varying = [n for n in names if len({key_string(r.consts[n]) if n in r.consts else "" for r in group}) > 1]
         fixed = [n for n in names if n not in varying]
         invs: list[str] = []
         for r in group:
@@ -145,11 +180,16 @@ def matrices(runs: Sequence[SpecRun]) -> list[str]:
     return out
 
 
-def final_line(runs: Sequence[SpecRun], code: int) -> str:
+def final_line(runs: Sequence[SpecRun], code: int, problems: Sequence[Problem] = ()) -> str:
     outcomes = [o for r in runs for o in r.outcomes]
     failed = sum(o.failed for o in outcomes)
     unknown = sum(o.result.verdict == "unknown" for o in outcomes)
     ok = len(outcomes) - failed - unknown
-    word = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}.get(code, "")
-    return (f"{word}: {ok} passed, {failed} failed, {unknown} unknown "
+    word = {0: "OK", 1: "FAILED", 2: "ERROR", 3: "UNKNOWN", 70: "INTERNAL ERROR",
+            130: "INTERRUPTED"}.get(code, "")
+    errors = ""
+    counted = [p for p in problems if p.kind is not ProblemKind.INTERRUPTED]
+    if counted:
+        errors = f", {len(counted)} error{'s' if len(counted) != 1 else ''}"
+    return (f"{word}: {ok} passed, {failed} failed, {unknown} unknown{errors} "
             f"({len(runs)} spec setting{'s' if len(runs) != 1 else ''})")

@@ -331,3 +331,91 @@ def test_write_set_follows_the_branch_taken_and_whole_function_writes() -> None:
     assert changes(model, before, after, inst) == [
         "f[i1]: false -> false (unchanged)", "f[i2]: false -> true", "x: 0 -> 0 (unchanged)"]
     assert changes(model, before, after) == ["f[i2]: false -> true"]  # a diff alone
+
+
+# ---- every run reports: --json with bad files, --junit on every run (issue 11) ----
+
+def test_json_keeps_good_files_when_one_is_bad(specdir, capsys):
+    (specdir / "bad.hp").write_text("spec bad\nvar x: 0..2\ninvariant i: x <= y\n")
+    code, out, err = run(capsys, "prove", "spec", "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert [s["file"] for s in doc["specs"]] == ["spec/counter.hp", "spec/sub/toggle.hp"]
+    (d,) = doc["diagnostics"]
+    assert (d["file"], d["line"], d["code"]) == ("spec/bad.hp", 3, d["code"])
+    assert d["col"] == 19 and d["code"].startswith("HP") and d["message"]
+    assert doc["internal_errors"] == []
+    assert re.search(r"spec/bad\.hp:3:19: error\[HP\d+\]", err)
+    # text: the good files are still proved and printed, the status is still 2
+    code, out, err = run(capsys, "prove", "spec", "--no-progress")
+    assert code == 2
+    assert "spec/sub/toggle.hp: spec toggle" in out
+    assert out.endswith("ERROR: 5 passed, 0 failed, 0 unknown, 1 error (2 spec settings)\n")
+
+
+def test_json_with_a_usage_error_is_still_one_document(specdir, capsys):
+    code, out, _ = run(capsys, "prove", "spec", "--json", "--const", "NOPE=1")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["specs"] == []  # the constant is in neither file
+    assert [(d["file"], d["code"]) for d in doc["diagnostics"]] == [(None, "HP202")] * 2
+    Path("empty").mkdir()
+    code, out, _ = run(capsys, "prove", "empty", "--json")
+    doc = json.loads(out)
+    assert code == 2 and doc["specs"] == []
+    assert doc["diagnostics"][0]["code"] == "HP207" and doc["diagnostics"][0]["line"] is None
+
+
+def test_internal_error_in_one_file_keeps_the_others(specdir, capsys, monkeypatch):
+    import hpverify.cli as cli
+
+    real = cli.prove_config
+
+    def flaky(spec, *a, **k):
+        if spec.file.endswith("toggle.hp"):
+            raise RuntimeError("boom")
+        return real(spec, *a, **k)
+
+    monkeypatch.setattr(cli, "prove_config", flaky)
+    code = main(["prove", "spec", "--json", "--junit", "r.xml"])
+    out, err = capsys.readouterr()
+    assert code == 70
+    doc = json.loads(out)
+    assert [s["file"] for s in doc["specs"]] == ["spec/counter.hp"]
+    assert doc["internal_errors"] == [{"file": "spec/sub/toggle.hp",
+                                       "message": "RuntimeError: boom"}]
+    assert "internal error" in err and "RuntimeError: boom" in err
+    xml = Path("r.xml").read_text()
+    assert 'name="(internal error)"' in xml and 'type="internal"' in xml
+
+
+def test_junit_never_left_stale(specdir, capsys, monkeypatch):
+    import hpverify.cli as cli
+
+    Path("r.xml").write_text("<testsuites name='an earlier run'/>")
+    (specdir / "bad.hp").write_text("spec bad\nvar x: 0..2\ninvariant i: x <= y\n")
+    code, _, _ = run(capsys, "prove", "spec", "--junit", "r.xml", "--no-progress")
+    assert code == 2
+    xml = Path("r.xml").read_text()
+    assert "an earlier run" not in xml
+    assert 'name="(spec error)"' in xml and 'type="spec-error"' in xml
+    assert 'testsuite name="spec/counter.hp"' in xml  # the good files' results
+    (specdir / "bad.hp").unlink()
+
+    calls = []
+    real = cli.prove_config
+
+    def interrupted(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(cli, "prove_config", interrupted)
+    code = main(["prove", "spec", "--junit", "r.xml", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 130
+    doc = json.loads(out)
+    assert doc["interrupted"] is True and [s["spec"] for s in doc["specs"]] == ["counter"]
+    xml = Path("r.xml").read_text()
+    assert 'name="(interrupted)"' in xml and 'testsuite name="spec/counter.hp"' in xml
