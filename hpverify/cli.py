@@ -290,6 +290,8 @@ def settle(run: SpecRun) -> SpecRun:
     - NOTE(static-types): `types` proved by interval analysis holds at every depth, so it
       reads `proved for all depths (no step can leave a type)` (JSON: bound null, method),
       not `holds up to depth K`;
+    - a coverage depth of 0 (no step unrolled) says nothing about which actions fire: the
+      `never_enabled` list it comes with is dropped, not reported as "never enabled";
     - an init no state satisfies makes every invariant hold vacuously: each result gets
       `no_initial_state: true` and the setting a warning."""
     outcomes = []
@@ -297,6 +299,9 @@ def settle(run: SpecRun) -> SpecRun:
         r = o.result
         if r.verdict == "holds" and r.bound is not None and "static" in r.extra:
             r = replace(r, bound=None, method=STATIC_TYPES)
+        if r.extra.get("coverage_depth") == 0:  # no step unrolled: no coverage to report
+            r = replace(r, extra={k: v for k, v in r.extra.items()
+                                  if k not in ("never_enabled", "coverage_depth")})
         outcomes.append(replace(o, result=r))
     if _no_initial_state(run):
         outcomes = [replace(o, result=replace(o.result, extra={**o.result.extra,

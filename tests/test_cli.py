@@ -255,6 +255,7 @@ def test_no_false_vacuity_warning_when_types_is_proved_statically(tmp_path, caps
     (spec,) = json.loads(out)["specs"]
     (types,) = spec["results"]
     assert types["bound"] is None and types["method"] == "no step can leave a type"
+    assert "never_enabled" not in types  # nothing was unrolled: no claim either way
     assert spec["warnings"] == []
 
 
