@@ -449,10 +449,10 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
             problems.append(_problem(f, err, sources))
     view = _view(args, len(plan) > 1)
     progress = Progress(enabled=not (args.quiet or args.no_progress))
-    for f, spec, overrides in plan:
+    for i, (f, spec, overrides) in enumerate(plan, start=1):
         label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
                      if overrides else "")
-        progress.start(label)
+        progress.start(label, i, len(plan))
         try:
             run = settle(prove_config(spec, overrides, options, sources, progress))
         except Exception as err:  # noqa: BLE001 - reported as this setting's problem

@@ -130,31 +130,55 @@ def test_usage_errors_are_diagnostics(specdir, capsys):
 def test_progress_tty_live_line_after_delay():
     now = [0.0]
     buf = io.StringIO()
-    p = Progress(buf, tty=True, thread=False, clock=lambda: now[0])
-    p.start("spec/x.hp (N=2)")
+    p = Progress(buf, tty=True, color=False, width=80, thread=False, clock=lambda: now[0])
+    p.start("spec/x.hp (N=2)", 1, 3)
     p("bmc", 0, 0.1)
     assert buf.getvalue() == ""  # nothing for the first second
     now[0] = 1.5
     p("bmc", 7, 0.25)
-    assert buf.getvalue() == ERASE + "spec/x.hp (N=2): bmc depth 7 done (0.25s for depth 7), " \
-                                     "1.5s elapsed"
+    assert buf.getvalue() == ERASE + "[1/3] spec/x.hp (N=2): bmc depth 7 done (1.5s)"
     p.finish()
     assert buf.getvalue().endswith(ERASE)
+    p.start("spec/y.hp", 2, 3)  # one setting done in 1.5 s: an ETA for this one and the next
+    now[0] = 3.0
+    p.phase("Houdini")
+    assert buf.getvalue().endswith(ERASE + "[2/3] spec/y.hp: Houdini (1.5s, ETA ~1.5s)")
 
 
-def test_progress_plain_lines_rate_limited():
+def test_progress_line_never_wraps_in_80_columns():
+    """Issue 12 item 8: a wrapped line leaves a copy on the screen at every refresh."""
+    now = [0.0]
+    buf = io.StringIO()
+    p = Progress(buf, tty=True, color=True, width=80, thread=False, clock=lambda: now[0])
+    label = "spec/soft_offline.hp (VARIANT=patched_norc, NPAGES=3, NFAULT=3, SPARE=3)"
+    p.start(label, 36, 61)
+    now[0] = 75.0
+    p("kind", 12, 3.0)
+    line = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", buf.getvalue().split("\r")[-1])
+    assert len(line) <= 79
+    assert line == "[36/61] spec/soft_offline.hp..., NFAULT=3, SPARE=3): kind depth 12 done " \
+                   "(1m15s)"
+    assert "\x1b[" in buf.getvalue().split("\r")[-1]  # colour on a terminal
+
+
+def test_progress_plain_lines_only_when_the_phase_changes():
     now = [0.0]
     buf = io.StringIO()
     p = Progress(buf, tty=False, thread=False, clock=lambda: now[0], interval=5.0)
-    p.start("a.hp")
+    p.start("a.hp", 1, 1)
     for k in range(20):
         now[0] = k * 0.5
-        p("kind", k, 0.5)
-    lines = buf.getvalue().splitlines()
-    assert lines == ["hpverify: a.hp: kind depth 10 done (0.50s for depth 10), 5.0s elapsed"]
+        p("kind", 3, 0.5)  # the same phase, again and again
+    assert buf.getvalue() == "hpverify: [1/1] a.hp: kind depth 3 done (5.0s)\n"
+    for k in range(20, 40):
+        now[0] = k * 0.5
+        p.tick()
+    assert buf.getvalue().count("\n") == 1  # no repeated line
+    p("kind", 4, 0.5)
+    assert buf.getvalue().endswith("hpverify: [1/1] a.hp: kind depth 4 done (19.5s)\n")
     assert "\r" not in buf.getvalue() and "\x1b" not in buf.getvalue()
     p.finish()
-    assert buf.getvalue().count("\n") == 1
+    assert buf.getvalue().count("\n") == 2
 
 
 def test_progress_disabled_and_thread(capsys):
