@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn, TextIO, TypeVar
 
+from rich.console import Console
+
 from . import __version__
 from .check import check
 from .diagnostics import Diagnostic, HpError, SourceCache, Span, render
@@ -41,10 +43,11 @@ from .simulate import Simulation
 from .summary import (
     Problem,
     ProblemKind,
+    Table,
     final_line,
-    matrices,
+    matrix_tables,
     problems_status,
-    summary_table,
+    summary_rows,
     vacuity_summary,
 )
 from .syntax import SpecFile
@@ -542,15 +545,17 @@ def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] 
     """The table (when more than one spec setting ran), sweep matrices, collected warnings,
     the final line. NOTE(output-for-people): when every setting's lines were printed above,
     the table repeats only the rows that are not ok (none: no table); with --quiet or
-    --verbose it has every row."""
+    --verbose it has every row. On a terminal the status is coloured; anywhere else the
+    output is plain text, the same bytes every time."""
+    term = _terminal(sys.stdout)
     if len(runs) > 1:
-        table = summary_table(runs, only_not_ok=not view.full_table)
-        if table:
+        table = summary_rows(runs, only_not_ok=not view.full_table)
+        if table is not None:
             print("summary" if view.full_table else "summary: what is not ok")
-            print(table)
+            _print_table(table, term)
             print()
-    for m in matrices(runs):
-        print(m)
+    for m in matrix_tables(runs):
+        _print_table(m, term)
         print()
     if not view.vacuity:
         collected = vacuity_summary(runs, never_enabled)
@@ -563,7 +568,30 @@ def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] 
         print(f"errors (reported above, on stderr): {len(problems)}")
         for p in problems:
             print(f"  {p.file or 'hpverify'}: {p.message}")
-    print(final_line(runs, code, problems))
+    last = final_line(runs, code, problems)
+    if term is None:
+        print(last)
+    else:
+        style = {0: "bold green", 3: "bold yellow"}.get(code, "bold red")
+        term.print(last, style=style, highlight=False, soft_wrap=True)
+
+
+def _terminal(stream: TextIO) -> Console | None:
+    """A rich console when `stream` is a terminal; None for a pipe, a file, a test."""
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return Console(file=stream, highlight=False)
+
+
+def _print_table(table: Table, term: Console | None) -> None:
+    if term is None:
+        print(table.text())
+    else:
+        sys.stdout.flush()
+        term.print(table.styled(), soft_wrap=True)
 
 
 def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:

@@ -1,7 +1,8 @@
 """The end-of-run summary of `hpverify prove`: one table row per (spec, constants,
 invariant), and for a spec checked under several constant settings one matrix (a row per
-setting, a column per invariant). Plain text, aligned columns, no colour: the same bytes on
-a terminal and in a CI log.
+setting, a column per invariant). Plain text with aligned columns and no colour wherever
+the output is not a terminal (CI logs, pipes, tests: the same bytes every time); on a
+terminal the same text with the status coloured (`rich`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+
+from rich.text import Text
 
 from .diagnostics import Diagnostic
 from .ir import key_string
@@ -95,8 +98,33 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def summary_table(runs: Sequence[SpecRun], only_not_ok: bool = False) -> str:
-    """One row per (spec, constants, invariant); "" when `only_not_ok` leaves no row."""
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of the summary: plain aligned text (logs, pipes, tests: the same bytes every
+    time), coloured on a terminal."""
+
+    title: str | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def text(self) -> str:
+        lines = _table(self.header, self.rows)
+        return "\n".join([self.title, *lines] if self.title else lines)
+
+    def styled(self) -> Text:
+        """The same text, for a terminal: FAIL red, unknown yellow, ok green. NOTE(tables):
+        the layout stays the plain one; fitting it to the width with `rich` tables folded
+        paths, settings and invariant names into fragments at 80 columns, which reads worse
+        than a line the terminal wraps."""
+        text = Text(self.text())
+        text.highlight_regex(r"(?m)^FAIL\b|\bFAIL \S+", "bold red")
+        text.highlight_regex(r"(?m)^unknown\b|\bunknown\b", "yellow")
+        text.highlight_regex(r"(?m)^ok\b", "green")
+        return text
+
+
+def summary_rows(runs: Sequence[SpecRun], only_not_ok: bool = False) -> Table | None:
+    """One row per (spec, constants, invariant); None when `only_not_ok` leaves no row."""
     header = ("status", "spec", "constants", "invariant", "verdict", "depth", "engine", "time")
     rows = []
     for run in runs:
@@ -106,7 +134,12 @@ def summary_table(runs: Sequence[SpecRun], only_not_ok: bool = False) -> str:
                 continue
             rows.append((status(o), run.file, consts, o.result.invariant, verdict_text(o),
                          depth_text(o), o.result.engine, f"{o.result.seconds:.2f}s"))
-    return "\n".join(_table(header, rows)) if rows else ""
+    return Table(None, header, tuple(rows)) if rows else None
+
+
+def summary_table(runs: Sequence[SpecRun], only_not_ok: bool = False) -> str:
+    table = summary_rows(runs, only_not_ok)
+    return table.text() if table is not None else ""
 
 
 def vacuity_summary(runs: Sequence[SpecRun],
@@ -151,11 +184,15 @@ def cell(o: Outcome) -> str:
 
 
 def matrices(runs: Sequence[SpecRun]) -> list[str]:
+    return [m.text() for m in matrix_tables(runs)]
+
+
+def matrix_tables(runs: Sequence[SpecRun]) -> list[Table]:
     """One matrix per spec file checked under more than one constant setting."""
     by_file: dict[str, list[SpecRun]] = {}
     for run in runs:
         by_file.setdefault(run.file, []).append(run)
-    out = []
+    out: list[Table] = []
     for file, group in by_file.items():
         if len(group) < 2:
             continue
@@ -168,15 +205,15 @@ def matrices(runs: Sequence[SpecRun]) -> list[str]:
                 if o.result.invariant not in invs:
                     invs.append(o.result.invariant)
         header = [*varying, *invs]
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for r in group:
             by_inv = {o.result.invariant: cell(o) for o in r.outcomes}
-            rows.append([key_string(r.consts[n]) for n in varying]
-                        + [by_inv.get(i, "-") for i in invs])
+            rows.append(tuple([key_string(r.consts[n]) for n in varying]
+                              + [by_inv.get(i, "-") for i in invs]))
         title = f"{file}: spec {group[0].spec}, {len(group)} constant settings"
         if fixed:
             title += f" ({consts_text(group[0], fixed)})"
-        out.append("\n".join([title, *_table(header, rows)]))
+        out.append(Table(title, tuple(header), tuple(rows)))
     return out
 
 
