@@ -407,7 +407,7 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
     runs: list[SpecRun] = []
     problems: list[Problem] = []
     try:
-        code = _prove_all(args, options, files, sources, runs, problems)
+        code, view = _prove_all(args, options, files, sources, runs, problems)
     except KeyboardInterrupt:
         problems.append(Problem(None, ProblemKind.INTERRUPTED, "interrupted", "interrupted"))
         if args.json:
@@ -428,7 +428,7 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
     if args.json:
         _print_json(runs, problems)
     else:
-        _summary(runs, code, _view(args, len(runs) > 1), written, problems)
+        _summary(runs, code, view, written, problems)
     return code
 
 
@@ -439,10 +439,12 @@ def _view(args: argparse.Namespace, batch: bool) -> View:
 
 
 def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
-               sources: SourceCache, runs: list[SpecRun], problems: list[Problem]) -> int:
+               sources: SourceCache, runs: list[SpecRun],
+               problems: list[Problem]) -> tuple[int, View]:
     """Prove every spec setting of every file, appending to `runs`; a file or setting that
     fails (a spec error, an internal error) becomes a `Problem` and the others go on, so
-    that the JSON and the JUnit report still carry every good file's results."""
+    that the JSON and the JUnit report still carry every good file's results. Returns the
+    exit status of the results and the View they were printed with."""
     plan: list[tuple[str, SpecFile, dict[str, str]]] = []
     for f in files:
         try:
@@ -473,7 +475,7 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
         if missing:
             problems.append(_problem(None, _usage_error(
                 "HP201", f"--inv {missing[0]}: no spec has this invariant"), sources))
-    return exit_code(runs)
+    return exit_code(runs), view
 
 
 def _problem(file: str | None, err: Exception, sources: SourceCache) -> Problem:
