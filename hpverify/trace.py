@@ -103,13 +103,12 @@ def written_cells(model: ir.Model, inst: ir.Instance,
     return out
 
 
-def changes(model: ir.Model, before: ir.State, after: ir.State,
-            inst: ir.Instance | None = None) -> list[str]:
-    """`var: old -> new` for every cell the step writes (given `inst`, NOTE(write-set)),
-    `var: v -> v (unchanged)` for a write that keeps the value, and every cell that changed;
-    in declaration order, then domain order."""
+def step_cells(model: ir.Model, before: ir.State, after: ir.State, inst: ir.Instance | None
+               ) -> list[tuple[str, tuple[ir.Value, ...], ir.Type, ir.Value, ir.Value, bool]]:
+    """(variable, index path, cell type, old, new, written) for every scalar cell the step
+    writes (given `inst`, NOTE(write-set)) or changes; declaration order, then domain order."""
     written = written_cells(model, inst, before) if inst is not None else set()
-    out: list[str] = []
+    out = []
     for v in model.vars:
         roots = {path for name, path in written if name == v.name}
         if before[v.name] == after[v.name] and not roots:
@@ -117,11 +116,22 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
         for path, t in ir.slots(v.name, v.type):
             a = _cell(before[v.name], path, v.type)
             b = _cell(after[v.name], path, v.type)
-            kept = a == b and any(path[: len(r)] == r for r in roots)
-            if a != b or kept:
-                idx = "".join(f"[{ir.key_string(p)}]" for p in path)
-                out.append(f"{v.name}{idx}: {ir.show_value(a, t)} -> {ir.show_value(b, t)}"
-                           + (f" {UNCHANGED}" if kept else ""))
+            wrote = any(path[: len(r)] == r for r in roots)
+            if a != b or wrote:
+                out.append((v.name, path, t, a, b, wrote))
+    return out
+
+
+def changes(model: ir.Model, before: ir.State, after: ir.State,
+            inst: ir.Instance | None = None) -> list[str]:
+    """`var: old -> new` for every cell the step writes (given `inst`, NOTE(write-set)),
+    `var: v -> v (unchanged)` for a write that keeps the value, and every cell that changed;
+    in declaration order, then domain order."""
+    out: list[str] = []
+    for name, path, t, a, b, _ in step_cells(model, before, after, inst):
+        idx = "".join(f"[{ir.key_string(p)}]" for p in path)
+        out.append(f"{name}{idx}: {ir.show_value(a, t)} -> {ir.show_value(b, t)}"
+                   + (f" {UNCHANGED}" if a == b else ""))
     if after.get(ev.ERR) and not before.get(ev.ERR):
         out.append("(read or wrote outside a function's domain)")
     return out
@@ -207,14 +217,28 @@ def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
 
 
 # ---- JSON -------------------------------------------------------------------------------
+def _dom(model: ir.Model, var: str, depth: int) -> ir.Type:
+    """The domain of the `depth`-th index of `var`."""
+    t = model.var_type(var)
+    for _ in range(depth):
+        assert isinstance(t, ir.FunT)
+        t = t.cod
+    assert isinstance(t, ir.FunT)
+    return t.dom
 def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
     states = [{v.name: ir.render_value(st[v.name], v.type) for v in model.vars}
               for st in trace.states]
     steps = []
-    for inst in trace.steps:
+    for i, inst in enumerate(trace.steps):
         actor = (ir.render_value(inst.actor, inst.actor_type)
                  if inst.actor is not None and inst.actor_type is not None else None)
         params = {n: ir.render_value(v, t)
                   for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
-        steps.append({"action": inst.action, "actor": actor, "params": params})
+        writes = [{"var": name, "index": [ir.render_value(p, _dom(model, name, k))
+                                          for k, p in enumerate(path)],
+                   "before": ir.render_value(a, t), "after": ir.render_value(b, t)}
+                  for name, path, t, a, b, wrote in step_cells(
+                      model, trace.states[i], trace.states[i + 1], inst) if wrote]
+        steps.append({"action": inst.action, "actor": actor, "params": params,
+                      "writes": writes})
     return {"length": trace.length, "states": states, "steps": steps}

@@ -444,3 +444,14 @@ def test_junit_never_left_stale(specdir, capsys, monkeypatch):
     assert doc["interrupted"] is True and [s["spec"] for s in doc["specs"]] == ["counter"]
     xml = Path("r.xml").read_text()
     assert 'name="(interrupted)"' in xml and 'testsuite name="spec/counter.hp"' in xml
+
+
+def test_json_steps_list_their_writes(capsys):
+    spec = str(Path(__file__).parent / "data" / "lost_update.hp")
+    code, out, _ = run(capsys, "prove", spec, "--inv", "no_lost", "--json")
+    (result,) = [r for r in json.loads(out)["specs"][0]["results"] if r["invariant"] == "no_lost"]
+    last = result["trace"]["steps"][-1]
+    assert last["writes"] == [
+        {"var": "bal", "index": ["a"], "before": 1, "after": 1},
+        {"var": "pc", "index": ["c0"], "before": "write", "after": "done"},
+        {"var": "deposits", "index": [], "before": 1, "after": 2}]
