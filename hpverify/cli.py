@@ -397,13 +397,21 @@ def _check_output_paths(args: argparse.Namespace) -> None:
 
 
 def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
-    files = spec_files(args.files)
-    if not files:
-        raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
-    options = _options(args, len(files))
-    _check_output_paths(args)
-    if args.junit:  # NOTE(junit-every-run): no report from an earlier run survives this one
-        _write_output(lambda: _remove(args.junit), "--junit", args.junit)
+    # NOTE(junit-every-run): no report from an earlier run survives this one: the old file
+    # goes first, and even a command-line error leaves a report that says so
+    if args.junit and (os.path.isfile(args.junit) or os.path.islink(args.junit)):
+        _write_output(lambda: os.remove(args.junit), "--junit", args.junit)
+    try:
+        files = spec_files(args.files)
+        if not files:
+            raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
+        options = _options(args, len(files))
+        _check_output_paths(args)
+    except HpError as err:
+        if args.junit and os.path.isdir(os.path.dirname(os.path.abspath(args.junit))) \
+                and not os.path.isdir(args.junit):
+            _write_junit_quietly(args.junit, [], [_problem(None, err, sources, report=False)])
+        raise
     runs: list[SpecRun] = []
     problems: list[Problem] = []
     try:
@@ -478,14 +486,17 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
     return exit_code(runs), view
 
 
-def _problem(file: str | None, err: Exception, sources: SourceCache) -> Problem:
-    """The error as a Problem, reported on stderr at once (the run goes on)."""
+def _problem(file: str | None, err: Exception, sources: SourceCache,
+             report: bool = True) -> Problem:
+    """The error as a Problem, reported on stderr at once unless `report` is false (the run
+    goes on)."""
     if isinstance(err, RecursionError):
         err = HpError(Diagnostic("HP300", f"{file}: the spec nests too deeply to process",
                                  Span(file or "<command line>", 0, 0, 0, 0)))
     if isinstance(err, HpError):
         text = "\n".join(render(d, sources) for d in err.diagnostics)
-        sys.stderr.write(text + "\n")
+        if report:
+            sys.stderr.write(text + "\n")
         first = err.diagnostics[0]
         where = f"{first.span}: " if first.span.line else ""
         return Problem(file, ProblemKind.SPEC_ERROR, f"{where}error[{first.code}]: "
@@ -498,11 +509,6 @@ def _problem(file: str | None, err: Exception, sources: SourceCache) -> Problem:
     sys.stderr.write(f"hpverify: internal error, please report (with the spec and command): "
                      f"{file}: {message}\n{text}")
     return Problem(file, ProblemKind.INTERNAL_ERROR, message, text)
-
-
-def _remove(path: str) -> None:
-    if os.path.lexists(path):
-        os.remove(path)
 
 
 def _write_junit_quietly(path: str, runs: Sequence[SpecRun], problems: Sequence[Problem]) -> None:

@@ -14,7 +14,8 @@ Layout (see docs/cli.md, "JUnit XML"):
 
 A violation no `expect` covers, and an unmet `expect`, are failures; unknown is an error.
 A file that gave no results (an error in the spec, an internal error) is a testsuite with
-one testcase `(spec error)` / `(internal error)` holding an `<error>`; an interrupted run
+one testcase `(spec error)` / `(internal error)` holding an `<error>` (a command-line error:
+testsuite `hpverify`, testcase `(command line error)`); an interrupted run
 ends with a testsuite `hpverify` whose testcase `(interrupted)` is an error. NOTE(junit-every-run):
 the CLI writes the report on every run, failed and interrupted ones too (and removes an
 old one first), so the file a CI job finds is always this run's.
@@ -99,9 +100,12 @@ _PROBLEM_TYPE = {ProblemKind.SPEC_ERROR: "spec-error", ProblemKind.INTERNAL_ERRO
 
 def problem_case(p: Problem) -> ET.Element:
     name = p.file or "hpverify"
-    tc = ET.Element("testcase", {"classname": name, "name": f"({p.kind.value})",
-                                 "file": p.file or "", "time": "0.000"})
-    el = ET.SubElement(tc, "error", {"type": _PROBLEM_TYPE[p.kind], "message": _clean(p.message)})
+    what, kind = f"({p.kind.value})", _PROBLEM_TYPE[p.kind]
+    if p.file is None and p.kind is ProblemKind.SPEC_ERROR:  # the command line's, not a file's
+        what, kind = "(command line error)", "usage-error"
+    tc = ET.Element("testcase", {"classname": name, "name": what, "file": p.file or "",
+                                 "time": "0.000"})
+    el = ET.SubElement(tc, "error", {"type": kind, "message": _clean(p.message)})
     el.text = _clean(p.text)
     return tc
 

@@ -455,3 +455,12 @@ def test_json_steps_list_their_writes(capsys):
         {"var": "bal", "index": ["a"], "before": 1, "after": 1},
         {"var": "pc", "index": ["c0"], "before": "write", "after": "done"},
         {"var": "deposits", "index": [], "before": 1, "after": 2}]
+
+
+def test_junit_replaced_even_by_a_command_line_error(specdir, capsys):
+    Path("r.xml").write_text("<testsuites name='an earlier run'/>")
+    code, _, _ = run(capsys, "prove", "spec", "--junit", "r.xml", "--depth", "-1")
+    assert code == 2
+    xml = Path("r.xml").read_text()
+    assert "an earlier run" not in xml and "HP204" in xml and 'type="usage-error"' in xml
+    assert 'name="(command line error)"' in xml
