@@ -465,7 +465,7 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
     for i, (f, spec, overrides) in enumerate(plan, start=1):
         label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
                      if overrides else "")
-        progress.start(label, i, len(plan))
+        progress.start(label, i, len(plan), _first_phase(options.engine))
         try:
             run = settle(prove_config(spec, overrides, options, sources, progress))
         except Exception as err:  # noqa: BLE001 - reported as this setting's problem
@@ -484,6 +484,16 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
             problems.append(_problem(None, _usage_error(
                 "HP201", f"--inv {missing[0]}: no spec has this invariant"), sources))
     return exit_code(runs), view
+
+
+def _first_phase(engine: str) -> str:
+    """What the progress line says until the engine reports: checking, lowering and (for
+    the symbolic engines) encoding; `auto` runs its engines in other processes, which do
+    not report."""
+    if engine == "auto":
+        return "auto: engines racing in parallel"
+    return f"{engine}: checking, lowering, encoding" if engine != "explicit" else \
+        "explicit: checking, lowering, listing initial states"
 
 
 def _problem(file: str | None, err: Exception, sources: SourceCache,

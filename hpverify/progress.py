@@ -95,12 +95,14 @@ class Progress:
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle of one spec setting -----------------------------------------------
-    def start(self, label: str, index: int | None = None, total: int | None = None) -> None:
+    def start(self, label: str, index: int | None = None, total: int | None = None,
+              phase: str = "preparing") -> None:
+        """A spec setting starts: `label`, number `index` of `total`, in its first phase."""
         if not self.enabled:
             return
         with self._lock:
             self.label, self.index, self.total = label, index, total
-            self.current = "preparing"
+            self.current = phase
             self.started = self.clock()
         if self.use_thread:
             self._stop = threading.Event()
