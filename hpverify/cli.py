@@ -416,14 +416,15 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
     problems: list[Problem] = []
     try:
         code, view = _prove_all(args, options, files, sources, runs, problems)
-    except KeyboardInterrupt:
-        problems.append(Problem(None, ProblemKind.INTERRUPTED, "interrupted", "interrupted"))
-        if args.json:
+    except BaseException as stop:  # Ctrl-C, or whatever else ends the run early
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else \
+            f"stopped ({type(stop).__name__})"
+        problems.append(Problem(None, ProblemKind.INTERRUPTED, what, what))
+        if args.junit:  # the results so far, marked: never an older run's report
+            _write_junit_quietly(args.junit, runs, problems)
+        if args.json and not isinstance(stop, BrokenPipeError):
             _print_json(runs, problems)
         raise
-    finally:
-        if args.junit and any(p.kind is ProblemKind.INTERRUPTED for p in problems):
-            _write_junit_quietly(args.junit, runs, problems)
     written: list[str] = []
     if args.junit:
         _write_output(lambda: write_junit(args.junit, runs, problems), "--junit", args.junit)
