@@ -316,8 +316,6 @@ def settle(run: SpecRun) -> SpecRun:
 def _no_initial_state(run: SpecRun) -> bool:
     """Only when the results allow it (nothing violated, no action seen to fire) is init
     solved: a violation or a fired action needs an initial state."""
-    from .engines.explicit import initial_states
-
     if any(o.result.verdict != "holds" for o in run.outcomes):
         return False
     fired = {i.action for i in run.model.instances}
@@ -331,7 +329,25 @@ def _no_initial_state(run: SpecRun) -> bool:
             fired -= set(never)
     if covered and fired:
         return False
-    return not initial_states(run.model, limit=1)
+    return _init_unsatisfiable(run.model)
+
+
+def _init_unsatisfiable(model: Model) -> bool:
+    """True only when the solver proves that no state satisfies init (the encoding every
+    symbolic engine starts from). A solver that gives up (5 s) or fails gives no warning:
+    the warning is advice, and it is never given falsely."""
+    import z3
+
+    from .encode import Encoding
+
+    try:
+        enc = Encoding(model)
+        solver = z3.SolverFor("QF_BV")
+        solver.set("timeout", 5000)
+        solver.add(enc.init(enc.fresh_state("init")))
+        return bool(solver.check() == z3.unsat)
+    except (z3.Z3Exception, MemoryError, RecursionError, OverflowError):
+        return False
 
 
 def notes(run: SpecRun, view: View) -> list[str]:
