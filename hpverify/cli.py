@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO, TypeVar
 
 from rich.console import Console
+from rich.text import Text
 
 from . import __version__
 from .check import check
@@ -235,7 +236,16 @@ def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
     lines += notes(run, view)
     if view.quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
         return
-    out.write("\n".join(lines) + "\n")
+    term = _terminal(out)
+    if term is None:
+        out.write("\n".join(lines) + "\n")
+    else:  # a terminal: what needs attention in colour, the same text otherwise
+        text = Text("\n".join(lines))
+        text.highlight_regex(r"\[unexpected\]|NOT MET", "bold red")
+        text.highlight_regex(r"unknown( \([^)]*\))?", "yellow")
+        text.highlight_regex(r"warning:", "yellow")
+        out.flush()
+        term.print(text, soft_wrap=True)
     for o in run.outcomes:
         r = o.result
         if r.trace is None or not (o.failed or (view.traces and not view.quiet)):
