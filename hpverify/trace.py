@@ -8,6 +8,8 @@ is an encoding bug and is raised as an internal error, never printed as a trace.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import evaluate as ev
 from . import ir
 from .result import Trace
@@ -103,10 +105,25 @@ def written_cells(model: ir.Model, inst: ir.Instance,
     return out
 
 
-def step_cells(model: ir.Model, before: ir.State, after: ir.State, inst: ir.Instance | None
-               ) -> list[tuple[str, tuple[ir.Value, ...], ir.Type, ir.Value, ir.Value, bool]]:
-    """(variable, index path, cell type, old, new, written) for every scalar cell the step
-    writes (given `inst`, NOTE(write-set)) or changes; declaration order, then domain order."""
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One scalar cell a step wrote or changed."""
+
+    var: str
+    path: tuple[ir.Value, ...]  # indices from the variable down to the cell
+    type: ir.Type  # the cell's (scalar) type
+    before: ir.Value
+    after: ir.Value
+    written: bool  # on the step's write set (NOTE(write-set)); else only changed
+
+    def name(self) -> str:
+        return self.var + "".join(f"[{ir.key_string(p)}]" for p in self.path)
+
+
+def step_cells(model: ir.Model, before: ir.State, after: ir.State,
+               inst: ir.Instance | None) -> list[Cell]:
+    """Every scalar cell the step writes (given `inst`, NOTE(write-set)) or changes, in
+    declaration order, then domain order."""
     written = written_cells(model, inst, before) if inst is not None else set()
     out = []
     for v in model.vars:
@@ -118,7 +135,7 @@ def step_cells(model: ir.Model, before: ir.State, after: ir.State, inst: ir.Inst
             b = _cell(after[v.name], path, v.type)
             wrote = any(path[: len(r)] == r for r in roots)
             if a != b or wrote:
-                out.append((v.name, path, t, a, b, wrote))
+                out.append(Cell(v.name, path, t, a, b, wrote))
     return out
 
 
@@ -128,10 +145,10 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
     `var: v -> v (unchanged)` for a write that keeps the value, and every cell that changed;
     in declaration order, then domain order."""
     out: list[str] = []
-    for name, path, t, a, b, _ in step_cells(model, before, after, inst):
-        idx = "".join(f"[{ir.key_string(p)}]" for p in path)
-        out.append(f"{name}{idx}: {ir.show_value(a, t)} -> {ir.show_value(b, t)}"
-                   + (f" {UNCHANGED}" if a == b else ""))
+    for c in step_cells(model, before, after, inst):
+        out.append(f"{c.name()}: {ir.show_value(c.before, c.type)} -> "
+                   f"{ir.show_value(c.after, c.type)}"
+                   + (f" {UNCHANGED}" if c.before == c.after else ""))
     if after.get(ev.ERR) and not before.get(ev.ERR):
         out.append("(read or wrote outside a function's domain)")
     return out
@@ -234,11 +251,12 @@ def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
                  if inst.actor is not None and inst.actor_type is not None else None)
         params = {n: ir.render_value(v, t)
                   for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
-        writes = [{"var": name, "index": [ir.render_value(p, _dom(model, name, k))
-                                          for k, p in enumerate(path)],
-                   "before": ir.render_value(a, t), "after": ir.render_value(b, t)}
-                  for name, path, t, a, b, wrote in step_cells(
-                      model, trace.states[i], trace.states[i + 1], inst) if wrote]
+        writes = [{"var": c.var, "index": [ir.render_value(p, _dom(model, c.var, k))
+                                           for k, p in enumerate(c.path)],
+                   "before": ir.render_value(c.before, c.type),
+                   "after": ir.render_value(c.after, c.type)}
+                  for c in step_cells(model, trace.states[i], trace.states[i + 1], inst)
+                  if c.written]
         steps.append({"action": inst.action, "actor": actor, "params": params,
                       "writes": writes})
     return {"length": trace.length, "states": states, "steps": steps}
