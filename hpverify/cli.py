@@ -13,8 +13,12 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn, TextIO, TypeVar
+
+from rich.console import Console
+from rich.text import Text
 
 from . import __version__
 from .check import check
@@ -37,7 +41,17 @@ from .pipeline import (
 )
 from .progress import Progress
 from .simulate import Simulation
-from .summary import final_line, matrices, summary_table
+from .summary import (
+    Problem,
+    ProblemKind,
+    Table,
+    final_line,
+    matrix_tables,
+    problems_status,
+    summary_rows,
+    vacuity_summary,
+)
+from .syntax import SpecFile
 from .trace import ReplayError, render_trace, trace_json
 
 T = TypeVar("T")
@@ -96,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="after a proof by pdr, or by kind with auxiliary invariants (alone or "
                     "inside auto), print the inductive invariant it found (re-checked by a "
                     "fresh solver)")
+    pr.add_argument("--traces", action="store_true",
+                    help="print every counterexample, also those an 'expect' line "
+                    "expects (a run of several spec settings prints only the unexpected ones)")
+    pr.add_argument("--verbose", action="store_true",
+                    help="--traces, each setting's never-enabled warnings, and the full "
+                    "summary table")
     pr.add_argument("--quiet", action="store_true",
                     help="print only failures and the summary; no progress line")
     pr.add_argument("--junit", metavar="FILE",
@@ -194,7 +214,24 @@ def _consts_text(run: SpecRun) -> str:
     return ", ".join(f"{k}={key_string(v)}" for k, v in run.consts.items())
 
 
-def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = False) -> None:
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the text output shows of each spec setting (NOTE(output-for-people))."""
+
+    quiet: bool = False  # only settings with a failure or an unknown, then the summary
+    traces: bool = True  # every counterexample, the expected ones too
+    vacuity: bool = True  # the never-enabled warnings under each setting
+    full_table: bool = True  # the summary table lists every row, not only those not ok
+    show_invariant: bool = False
+
+
+# NOTE(output-for-people): a batch run (more than one spec setting) is read for what went
+# wrong. It prints every setting's verdict lines, but a counterexample only when it is
+# unexpected (a violation no `expect` covers, or an unmet `expect`); the expected ones
+# appear with --traces (or --verbose). Its never-enabled warnings are collected into a few
+# lines at the end (file, action, in how many settings), each setting's own with --verbose.
+# A run of one spec setting prints everything: that is the run a user reads a trace from.
+def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
     consts = _consts_text(run)
     header = f"{run.file}: spec {run.spec}" + (f" ({consts})" if consts else "")
     lines = [header]
@@ -208,13 +245,22 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = Fal
         elif r.verdict == "violated":
             exp = "  [unexpected]"
         lines.append(f"  {r.invariant.ljust(width)}  {r.wording()}{exp}  ({r.seconds:.2f}s, {r.engine})")
-    lines += _notes(run, show_invariant)
-    if quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
+    lines += notes(run, view)
+    if view.quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
         return
-    out.write("\n".join(lines) + "\n")
+    term = _terminal(out)
+    if term is None:
+        out.write("\n".join(lines) + "\n")
+    else:  # a terminal: what needs attention in colour, the same text otherwise
+        text = Text("\n".join(lines))
+        text.highlight_regex(r"\[unexpected\]|NOT MET", "bold red")
+        text.highlight_regex(r"unknown( \([^)]*\))?", "yellow")
+        text.highlight_regex(r"warning:", "yellow")
+        out.flush()
+        term.print(text, soft_wrap=True)
     for o in run.outcomes:
         r = o.result
-        if r.trace is None or (quiet and not o.failed):
+        if r.trace is None or not (o.failed or (view.traces and not view.quiet)):
             continue
         title = f"invariant {r.invariant} {r.wording()}"
         out.write(f"\n{title}\n{'=' * len(title)}\n")
@@ -223,24 +269,119 @@ def print_run(run: SpecRun, out: TextIO, quiet: bool, show_invariant: bool = Fal
     out.write("\n")
 
 
-def _notes(run: SpecRun, show_invariant: bool) -> list[str]:
-    """Vacuity warnings, counterexamples to induction, and (on request) PDR invariants."""
-    out: list[str] = []
-    never: list[str] = []
-    depth = None
+NO_INITIAL_STATE = "init has no satisfying state: every invariant holds vacuously"
+
+
+def warnings(run: SpecRun) -> list[str]:
+    """The spec setting's warnings, worded as the text prints them after `warning: `."""
+    if run_has_no_initial_state(run):
+        return [NO_INITIAL_STATE]
+    never, depth = never_enabled(run)
+    where = f" (checked to depth {depth})" if depth is not None else ""
+    return [f"action {name} is never enabled{where}: invariants may hold vacuously"
+            for name in never]
+
+
+def never_enabled(run: SpecRun) -> tuple[list[str], int | None]:
+    """NOTE(vacuity-warning): the actions worth a warning, and the depth they were checked
+    to (None: every depth). None is worth one when nothing was checked (a coverage depth of
+    0: no step was unrolled, as when `types` alone is checked and proved statically), or when
+    no invariant holds but for a static `types` proof (a violation is not vacuous)."""
+    names: list[str] = []
+    depth: int | None = None
     for o in run.outcomes:
-        for name in o.result.extra.get("never_enabled", []) or []:  # type: ignore[union-attr]
-            if name not in never:
-                never.append(name)
-        depth = o.result.extra.get("coverage_depth", depth)
-    for name in never:
-        where = f" (checked to depth {depth})" if depth is not None else ""
-        out.append(f"  warning: action {name} is never enabled{where}: invariants may hold "
-                   "vacuously")
+        listed = o.result.extra.get("never_enabled")
+        for name in listed if isinstance(listed, list) else []:
+            if name not in names:
+                names.append(name)
+        depth = o.result.extra.get("coverage_depth", depth)  # type: ignore[assignment]
+    holding = [o for o in run.outcomes
+               if o.result.verdict == "holds" and "static" not in o.result.extra]
+    if depth == 0 or not holding:
+        return [], depth
+    return names, depth
+
+
+def run_has_no_initial_state(run: SpecRun) -> bool:
+    return any(o.result.extra.get("no_initial_state") for o in run.outcomes)
+
+
+STATIC_TYPES = "no step can leave a type"
+
+
+def settle(run: SpecRun) -> SpecRun:
+    """What the engines' results mean, said once for text, JSON and JUnit alike:
+
+    - NOTE(static-types): `types` proved by interval analysis holds at every depth, so it
+      reads `proved for all depths (no step can leave a type)` (JSON: bound null, method),
+      not `holds up to depth K`;
+    - a coverage depth of 0 (no step unrolled) says nothing about which actions fire: the
+      `never_enabled` list it comes with is dropped, not reported as "never enabled";
+    - an init no state satisfies makes every invariant hold vacuously: each result gets
+      `no_initial_state: true` and the setting a warning."""
+    outcomes = []
+    for o in run.outcomes:
+        r = o.result
+        if r.verdict == "holds" and r.bound is not None and "static" in r.extra:
+            r = replace(r, bound=None, method=STATIC_TYPES)
+        if r.extra.get("coverage_depth") == 0:  # no step unrolled: no coverage to report
+            r = replace(r, extra={k: v for k, v in r.extra.items()
+                                  if k not in ("never_enabled", "coverage_depth")})
+        outcomes.append(replace(o, result=r))
+    if _no_initial_state(run):
+        outcomes = [replace(o, result=replace(o.result, extra={**o.result.extra,
+                                                                "no_initial_state": True}))
+                    for o in outcomes]
+    return replace(run, outcomes=tuple(outcomes))
+
+
+def _no_initial_state(run: SpecRun) -> bool:
+    """Only when the results allow it (nothing violated, no action seen to fire) is init
+    solved: a violation or a fired action needs an initial state."""
+    if any(o.result.verdict != "holds" for o in run.outcomes):
+        return False
+    fired = {i.action for i in run.model.instances}
+    covered = False  # some engine reported which actions fire
+    for o in run.outcomes:
+        if o.result.distinct_states == 0:
+            return True
+        never = o.result.extra.get("never_enabled")
+        if isinstance(never, list) and o.result.extra.get("coverage_depth") != 0:
+            covered = True
+            fired -= set(never)
+    if covered and fired:
+        return False
+    return _init_unsatisfiable(run.model)
+
+
+def _init_unsatisfiable(model: Model) -> bool:
+    """True only when the solver proves that no state satisfies init (the encoding every
+    symbolic engine starts from). A solver that gives up (5 s) or fails gives no warning:
+    the warning is advice, and it is never given falsely."""
+    import z3
+
+    from .encode import Encoding
+
+    try:
+        enc = Encoding(model)
+        solver = z3.SolverFor("QF_BV")
+        solver.set("timeout", 5000)
+        solver.add(enc.init(enc.fresh_state("init")))
+        return bool(solver.check() == z3.unsat)
+    except (z3.Z3Exception, MemoryError, RecursionError, OverflowError):
+        return False
+
+
+def notes(run: SpecRun, view: View) -> list[str]:
+    """Warnings, counterexamples to induction, and (on request) PDR invariants."""
+    out: list[str] = []
+    for w in warnings(run):
+        if view.vacuity or w == NO_INITIAL_STATE:
+            out.append(f"  warning: {w}")
     shown_invs: dict[tuple[str, ...], list[str]] = {}  # one invariant often proves several
     for o in run.outcomes:
         clauses = o.result.extra.get("inductive_invariant_clauses")
-        if show_invariant and o.result.proved and clauses:
+        if view.show_invariant and o.result.proved and clauses:
             shown_invs.setdefault(tuple(clauses), []).append(o.result.invariant)  # type: ignore[arg-type]
     for clauses, names in shown_invs.items():
         out.append(f"  inductive invariant proving {', '.join(names)} (re-checked):")
@@ -279,7 +420,7 @@ def run_json(run: SpecRun) -> dict[str, object]:
         results.append(item)
     consts = {n: render_value(v, t) for n, v, t in run.model.consts}
     return {"file": run.file, "spec": run.spec, "consts": consts, "depth": run.depth,
-            "results": results}
+            "warnings": warnings(run), "results": results}
 
 
 def _check_output_paths(args: argparse.Namespace) -> None:
@@ -294,47 +435,159 @@ def _check_output_paths(args: argparse.Namespace) -> None:
 
 
 def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
-    files = spec_files(args.files)
-    if not files:
-        raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
-    options = _options(args, len(files))
-    _check_output_paths(args)
-    progress = Progress(enabled=not (args.quiet or args.no_progress))
+    # NOTE(junit-every-run): no report from an earlier run survives this one: the old file
+    # goes first, and even a command-line error leaves a report that says so
+    if args.junit and (os.path.isfile(args.junit) or os.path.islink(args.junit)):
+        _write_output(lambda: os.remove(args.junit), "--junit", args.junit)
+    try:
+        files = spec_files(args.files)
+        if not files:
+            raise _usage_error("HP207", "no .hp files found in " + ", ".join(args.files))
+        options = _options(args, len(files))
+        _check_output_paths(args)
+    except HpError as err:
+        if args.junit and os.path.isdir(os.path.dirname(os.path.abspath(args.junit))) \
+                and not os.path.isdir(args.junit):
+            _write_junit_quietly(args.junit, [], [_problem(None, err, sources, report=False)])
+        raise
     runs: list[SpecRun] = []
-    for f in files:
-        spec = load_spec(f, sources)
-        for overrides in configs(spec, options, sources):
-            label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
-                         if overrides else "")
-            progress.start(label)
-            try:
-                run = prove_config(spec, overrides, options, sources, progress)
-            finally:
-                progress.finish()
-            runs.append(run)
-            if not args.json:
-                print_run(run, sys.stdout, args.quiet, args.show_invariant)
-                sys.stdout.flush()
-    if options.invariants and options.lenient_invariants:
-        seen = {o.result.invariant for r in runs for o in r.outcomes}
-        missing = [n for n in options.invariants if n not in seen]
-        if missing:
-            raise _usage_error("HP201", f"--inv {missing[0]}: no spec has this invariant")
-    code = exit_code(runs)
+    problems: list[Problem] = []
+    try:
+        code, view = _prove_all(args, options, files, sources, runs, problems)
+    except BaseException as stop:  # Ctrl-C, or whatever else ends the run early
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else \
+            f"stopped ({type(stop).__name__})"
+        problems.append(Problem(None, ProblemKind.INTERRUPTED, what, what))
+        if args.junit:  # the results so far, marked: never an older run's report
+            _write_junit_quietly(args.junit, runs, problems)
+        if args.json and not isinstance(stop, BrokenPipeError):
+            _print_json(runs, problems)
+        raise
     written: list[str] = []
     if args.junit:
-        _write_output(lambda: write_junit(args.junit, runs), "--junit", args.junit)
+        _write_output(lambda: write_junit(args.junit, runs, problems), "--junit", args.junit)
         written.append(f"JUnit report: {args.junit}")
     if args.itf:
         paths = _write_output(lambda: write_itf(args.itf, runs), "--itf", args.itf)
         written.append(f"ITF traces: {len(paths)} file{'s' if len(paths) != 1 else ''} "
                        f"in {args.itf}")
+    code = problems_status(problems, code)
     if args.json:
-        json.dump({"specs": [run_json(r) for r in runs]}, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        _print_json(runs, problems)
     else:
-        _summary(runs, code, written)
+        _summary(runs, code, view, written, problems)
     return code
+
+
+def _view(args: argparse.Namespace, batch: bool) -> View:
+    return View(quiet=args.quiet, traces=args.traces or args.verbose or not batch,
+                vacuity=args.verbose or not batch, full_table=args.verbose or args.quiet,
+                show_invariant=args.show_invariant)
+
+
+def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
+               sources: SourceCache, runs: list[SpecRun],
+               problems: list[Problem]) -> tuple[int, View]:
+    """Prove every spec setting of every file, appending to `runs`; a file or setting that
+    fails (a spec error, an internal error) becomes a `Problem` and the others go on, so
+    that the JSON and the JUnit report still carry every good file's results. Returns the
+    exit status of the results and the View they were printed with."""
+    plan: list[tuple[str, SpecFile, dict[str, str]]] = []
+    for f in files:
+        try:
+            spec = load_spec(f, sources)
+            plan.extend((f, spec, overrides) for overrides in configs(spec, options, sources))
+        except Exception as err:  # noqa: BLE001 - reported as this file's problem
+            problems.append(_problem(f, err, sources))
+    view = _view(args, len(plan) > 1)
+    progress = Progress(enabled=not (args.quiet or args.no_progress))
+    for i, (f, spec, overrides) in enumerate(plan, start=1):
+        label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
+                     if overrides else "")
+        progress.start(label, i, len(plan), _first_phase(options.engine))
+        try:
+            run = settle(prove_config(spec, overrides, options, sources, progress))
+        except Exception as err:  # noqa: BLE001 - reported as this setting's problem
+            progress.finish()
+            problems.append(_problem(f, err, sources))
+            continue
+        progress.finish()
+        runs.append(run)
+        if not args.json:
+            print_run(run, sys.stdout, view)
+            sys.stdout.flush()
+    if options.invariants and options.lenient_invariants and runs:
+        seen = {o.result.invariant for r in runs for o in r.outcomes}
+        missing = [n for n in options.invariants if n not in seen]
+        if missing:
+            problems.append(_problem(None, _usage_error(
+                "HP201", f"--inv {missing[0]}: no spec has this invariant"), sources))
+    return exit_code(runs), view
+
+
+def _first_phase(engine: str) -> str:
+    """What the progress line says until the engine reports: checking, lowering and (for
+    the symbolic engines) encoding; `auto` runs its engines in other processes, which do
+    not report."""
+    if engine == "auto":
+        return "auto: engines racing in parallel"
+    return f"{engine}: checking, lowering, encoding" if engine != "explicit" else \
+        "explicit: checking, lowering, listing initial states"
+
+
+def _problem(file: str | None, err: Exception, sources: SourceCache,
+             report: bool = True) -> Problem:
+    """The error as a Problem, reported on stderr at once unless `report` is false (the run
+    goes on)."""
+    if isinstance(err, RecursionError):
+        err = HpError(Diagnostic("HP300", f"{file}: the spec nests too deeply to process",
+                                 Span(file or "<command line>", 0, 0, 0, 0)))
+    if isinstance(err, HpError):
+        text = "\n".join(render(d, sources) for d in err.diagnostics)
+        if report:
+            sys.stderr.write(text + "\n")
+        first = err.diagnostics[0]
+        where = f"{first.span}: " if first.span.line else ""
+        return Problem(file, ProblemKind.SPEC_ERROR, f"{where}error[{first.code}]: "
+                       f"{first.message}", text, tuple(err.diagnostics))
+    if isinstance(err, ReplayError):
+        message = f"a counterexample failed replay ({err})"
+    else:
+        message = f"{type(err).__name__}: {err}"
+    text = "".join(traceback.format_exception(err))
+    sys.stderr.write(f"hpverify: internal error, please report (with the spec and command): "
+                     f"{file}: {message}\n{text}")
+    return Problem(file, ProblemKind.INTERNAL_ERROR, message, text)
+
+
+def _write_junit_quietly(path: str, runs: Sequence[SpecRun], problems: Sequence[Problem]) -> None:
+    """On the way out of an interrupted run: the partial report, marked interrupted."""
+    try:
+        write_junit(path, runs, problems)
+    except OSError as err:
+        sys.stderr.write(f"hpverify: --junit {path}: {err.strerror or err}\n")
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, object]:
+    """A diagnostic for machines; file, line and col are null for the command line."""
+    placed = bool(d.span.line)
+    return {"file": d.span.file if placed else None, "line": d.span.line if placed else None,
+            "col": d.span.col if placed else None, "code": d.code, "severity": "error",
+            "message": d.message, "notes": [n.message for n in d.notes]}
+
+
+def _print_json(runs: Sequence[SpecRun], problems: Sequence[Problem]) -> None:
+    doc: dict[str, object] = {
+        "specs": [run_json(r) for r in runs],
+        "diagnostics": [diagnostic_json(d) for p in problems for d in p.diagnostics],
+        "internal_errors": [{"file": p.file, "message": p.message} for p in problems
+                            if p.kind is ProblemKind.INTERNAL_ERROR],
+    }
+    if any(p.kind is ProblemKind.INTERRUPTED for p in problems):
+        doc["interrupted"] = True
+    json.dump(doc, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
@@ -344,18 +597,58 @@ def _write_output(write: Callable[[], T], flag: str, path: str) -> T:
         raise _usage_error("HP208", f"{flag} {path}: {err.strerror or err}") from None
 
 
-def _summary(runs: list[SpecRun], code: int, written: Sequence[str] = ()) -> None:
-    """The table (when more than one spec setting ran), sweep matrices, the final line."""
+def _summary(runs: list[SpecRun], code: int, view: View, written: Sequence[str] = (),
+             problems: Sequence[Problem] = ()) -> None:
+    """The table (when more than one spec setting ran), sweep matrices, collected warnings,
+    the final line. NOTE(output-for-people): when every setting's lines were printed above,
+    the table repeats only the rows that are not ok (none: no table); with --quiet or
+    --verbose it has every row. On a terminal the status is coloured; anywhere else the
+    output is plain text, the same bytes every time."""
+    term = _terminal(sys.stdout)
     if len(runs) > 1:
-        print("summary")
-        print(summary_table(runs))
+        table = summary_rows(runs, only_not_ok=not view.full_table)
+        if table is not None:
+            print("summary" if view.full_table else "summary: what is not ok")
+            _print_table(table, term)
+            print()
+    for m in matrix_tables(runs):
+        _print_table(m, term)
         print()
-    for m in matrices(runs):
-        print(m)
-        print()
+    if not view.vacuity:
+        collected = vacuity_summary(runs, never_enabled)
+        if collected:
+            print("\n".join(collected))
+            print()
     for line in written:
         print(line)
-    print(final_line(runs, code))
+    if problems:
+        print(f"errors (reported above, on stderr): {len(problems)}")
+        for p in problems:
+            print(f"  {p.file or 'hpverify'}: {p.message}")
+    last = final_line(runs, code, problems)
+    if term is None:
+        print(last)
+    else:
+        style = {0: "bold green", 3: "bold yellow"}.get(code, "bold red")
+        term.print(last, style=style, highlight=False, soft_wrap=True)
+
+
+def _terminal(stream: TextIO) -> Console | None:
+    """A rich console when `stream` is a terminal; None for a pipe, a file, a test."""
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return Console(file=stream, highlight=False)
+
+
+def _print_table(table: Table, term: Console | None) -> None:
+    if term is None:
+        print(table.text())
+    else:
+        sys.stdout.flush()
+        term.print(table.styled(), soft_wrap=True)
 
 
 def cmd_check(args: argparse.Namespace, sources: SourceCache) -> int:
@@ -538,6 +831,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HpError as err:
         for d in err.diagnostics:
             sys.stderr.write(render(d, sources) + "\n")
+        if getattr(args, "json", False):  # --json: one JSON document, whatever happens
+            json.dump({"specs": [], "diagnostics": [diagnostic_json(d) for d in err.diagnostics],
+                       "internal_errors": []}, sys.stdout, indent=1)
+            sys.stdout.write("\n")
         return EXIT_USAGE
     except ReplayError as err:
         sys.stderr.write(f"hpverify: internal error, please report: a counterexample failed "

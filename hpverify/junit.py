@@ -13,6 +13,12 @@ Layout (see docs/cli.md, "JUnit XML"):
           <system-out>TRACE TEXT</system-out>   an expected violation passes, trace kept
 
 A violation no `expect` covers, and an unmet `expect`, are failures; unknown is an error.
+A file that gave no results (an error in the spec, an internal error) is a testsuite with
+one testcase `(spec error)` / `(internal error)` holding an `<error>` (a command-line error:
+testsuite `hpverify`, testcase `(command line error)`); an interrupted run
+ends with a testsuite `hpverify` whose testcase `(interrupted)` is an error. NOTE(junit-every-run):
+the CLI writes the report on every run, failed and interrupted ones too (and removes an
+old one first), so the file a CI job finds is always this run's.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Sequence
 
 from .ir import key_string
 from .pipeline import Outcome, SpecRun
-from .summary import consts_text
+from .summary import Problem, ProblemKind, consts_text
 from .trace import render_trace
 
 
@@ -62,10 +68,10 @@ def testcase(run: SpecRun, o: Outcome) -> ET.Element:
         values["met"] = {True: "true", False: "false", None: "undecided"}[o.met]
     if r.trace is not None:
         values["length"] = str(r.trace.length)
-    for name, value in run.consts.items():
-        values[f"const.{name}"] = key_string(value)
-    for name, value in values.items():
-        ET.SubElement(props, "property", {"name": name, "value": value})
+    for name, const in run.consts.items():
+        values[f"const.{name}"] = key_string(const)
+    for name, shown in values.items():
+        ET.SubElement(props, "property", {"name": name, "value": shown})
     text = trace_text(run, o)
     if o.failed:
         el = ET.SubElement(tc, "failure", {
@@ -88,16 +94,35 @@ def _counts(el: ET.Element, cases: Sequence[ET.Element], seconds: float) -> None
     el.set("time", f"{seconds:.3f}")
 
 
-def junit_xml(runs: Sequence[SpecRun]) -> str:
+_PROBLEM_TYPE = {ProblemKind.SPEC_ERROR: "spec-error", ProblemKind.INTERNAL_ERROR: "internal",
+                 ProblemKind.INTERRUPTED: "interrupted"}
+
+
+def problem_case(p: Problem) -> ET.Element:
+    name = p.file or "hpverify"
+    what, kind = f"({p.kind.value})", _PROBLEM_TYPE[p.kind]
+    if p.file is None and p.kind is ProblemKind.SPEC_ERROR:  # the command line's, not a file's
+        what, kind = "(command line error)", "usage-error"
+    tc = ET.Element("testcase", {"classname": name, "name": what, "file": p.file or "",
+                                 "time": "0.000"})
+    el = ET.SubElement(tc, "error", {"type": kind, "message": _clean(p.message)})
+    el.text = _clean(p.text)
+    return tc
+
+
+def junit_xml(runs: Sequence[SpecRun], problems: Sequence[Problem] = ()) -> str:
     root = ET.Element("testsuites", {"name": "hpverify"})
     by_file: dict[str, list[SpecRun]] = {}
     for run in runs:
         by_file.setdefault(run.file, []).append(run)
+    for p in problems:  # a file with no results still gets its suite
+        by_file.setdefault(p.file or "hpverify", [])
     all_cases: list[ET.Element] = []
     total = 0.0
     for file, group in by_file.items():
         suite = ET.SubElement(root, "testsuite", {"name": file})
         cases = [testcase(run, o) for run in group for o in run.outcomes]
+        cases += [problem_case(p) for p in problems if (p.file or "hpverify") == file]
         seconds = sum(r.seconds for r in group)
         _counts(suite, cases, seconds)
         suite.extend(cases)
@@ -108,6 +133,6 @@ def junit_xml(runs: Sequence[SpecRun]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_junit(path: str, runs: Sequence[SpecRun]) -> None:
+def write_junit(path: str, runs: Sequence[SpecRun], problems: Sequence[Problem] = ()) -> None:
     with open(path, "w", encoding="utf-8") as f:
-        f.write(junit_xml(runs))
+        f.write(junit_xml(runs, problems))

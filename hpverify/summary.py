@@ -1,15 +1,53 @@
 """The end-of-run summary of `hpverify prove`: one table row per (spec, constants,
 invariant), and for a spec checked under several constant settings one matrix (a row per
-setting, a column per invariant). Plain text, aligned columns, no colour: the same bytes on
-a terminal and in a CI log.
+setting, a column per invariant). Plain text with aligned columns and no colour wherever
+the output is not a terminal (CI logs, pipes, tests: the same bytes every time); on a
+terminal the same text with the status coloured (`rich`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
 
+from rich.text import Text
+
+from .diagnostics import Diagnostic
 from .ir import key_string
 from .pipeline import Outcome, SpecRun
+
+
+class ProblemKind(Enum):
+    """Why a file (or the run) has no results: the exit status it forces."""
+
+    SPEC_ERROR = "spec error"  # exit 2
+    INTERNAL_ERROR = "internal error"  # exit 70
+    INTERRUPTED = "interrupted"  # exit 130
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A spec setting or file that gave no results; the others still run and report.
+    `file` is None for the run as a whole (an interruption, a command-line error)."""
+
+    file: str | None
+    kind: ProblemKind
+    message: str  # one line
+    text: str  # the full report: the rendered diagnostics, or the traceback
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def problems_status(problems: Sequence[Problem], code: int) -> int:
+    """The exit status with problems: 130 interrupted, else 70 internal, else 2, else `code`."""
+    kinds = {p.kind for p in problems}
+    if ProblemKind.INTERRUPTED in kinds:
+        return 130
+    if ProblemKind.INTERNAL_ERROR in kinds:
+        return 70
+    if ProblemKind.SPEC_ERROR in kinds:
+        return 2
+    return code
 
 
 def consts_text(run: SpecRun, names: Sequence[str] | None = None, sep: str = ", ") -> str:
@@ -60,15 +98,77 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def summary_table(runs: Sequence[SpecRun]) -> str:
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of the summary: plain aligned text (logs, pipes, tests: the same bytes every
+    time), coloured on a terminal."""
+
+    title: str | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def text(self) -> str:
+        lines = _table(self.header, self.rows)
+        return "\n".join([self.title, *lines] if self.title else lines)
+
+    def styled(self) -> Text:
+        """The same text, for a terminal: FAIL red, unknown yellow, ok green. NOTE(tables):
+        the layout stays the plain one; fitting it to the width with `rich` tables folded
+        paths, settings and invariant names into fragments at 80 columns, which reads worse
+        than a line the terminal wraps."""
+        text = Text(self.text())
+        text.highlight_regex(r"(?m)^FAIL\b|\bFAIL \S+", "bold red")
+        text.highlight_regex(r"(?m)^unknown\b|\bunknown\b", "yellow")
+        text.highlight_regex(r"(?m)^ok\b", "green")
+        return text
+
+
+def summary_rows(runs: Sequence[SpecRun], only_not_ok: bool = False) -> Table | None:
+    """One row per (spec, constants, invariant); None when `only_not_ok` leaves no row."""
     header = ("status", "spec", "constants", "invariant", "verdict", "depth", "engine", "time")
     rows = []
     for run in runs:
         consts = consts_text(run) or "-"
         for o in run.outcomes:
+            if only_not_ok and status(o) == "ok":
+                continue
             rows.append((status(o), run.file, consts, o.result.invariant, verdict_text(o),
                          depth_text(o), o.result.engine, f"{o.result.seconds:.2f}s"))
-    return "\n".join(_table(header, rows))
+    return Table(None, header, tuple(rows)) if rows else None
+
+
+def summary_table(runs: Sequence[SpecRun], only_not_ok: bool = False) -> str:
+    table = summary_rows(runs, only_not_ok)
+    return table.text() if table is not None else ""
+
+
+def vacuity_summary(runs: Sequence[SpecRun],
+                    never_enabled: Callable[[SpecRun], tuple[list[str], int | None]]) -> list[str]:
+    """The never-enabled warnings of a batch, one line per (file, action): in how many of
+    the file's settings, checked to which depths. `never_enabled` gives a setting's list."""
+    settings: dict[str, int] = {}
+    found: dict[tuple[str, str], list[int | None]] = {}
+    for run in runs:
+        settings[run.file] = settings.get(run.file, 0) + 1
+        names, depth = never_enabled(run)
+        for name in names:
+            found.setdefault((run.file, name), []).append(depth)
+    if not found:
+        return []
+    out = [f"warning: actions never enabled, invariants may hold vacuously "
+           f"({sum(len(d) for d in found.values())} warnings; each setting's with --verbose):"]
+    for (file, name), depths in found.items():
+        known = sorted(d for d in depths if d is not None)
+        if len(known) < len(depths):
+            where = "at any depth" if not known else f"checked to depth {known[0]}..all"
+        elif known[0] == known[-1]:
+            where = f"checked to depth {known[0]}"
+        else:
+            where = f"checked to depth {known[0]}..{known[-1]}"
+        n = settings[file]
+        out.append(f"  {file}: {name} in {len(depths)} of {n} setting{'s' if n != 1 else ''} "
+                   f"({where})")
+    return out
 
 
 def cell(o: Outcome) -> str:
@@ -84,16 +184,20 @@ def cell(o: Outcome) -> str:
 
 
 def matrices(runs: Sequence[SpecRun]) -> list[str]:
+    return [m.text() for m in matrix_tables(runs)]
+
+
+def matrix_tables(runs: Sequence[SpecRun]) -> list[Table]:
     """One matrix per spec file checked under more than one constant setting."""
     by_file: dict[str, list[SpecRun]] = {}
     for run in runs:
         by_file.setdefault(run.file, []).append(run)
-    out = []
+    out: list[Table] = []
     for file, group in by_file.items():
         if len(group) < 2:
             continue
         names = list(group[0].consts)
-        varying = [n for n in names if len({key_string(r.consts.get(n, "")) for r in group}) > 1]
+        varying = [n for n in names if len({key_string(r.consts[n]) if n in r.consts else "" for r in group}) > 1]
         fixed = [n for n in names if n not in varying]
         invs: list[str] = []
         for r in group:
@@ -101,23 +205,28 @@ def matrices(runs: Sequence[SpecRun]) -> list[str]:
                 if o.result.invariant not in invs:
                     invs.append(o.result.invariant)
         header = [*varying, *invs]
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for r in group:
             by_inv = {o.result.invariant: cell(o) for o in r.outcomes}
-            rows.append([key_string(r.consts[n]) for n in varying]
-                        + [by_inv.get(i, "-") for i in invs])
+            rows.append(tuple([key_string(r.consts[n]) for n in varying]
+                              + [by_inv.get(i, "-") for i in invs]))
         title = f"{file}: spec {group[0].spec}, {len(group)} constant settings"
         if fixed:
             title += f" ({consts_text(group[0], fixed)})"
-        out.append("\n".join([title, *_table(header, rows)]))
+        out.append(Table(title, tuple(header), tuple(rows)))
     return out
 
 
-def final_line(runs: Sequence[SpecRun], code: int) -> str:
+def final_line(runs: Sequence[SpecRun], code: int, problems: Sequence[Problem] = ()) -> str:
     outcomes = [o for r in runs for o in r.outcomes]
     failed = sum(o.failed for o in outcomes)
     unknown = sum(o.result.verdict == "unknown" for o in outcomes)
     ok = len(outcomes) - failed - unknown
-    word = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}.get(code, "")
-    return (f"{word}: {ok} passed, {failed} failed, {unknown} unknown "
+    word = {0: "OK", 1: "FAILED", 2: "ERROR", 3: "UNKNOWN", 70: "INTERNAL ERROR",
+            130: "INTERRUPTED"}.get(code, "")
+    errors = ""
+    counted = [p for p in problems if p.kind is not ProblemKind.INTERRUPTED]
+    if counted:
+        errors = f", {len(counted)} error{'s' if len(counted) != 1 else ''}"
+    return (f"{word}: {ok} passed, {failed} failed, {unknown} unknown{errors} "
             f"({len(runs)} spec setting{'s' if len(runs) != 1 else ''})")

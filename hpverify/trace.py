@@ -8,6 +8,8 @@ is an encoding bug and is raised as an internal error, never printed as a trace.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import evaluate as ev
 from . import ir
 from .result import Trace
@@ -68,22 +70,85 @@ def _cell(v: ir.Value, path: tuple[ir.Value, ...], t: ir.Type) -> ir.Value:
 
 
 # ---- text -------------------------------------------------------------------------------
-def changes(model: ir.Model, before: ir.State, after: ir.State) -> list[str]:
-    """`var: old -> new` for every cell the step changed."""
-    out: list[str] = []
+UNCHANGED = "(unchanged)"
+
+
+def written_cells(model: ir.Model, inst: ir.Instance,
+                  st: ir.State) -> set[tuple[str, tuple[ir.Value, ...]]]:
+    """NOTE(write-set): the cells (variable, index path) the step writes in state `st`: the
+    assignments on the path it takes (each `if` decided by the evaluator in `st`, which is
+    where a step reads), at their evaluated indices, leaving out a write outside its domain
+    (a `types` violation that writes nothing, NOTE(read-error)). A write of a whole function,
+    or of a row of one, writes every cell under it. A state diff cannot see these writes
+    when they store the value already there, and in a lost update that write is the bug."""
+    out: set[tuple[str, tuple[ir.Value, ...]]] = set()
+
+    def walk(body: tuple[ir.Stmt, ...]) -> None:
+        for s in body:
+            match s:
+                case ir.Assign():
+                    path = tuple(ev.value(p, st) for p in s.path)
+                    t = model.var_type(s.var)
+                    for i in path:
+                        assert isinstance(t, ir.FunT)
+                        if not any(d == i and type(d) is type(i) for d in t.dom.values()):
+                            break
+                        t = t.cod
+                    else:
+                        out.add((s.var, path))
+                case ir.If():
+                    walk(s.then if ev.value(s.cond, st) else s.else_)
+                case ir.Require():
+                    pass  # the step is enabled: replay checked it
+
+    walk(inst.body)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One scalar cell a step wrote or changed."""
+
+    var: str
+    path: tuple[ir.Value, ...]  # indices from the variable down to the cell
+    type: ir.Type  # the cell's (scalar) type
+    before: ir.Value
+    after: ir.Value
+    written: bool  # on the step's write set (NOTE(write-set)); else only changed
+
+    def name(self) -> str:
+        return self.var + "".join(f"[{ir.key_string(p)}]" for p in self.path)
+
+
+def step_cells(model: ir.Model, before: ir.State, after: ir.State,
+               inst: ir.Instance | None) -> list[Cell]:
+    """Every scalar cell the step writes (given `inst`, NOTE(write-set)) or changes, in
+    declaration order, then domain order."""
+    written = written_cells(model, inst, before) if inst is not None else set()
+    out = []
     for v in model.vars:
-        if before[v.name] == after[v.name]:
+        roots = {path for name, path in written if name == v.name}
+        if before[v.name] == after[v.name] and not roots:
             continue
-        if isinstance(v.type, ir.FunT):
-            for path, t in ir.slots(v.name, v.type):
-                a = _cell(before[v.name], path, v.type)
-                b = _cell(after[v.name], path, v.type)
-                if a != b:
-                    idx = "".join(f"[{ir.key_string(p)}]" for p in path)
-                    out.append(f"{v.name}{idx}: {ir.show_value(a, t)} -> {ir.show_value(b, t)}")
-        else:
-            out.append(f"{v.name}: {ir.show_value(before[v.name], v.type)} -> "
-                       f"{ir.show_value(after[v.name], v.type)}")
+        for path, t in ir.slots(v.name, v.type):
+            a = _cell(before[v.name], path, v.type)
+            b = _cell(after[v.name], path, v.type)
+            wrote = any(path[: len(r)] == r for r in roots)
+            if a != b or wrote:
+                out.append(Cell(v.name, path, t, a, b, wrote))
+    return out
+
+
+def changes(model: ir.Model, before: ir.State, after: ir.State,
+            inst: ir.Instance | None = None) -> list[str]:
+    """`var: old -> new` for every cell the step writes (given `inst`, NOTE(write-set)),
+    `var: v -> v (unchanged)` for a write that keeps the value, and every cell that changed;
+    in declaration order, then domain order."""
+    out: list[str] = []
+    for c in step_cells(model, before, after, inst):
+        out.append(f"{c.name()}: {ir.show_value(c.before, c.type)} -> "
+                   f"{ir.show_value(c.after, c.type)}"
+                   + (f" {UNCHANGED}" if c.before == c.after else ""))
     if after.get(ev.ERR) and not before.get(ev.ERR):
         out.append("(read or wrote outside a function's domain)")
     return out
@@ -108,7 +173,7 @@ def render_table(model: ir.Model, trace: Trace) -> str:
     cells: list[list[list[str]]] = []  # row → column → lines
     for i, inst in enumerate(trace.steps):
         lines = [inst.label()] + ["  " + c for c in changes(model, trace.states[i],
-                                                          trace.states[i + 1])]
+                                                          trace.states[i + 1], inst)]
         row: list[list[str]] = [[] for _ in cols]
         row[cols.index(inst.actor_name() or NO_ACTOR)] = lines
         cells.append(row)
@@ -169,14 +234,29 @@ def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
 
 
 # ---- JSON -------------------------------------------------------------------------------
+def _dom(model: ir.Model, var: str, depth: int) -> ir.Type:
+    """The domain of the `depth`-th index of `var`."""
+    t = model.var_type(var)
+    for _ in range(depth):
+        assert isinstance(t, ir.FunT)
+        t = t.cod
+    assert isinstance(t, ir.FunT)
+    return t.dom
 def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
     states = [{v.name: ir.render_value(st[v.name], v.type) for v in model.vars}
               for st in trace.states]
     steps = []
-    for inst in trace.steps:
+    for i, inst in enumerate(trace.steps):
         actor = (ir.render_value(inst.actor, inst.actor_type)
                  if inst.actor is not None and inst.actor_type is not None else None)
         params = {n: ir.render_value(v, t)
                   for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
-        steps.append({"action": inst.action, "actor": actor, "params": params})
+        writes = [{"var": c.var, "index": [ir.render_value(p, _dom(model, c.var, k))
+                                           for k, p in enumerate(c.path)],
+                   "before": ir.render_value(c.before, c.type),
+                   "after": ir.render_value(c.after, c.type)}
+                  for c in step_cells(model, trace.states[i], trace.states[i + 1], inst)
+                  if c.written]
+        steps.append({"action": inst.action, "actor": actor, "params": params,
+                      "writes": writes})
     return {"length": trace.length, "states": states, "steps": steps}

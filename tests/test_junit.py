@@ -113,3 +113,23 @@ def test_junit_several_files_one_suite_each(tmp_path, monkeypatch, capsys):
     assert suites == {"spec/a.hp": ["small[N=3]", "bounded[N=3]", "types[N=3]"],
                       "spec/b.hp": ["t", "types"]}
     assert all(c.time >= 0 for s in xml for c in s)
+
+
+def test_junit_bad_file_is_an_error_case_and_the_good_files_stay(tmp_path, monkeypatch, capsys):
+    """Issue 11: a failed run still writes this run's report (never an older one)."""
+    monkeypatch.chdir(tmp_path)
+    Path("spec").mkdir()
+    Path("spec/a.hp").write_text(COUNTER)
+    Path("spec/bad.hp").write_text("spec bad\nvar x: 0..2\ninvariant i: x <= y\n")
+    Path("out.xml").write_text("<testsuites><testsuite name='stale'/></testsuites>")
+    assert main(["prove", "spec", "--junit", "out.xml", "--quiet"]) == 2
+    xml = JUnitXml.fromfile("out.xml")
+    assert (xml.tests, xml.failures, xml.errors) == (4, 0, 1)
+    suites = {s.name: [c.name for c in s] for s in xml}
+    assert suites == {"spec/a.hp": ["small[N=3]", "bounded[N=3]", "types[N=3]"],
+                      "spec/bad.hp": ["(spec error)"]}
+    (case,) = [c for s in xml for c in s if s.name == "spec/bad.hp"]
+    (err,) = case.result
+    assert isinstance(err, Error) and err.type == "spec-error"
+    assert err.message.startswith("spec/bad.hp:3:19: error[HP110]: ")
+    assert "   3 | invariant i: x <= y" in err.text
