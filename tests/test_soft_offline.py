@@ -70,7 +70,7 @@ def soft_offline_expected(variant: str, npages: int, nfault: int,
 
 
 def first_cut_expected(variant: str, npages: int, nfault: int) -> dict[str, int | None]:
-    """The verdict table of kernel-model-first-cut.md."""
+    """The verdict table of the first-cut model that benchmarks/first_cut.hp transcribes."""
     P, F = npages, nfault
     if variant == "unpatched":
         return {"no_sigbus": 6 if F >= 2 else None, "resv_honoured": 4 if P == 1 else None,
