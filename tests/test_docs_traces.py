@@ -48,3 +48,32 @@ def test_race_trace_in_docs_is_current(file: str, variant: str, inv: str) -> Non
 def test_every_race_spec_has_a_section() -> None:
     named = {f for f, _, _ in sections()}
     assert named == {p.name for p in (ROOT / "spec" / "races").glob("r*.hp")}
+
+
+# ---- docs/soft-offline.md: each block after a `<!-- trace: ARGS -->` comment ----
+
+SOFT_OFFLINE_DOC = ROOT / "docs" / "soft-offline.md"
+MARKED = re.compile(r"<!-- trace: (?P<args>[^>]*?) -->\n```\n(?P<body>.*?)```", re.S)
+
+
+def soft_offline_blocks() -> list[str]:
+    return [m["args"] for m in MARKED.finditer(SOFT_OFFLINE_DOC.read_text())]
+
+
+@pytest.mark.parametrize("args", soft_offline_blocks())
+def test_soft_offline_trace_in_docs_is_current(args: str) -> None:
+    text = SOFT_OFFLINE_DOC.read_text()
+    m = next(m for m in MARKED.finditer(text) if m["args"] == args)
+    argv = args.split()
+    inv = argv[argv.index("--inv") + 1]
+    out = run_cli("prove", "spec/soft_offline.hp", *argv, "--depth", "10", "--no-progress").stdout
+    start = out.index(" step |")
+    want = out[start:out.index("\n\n", out.index(f"breaks {inv}", start)) + 1]
+    if os.environ.get("HPVERIFY_REGEN"):
+        SOFT_OFFLINE_DOC.write_text(text[: m.start("body")] + want + text[m.end("body"):])
+        return
+    assert m["body"] == want
+
+
+def test_soft_offline_doc_has_the_three_traces() -> None:
+    assert len(soft_offline_blocks()) == 3
