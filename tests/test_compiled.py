@@ -106,7 +106,8 @@ def test_race_specs(path: Path) -> None:
     assert_agrees(load(path))
 
 
-@pytest.mark.parametrize("variant", ["unpatched", "patched", "patched_norc"])
+@pytest.mark.parametrize("variant", ["unpatched", "patched", "v5_11", "v2_1of2",
+                                     "hypothetical_norc", "hocko"])
 @pytest.mark.parametrize("n", [1, 3])
 def test_soft_offline(variant: str, n: int) -> None:
     model = load(ROOT / "spec" / "soft_offline.hp", VARIANT=variant, NPAGES=n, NFAULT=n)
