@@ -51,18 +51,21 @@ def _pure(e: ir.Expr) -> bool:
 
 def _junction(args: list[ir.Expr], is_and: bool) -> ir.Expr:
     """And/Or with folding. NOTE(lazy-fold): a literal that decides the result cuts off what
-    follows it, but what precedes it is kept unless pure."""
+    follows it. What precedes it still runs: an operand that may read outside a domain is
+    kept, and so is every operand before it, pure or not, because a pure operand can decide
+    the junction first and so stop that read (`f[1] or f[4] or true` reads f[4] only when
+    f[1] is false). Only the pure operands after the last impure one may go."""
     unit, zero = is_and, not is_and
     out: list[ir.Expr] = []
     for a in args:
         if isinstance(a, ir.Lit):
             if a.value == unit:
                 continue
-            # decided: earlier impure operands still run (and may violate `types`)
-            kept = [x for x in out if not _pure(x)]
-            if not kept:
+            # decided: earlier operands up to the last impure one still run
+            last = max((i for i, x in enumerate(out) if not _pure(x)), default=-1)
+            if last < 0:
                 return _lit_bool(zero)
-            out = kept + [a]
+            out = out[: last + 1] + [a]
             break
         inner = a.args if isinstance(a, (ir.And if is_and else ir.Or)) else (a,)
         out.extend(inner)
