@@ -502,7 +502,12 @@ class Encoding:
         alive = z3.BoolVal(True)
         for item in self.model.init:
             alive = self._require(item, ev, alive)
-        return z3.And(alive, st.err == ev.err_any(), self.in_ranges(st, forced),
+        # NOTE(init-definitions): a defined part takes its value even when the value's own
+        # read went outside a domain (the evaluator's last-entry value; the state is an error)
+        defs = [_eq(_cell(st.vars[d.var], self.model.var_type(d.var), d.path),
+                    ev.expr(d.value, z3.BoolVal(True)))
+                for d in self.model.init_defs]
+        return z3.And(alive, *defs, st.err == ev.err_any(), self.in_ranges(st, forced),
                       self.wellformed(st))
 
     def _require(self, cond: ir.Expr, ev: _Eval, alive: Any) -> Any:

@@ -31,10 +31,7 @@ class _Ctx:
 
 
 def _pos(dom: ir.Domain, v: ir.Value) -> int | None:
-    for i, d in enumerate(dom.values()):
-        if d == v and type(d) is type(v):
-            return i
-    return None
+    return ir.index_pos(dom, v)
 
 
 def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
@@ -195,41 +192,11 @@ def init_status(model: ir.Model, st: ir.State) -> bool | None:
 
 # ---- initial states ---------------------------------------------------------------------
 def forced_targets(model: ir.Model) -> list[tuple[str, tuple[ir.Value, ...], ir.Expr]]:
-    """Top-level init equations `v = e` / `v[c]... = e` with constant in-domain indices.
-    Slots under such a target take e's value, which may lie outside the type (so that an
-    init forcing an out-of-type value is a `types` violation in 0 steps); every other slot
-    ranges over its type."""
-    out: list[tuple[str, tuple[ir.Value, ...], ir.Expr]] = []
-    items: list[ir.Expr] = []
-    for it in model.init:
-        items.extend(it.args if isinstance(it, ir.And) else (it,))
-    for it in items:
-        if not isinstance(it, ir.Eq):
-            continue
-        for lhs, rhs in ((it.left, it.right), (it.right, it.left)):
-            target = _target(lhs)
-            if target is not None and _has_int(lhs.type):
-                out.append((target[0], target[1], rhs))
-                break
-    return out
-
-
-def _has_int(t: ir.Type) -> bool:
-    return isinstance(t, ir.IntT) or (isinstance(t, ir.FunT) and _has_int(t.cod))
-
-
-def _target(e: ir.Expr) -> tuple[str, tuple[ir.Value, ...]] | None:
-    if isinstance(e, ir.Var):
-        return e.name, ()
-    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit):
-        inner = _target(e.fn)
-        if inner is None:
-            return None
-        assert isinstance(e.fn.type, ir.FunT)
-        if _pos(e.fn.type.dom, e.idx.value) is None:
-            return None
-        return inner[0], inner[1] + (e.idx.value,)
-    return None
+    """The init definitions (NOTE(init-definitions) in lower.py) as (variable, path, value),
+    in the order to compute them. Parts under such a target take the value's value, which
+    may lie outside the type (so that an init forcing an out-of-type value is a `types`
+    violation in 0 steps); every other part ranges over its type."""
+    return [(d.var, d.path, d.value) for d in model.init_defs]
 
 
 def _values(t: ir.Type) -> Iterator[ir.Value]:
@@ -253,9 +220,8 @@ def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value
 
 
 def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.State]:
-    """Every initial state (with its ERR flag), by enumeration. Unforced variables range over
-    their types; forced slots are computed from their equations (iterated, so that one
-    equation may use another's result)."""
+    """Every initial state (with its ERR flag), by enumeration. Undefined variables range
+    over their types; defined parts are then computed in order (NOTE(init-definitions))."""
     import itertools
 
     forced = forced_targets(model)
@@ -265,24 +231,17 @@ def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.Sta
     seen: set[tuple[ir.Value, ...]] = set()
     for combo in itertools.product(*(list(_values(v.type)) for v in free_vars)):
         st: dict[str, ir.Value] = dict(zip((v.name for v in free_vars), combo, strict=True))
-        for v in model.vars:  # whole-forced variables start from a placeholder
+        for v in model.vars:  # wholly defined variables start from a placeholder
             if v.name not in st:
                 st[v.name] = next(_values(v.type))
-        for _ in range(len(forced) + 1):
-            changed = False
-            for name, path, rhs in forced:
-                ctx = _Ctx()
-                val = eval_expr(rhs, st, ctx)
-                new = _set_path(st[name], model.var_type(name), path, val)
-                if new != st[name]:
-                    st[name], changed = new, True
-            if not changed:
-                break
+        for name, path, rhs in forced:  # each reads only undefined parts and earlier ones
+            val = eval_expr(rhs, st, _Ctx())
+            st[name] = _set_path(st[name], model.var_type(name), path, val)
         status = init_status(model, st)
         if status is None:
             continue
         key = tuple(st[v.name] for v in model.vars)
-        if key in seen:  # forced cells overwrite enumerated ones: the same state again
+        if key in seen:  # defined cells overwrite enumerated ones: the same state again
             continue
         seen.add(key)
         st[ERR] = status

@@ -339,7 +339,9 @@ class _Exporter:
         a variable (`v = e`, `v`, `not v`, `forall x in D: f[x] = e` over f's whole
         domain) becomes that assignment, in an order where e's variables are bound; every
         other variable ranges over its type, as in hp. The items themselves are all kept
-        (an item wholly turned into assignments is implied by them and left out)."""
+        (an item wholly turned into assignments is implied by them and left out). This is
+        NOTE(init-definitions) in lower.py for whole variables: a cycle of equations, and
+        whatever reads it, stays a constraint over typed values."""
         items: list[s.Expr] = []
         for d in self.spec.decls:
             if isinstance(d, s.InitDecl):

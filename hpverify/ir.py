@@ -11,6 +11,7 @@ need no conversion), functions as tuples in domain order (nested for `A -> B -> 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -78,6 +79,17 @@ class FunT:
 Domain = BoolT | IntT | EnumT
 Type = BoolT | IntT | EnumT | FunT
 Value = bool | int | EnumValue | tuple["Value", ...]
+
+
+def index_pos(dom: Domain, v: Value) -> int | None:
+    """v's position in dom's values (None if v is not one of them), in constant time after
+    the first call per domain; bool values never match ints (True == 1 in Python)."""
+    return _positions(dom).get((type(v), v))
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(dom: Domain) -> dict[tuple[type, Value], int]:
+    return {(type(d), d): i for i, d in enumerate(dom.values())}
 
 
 def same_shape(a: Type, b: Type) -> bool:
@@ -286,6 +298,21 @@ class Invariant:
 TYPES = "types"  # the built-in invariant
 
 
+Path = tuple[Value, ...]  # constant indices from a variable down to one of its parts
+
+
+@dataclass(frozen=True, slots=True)
+class InitDef:
+    """An init item `var[path...] = value` that DEFINES that part of the initial state
+    (NOTE(init-definitions) in lower.py): the part takes value's value, which may lie
+    outside its type (a `types` violation in 0 steps); every other part ranges over its
+    type. The item also stays in `Model.init`, where it holds by construction."""
+
+    var: str
+    path: Path
+    value: Expr
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     name: str
@@ -296,6 +323,7 @@ class Model:
     invariants: tuple[Invariant, ...]
     instances: tuple[Instance, ...]
     actions: tuple[str, ...]  # declared action names, in order (coverage reports)
+    init_defs: tuple[InitDef, ...] = ()  # in an order where each reads only earlier ones
 
     def live_actions(self) -> list[str]:
         """Declared actions with at least one instance (the others are disabled outright by

@@ -77,11 +77,7 @@ def _junction(args: list[ir.Expr], is_and: bool) -> ir.Expr:
 
 
 def _index_pos(dom: ir.Domain, v: ir.Value) -> int | None:
-    vals = dom.values()
-    for i, d in enumerate(vals):
-        if d == v and type(d) is type(v):
-            return i
-    return None
+    return ir.index_pos(dom, v)
 
 
 def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
@@ -239,6 +235,96 @@ def _stmt_pure(st: ir.Stmt) -> bool:
     return False  # pragma: no cover
 
 
+# ---- init definitions ----------------------------------------------------------------------
+# NOTE(init-definitions): `init` is a predicate over states, but a top-level equation
+# `x = e` (or `f[c] = e` with constant in-domain indices, also from a `forall` over a
+# domain) usually means "x starts at e", and the contract wants an init that forces an
+# out-of-type value to be a `types` violation in 0 steps, so such an equation DEFINES its
+# target instead of filtering the target's typed values. It is a definition when:
+#   - its target overlaps no earlier definition's target (`x = 1  x = 2`: the second is a
+#     plain constraint, and no state is initial), and
+#   - the definitions can be computed one after another: repeatedly, the first remaining
+#     candidate whose right-hand side reads no remaining candidate's target is taken. What
+#     is left (a cycle such as `x = x`, `x = y  y = x`, `x = 3 - y  y = 3 - x`, `x = f[x]`,
+#     and whatever reads the cycle) is a plain constraint over type-correct values.
+# Every part that no definition targets ranges over its type; definitions are then computed
+# in order; then every init item (definitions included, which hold by construction) is
+# judged (NOTE(step-order)). Computed once here, so the evaluator, the encoding, explicit
+# and replay share it; `hpverify export --tla` orders its `v = e` assignments by the same
+# rule (whole variables only).
+Cell = tuple[str, ir.Path]
+
+
+def _target(e: ir.Expr) -> Cell | None:
+    """The part of a variable e names: `x`, `f[c]`, `g[c][d]` with constant in-domain
+    indices; None for anything else."""
+    if isinstance(e, ir.Var):
+        return e.name, ()
+    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit) and isinstance(e.fn.type, ir.FunT):
+        inner = _target(e.fn)
+        if inner is None or ir.index_pos(e.fn.type.dom, e.idx.value) is None:
+            return None
+        return inner[0], inner[1] + (e.idx.value,)
+    return None
+
+
+def _overlap(a: Cell, b: Cell) -> bool:
+    n = min(len(a[1]), len(b[1]))
+    return a[0] == b[0] and a[1][:n] == b[1][:n]
+
+
+def _reads(e: ir.Expr, out: set[Cell]) -> set[Cell]:
+    """The parts of state variables e may read (a whole variable when an index is not
+    constant)."""
+    stack: list[ir.Expr] = [e]
+    while stack:
+        x = stack.pop()
+        cell = _target(x)
+        if cell is not None:
+            out.add(cell)
+        elif isinstance(x, ir.Index):
+            stack += [x.fn, x.idx]
+        elif isinstance(x, (ir.Not, ir.Member)):
+            stack.append(x.arg)
+        elif isinstance(x, (ir.And, ir.Or, ir.Count)):
+            stack += x.args
+        elif isinstance(x, ir.FunLit):
+            stack += x.items
+        elif isinstance(x, ir.Ite):
+            stack += [x.cond, x.then, x.else_]
+        elif isinstance(x, (ir.Eq, ir.Cmp, ir.Arith)):
+            stack += [x.left, x.right]
+    return out
+
+
+def init_definitions(init: tuple[ir.Expr, ...]) -> tuple[ir.InitDef, ...]:
+    """NOTE(init-definitions): the init items that define parts of the initial state, in
+    the order to compute them."""
+    items: list[ir.Expr] = []
+    for it in init:
+        items.extend(it.args if isinstance(it, ir.And) else (it,))
+    pending: list[tuple[Cell, ir.Expr, set[Cell]]] = []
+    for it in items:
+        if not isinstance(it, ir.Eq):
+            continue
+        for lhs, rhs in ((it.left, it.right), (it.right, it.left)):
+            target = _target(lhs)
+            if target is None:
+                continue
+            if not any(_overlap(target, t) for t, _, _ in pending):
+                pending.append((target, rhs, _reads(rhs, set())))
+            break
+    out: list[ir.InitDef] = []
+    while pending:
+        ready = next((k for k, (_, _, reads) in enumerate(pending)
+                      if not any(_overlap(r, t) for r in reads for t, _, _ in pending)), None)
+        if ready is None:
+            break  # a cycle, and what reads it: plain constraints
+        (name, path), rhs, _ = pending.pop(ready)
+        out.append(ir.InitDef(name, path, rhs))
+    return tuple(out)
+
+
 def lower(spec: CheckedSpec) -> ir.Model:
     insts: list[ir.Instance] = []
     for a in spec.actions:
@@ -248,4 +334,4 @@ def lower(spec: CheckedSpec) -> ir.Model:
     invs = tuple(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span)
                  for i in spec.invariants)
     return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, invs, tuple(insts),
-                    tuple(a.name for a in spec.actions))
+                    tuple(a.name for a in spec.actions), init_definitions(init))

@@ -326,3 +326,23 @@ invariant c: f[1] or f[2] or true
     assert ir.render(m.invariant("c").body) == "true"
     st = {"f": (True, True, True), ev.ERR: False}
     assert ev.invariant_ok(m, "a", st)
+
+
+def test_init_definitions_order_and_cycles() -> None:
+    """NOTE(init-definitions): definitions in computation order; cycles, what reads them and
+    redefinitions are plain constraints."""
+    m = model_of("""spec t
+var x: 0..3
+var y: 0..3
+var z: 0..3
+var w: 0..3
+var f: 1..2 -> 0..3
+init { y = x + 1  x = 3  z = z  w = z  x = 2  forall i in 1..2: f[i] = i }
+""")
+    assert [(d.var, d.path) for d in m.init_defs] == [("x", ()), ("y", ()), ("f", (1,)),
+                                                     ("f", (2,))]
+    assert [strip(s) for s in ev.initial_states(m)] == []  # x = 3 and x = 2: no state
+    m2 = model_of("spec t\nvar x: 0..3\nvar y: 0..3\ninit { x = 3 - y  y = 3 - x }\n")
+    assert m2.init_defs == ()
+    assert sorted((s["x"], s["y"]) for s in ev.initial_states(m2)) == [(0, 3), (1, 2), (2, 1),
+                                                                      (3, 0)]
