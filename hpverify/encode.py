@@ -439,10 +439,10 @@ class Encoding:
 
     def fresh_state(self, tag: str) -> SymState:
         return SymState({v.name: self._fresh(f"{v.name}@{tag}", v.type) for v in self.model.vars},
-                        z3.Bool(f"err@{tag}"))
+                        z3.Bool(f"<error>@{tag}"))  # no identifier: no clash with a variable
 
     def fresh_selector(self, tag: str) -> Any:
-        return z3.BitVec(f"sel@{tag}", self.sel_width)
+        return z3.BitVec(f"<sel>@{tag}", self.sel_width)  # likewise
 
     # ---- state predicates
     def wellformed(self, st: SymState) -> Any:
@@ -620,7 +620,9 @@ class Encoding:
         out: ir.State = {}
         for v in self.model.vars:
             out[v.name] = self._decode(m, st.vars[v.name], v.type)
-        out["__error__"] = z3.is_true(m.eval(st.err, model_completion=True))
+        from .evaluate import ERR
+
+        out[ERR] = z3.is_true(m.eval(st.err, model_completion=True))
         return out
 
     def _decode(self, m: z3.ModelRef, x: Sym, t: ir.Type) -> ir.Value:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from . import ir
 from .lower import arith, compare
 
-ERR = "__error__"  # the hidden state component marking a read/write error
+# The hidden state component marking a read/write error. Not an identifier, so no user
+# variable can take it (`var __error__: bool` is an ordinary name).
+ERR = "<error>"
 
 
 class _Ctx:

@@ -116,3 +116,22 @@ def test_cycle_definitions_stay_in_type(tmp_spec, engine: str) -> None:
     """The reported shape of the bug: kind/pdr gave x = -4 for `x = x`."""
     path = tmp_spec("spec c\nvar x: 0..3\ninit { x = x }\ninvariant a: x != 2\n")
     assert first_states(path, engine)["a"] == {"x": 2}
+
+
+# Internal names stay out of the user's namespace: the evaluator's error flag is a state
+# key no identifier can spell, the solver's flag and selector are named likewise. With the
+# old names, `__error__` crashed every engine and `err` (the solver's error flag was
+# `err@k`) made bmc, kind and pdr report `small` as holding.
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", ["__error__", "err", "sel"])
+def test_internal_names_are_free_for_users(tmp_spec, engine: str, name: str) -> None:
+    path = tmp_spec(f"""spec names
+var {name}: bool
+var x: 0..2
+init {{ x = 0  not {name} }}
+action a {{ require x < 2  x' = x + 1  {name}' = true }}
+invariant small: not {name} or x < 2
+""")
+    v = verdicts(path, engine)
+    assert v["small"] == ("violated", 2)
+    assert v["types"][0] == "holds"
