@@ -23,7 +23,7 @@ from .ir import Model
 from .itf import write_itf
 from .junit import write_junit
 from .lower import lower
-from .parse import load_spec
+from .parse import load_spec, set_include_dirs
 from .pipeline import (
     Options,
     SpecRun,
@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write DIR/NAME.tla and the TLC model DIR/NAME.cfg (default: the "
                     "module on stdout)")
     ex.add_argument("--const", action="append", default=[], metavar="NAME=VALUE")
+    for sp in (pr, ch, si, ex):  # NOTE(include-confinement) in parse.py
+        sp.add_argument("--include-path", action="append", default=[], metavar="DIR",
+                        help="also look for included files in DIR (repeatable); includes "
+                        "stay inside the spec's directory and these")
     return p
 
 
@@ -515,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     sources = SourceCache()
+    set_include_dirs(args.include_path)
     try:
         if args.command == "prove":
             return cmd_prove(args, sources)

@@ -2,12 +2,16 @@
 
 Lark's exceptions are caught here, in one place, and turned into diagnostics; the tree
 builder never raises (it collects the few errors that the grammar cannot express).
-`include "file.hp"` (an extension) is resolved here too, relative to the including file.
+`include "file.hp"` (an extension) is resolved here too, relative to the including file
+and confined to the project (NOTE(include-confinement)).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import stat
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -378,24 +382,84 @@ def parse_text(text: str, file: str) -> s.SpecFile:
     return s.SpecFile(file, decls)
 
 
+# NOTE(include-confinement): a spec from a pull request must not read (and an error must
+# not print) a file outside the project: `include "/etc/shadow"` once printed a password
+# hash as "the offending line". An include names a `.hp` file; it resolves relative to the
+# including file, or else in each `--include-path` directory; the resolved path (symlinks
+# followed) must lie inside the top-level spec's directory tree or an include directory;
+# and only a regular file is read (never a device or a FIFO), at most MAX_SOURCE_BYTES.
+MAX_SOURCE_BYTES = 8 << 20
+
+_include_dirs: tuple[Path, ...] = ()
+
+
+def set_include_dirs(dirs: Iterable[str]) -> None:
+    """The `--include-path` directories, for every later `load_spec`."""
+    global _include_dirs
+    _include_dirs = tuple(Path(d) for d in dirs)
+
+
 def read_source(path: str, sources: SourceCache, at: Span | None = None) -> str:
+    span = at or Span(path, 0, 0, 0, 0)
+
+    def refuse(reason: str) -> HpError:
+        return HpError(Diagnostic("HP010", f"cannot read '{path}': {reason}", span))
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        span = at or Span(path, 0, 0, 0, 0)
-        raise HpError(Diagnostic("HP010", f"cannot read '{path}': {reason}", span)) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise refuse("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise refuse(f"larger than {MAX_SOURCE_BYTES >> 20} MiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise refuse(str(err)) from None
     sources.add(path, text)
     return text
 
 
 def load_spec(path: str, sources: SourceCache) -> s.SpecFile:
     """Read and parse a spec file, splicing the declarations of `include`d files."""
-    return s.SpecFile(path, tuple(_load_decls(path, sources, (), None)))
+    roots = (Path(path).resolve().parent, *(d.resolve() for d in _include_dirs))
+    return s.SpecFile(path, tuple(_load_decls(path, sources, (), None, roots)))
+
+
+def _resolve_include(path: str, decl: s.IncludeDecl, roots: tuple[Path, ...]) -> str:
+    """NOTE(include-confinement): the file an include names, as a path to show and read."""
+    def refuse(msg: str) -> HpError:
+        return HpError(Diagnostic("HP012", msg, decl.span))
+
+    if not decl.path.endswith(".hp"):
+        raise refuse(f"include names a '.hp' file, not '{decl.path}'")
+    candidates = [str(Path(path).parent / decl.path)]
+    candidates += [str(d / decl.path) for d in _include_dirs]
+    outside = False
+    for c in candidates:
+        real = Path(os.path.realpath(c))
+        if not any(real.is_relative_to(r) for r in roots):
+            outside = True
+            continue
+        if os.path.lexists(c):
+            return c
+    if outside:
+        raise refuse(f"include '{decl.path}' is outside the spec's directory"
+                     + (" and every --include-path" if _include_dirs else "")
+                     + " (an include stays inside the project)")
+    return candidates[0]  # missing: reading it gives HP010
 
 
 def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
-                at: Span | None) -> list[s.Decl]:
+                at: Span | None, roots: tuple[Path, ...]) -> list[s.Decl]:
     text = read_source(path, sources, at)
     spec = parse_text(text, path)
     out: list[s.Decl] = []
@@ -407,7 +471,7 @@ def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
                     (Note("included from here", at),)))
             out.append(decl)
             continue
-        target = str(Path(path).parent / decl.path)
+        target = _resolve_include(path, decl, roots)
         resolved = str(Path(target).resolve())
         here = str(Path(path).resolve())
         if resolved in stack or resolved == here:
@@ -415,5 +479,5 @@ def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
             start = chain.index(Path(resolved).name) if Path(resolved).name in chain else 0
             cycle = " -> ".join(chain[start:] + [Path(resolved).name])
             raise HpError(Diagnostic("HP011", f"include cycle: {cycle}", decl.span))
-        out.extend(_load_decls(target, sources, stack + (str(Path(path).resolve()),), decl.span))
+        out.extend(_load_decls(target, sources, stack + (here,), decl.span, roots))
     return out
