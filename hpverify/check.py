@@ -26,6 +26,10 @@ class _ErrT:
 
 ERR = _ErrT()
 MAX_DOMAIN = 1 << 16  # values an enumerated domain may have (parameters, quantifiers, functions)
+# NOTE(limits) in parse.py: a state variable has at most MAX_CELLS scalar cells, and a
+# range bound lies within +-MAX_BOUND (so every range's size fits a machine word).
+MAX_CELLS = 1 << 16
+MAX_BOUND = 1 << 62
 _POISON = ir.Lit(False, ERR)  # type: ignore[arg-type]
 
 
@@ -135,17 +139,29 @@ class _Ctx:
         return _Ctx(self.what, self.state, {**self.locals, name: local})
 
 
+def _cells(t: ir.Type) -> int:
+    """The scalar cells of a value of type t."""
+    n = 1
+    while isinstance(t, ir.FunT):
+        d = t.dom
+        n *= (d.hi - d.lo + 1) if isinstance(d, ir.IntT) and d.lo is not None \
+            and d.hi is not None else len(d.values())
+        t = t.cod
+    return n
+
+
 def _err_type(t: object) -> bool:
     return t is ERR
 
 
 def _fold_const(e: ir.CoreExpr) -> ir.Value | None:
     """Evaluate a constant (binder-free, state-free) expression, or None if it is not one."""
-    from .lower import Unbound, expand  # lowering folds constants; reuse it
+    from .lower import ExpansionLimit, Unbound, _Budget, expand  # lowering folds constants
 
+    _Budget.left = MAX_DOMAIN  # a constant expands only a few domains
     try:
         out = expand(e, {})
-    except Unbound:
+    except (Unbound, ExpansionLimit):
         return None
     return out.value if isinstance(out, ir.Lit) else None
 
@@ -247,6 +263,10 @@ class Checker:
                 t = self._type(d.type, declaring=True)
                 if t is not None:
                     if not self._nonempty(t, d.type.span):
+                        return
+                    if _cells(t) > MAX_CELLS:
+                        self.error("HP128", f"variable '{d.name}' would have {_cells(t)} "
+                                   f"cells; a variable may have at most {MAX_CELLS}", d.type.span)
                         return
                     self._declare(d.name, _StateVar(t, d.name_span), d.name_span)
                     self.vars.append(ir.StateVar(d.name, t))
@@ -514,6 +534,10 @@ class Checker:
                 lo = self._const_int(d.lo, cctx)
                 hi = self._const_int(d.hi, cctx)
                 if lo is None or hi is None:
+                    return None
+                if max(abs(lo), abs(hi)) > MAX_BOUND:
+                    self.error("HP302", f"the range {lo}..{hi} has a bound beyond "
+                               f"+-2^62 ({MAX_BOUND})", d.span)
                     return None
                 t = ir.IntT(lo, hi)
                 if hi - lo + 1 > MAX_DOMAIN:

@@ -170,8 +170,9 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
         raise _usage_error("HP205", f"--engine {engine}: unknown engine (known: "
                            f"{', '.join(sorted(engines()))})")
     timeout = getattr(args, "timeout", None)
-    if timeout is not None and timeout <= 0:
-        raise _usage_error("HP206", f"--timeout {timeout}: must be positive")
+    if timeout is not None and not (0 < timeout < 1e9):  # inf, nan and 1e400 too
+        raise _usage_error("HP206", f"--timeout {timeout}: must be a positive number of "
+                           "seconds below 1e9")
     max_states = getattr(args, "max_states", None)
     if max_states is not None and max_states < 1:
         raise _usage_error("HP206", f"--max-states {max_states}: must be positive")

@@ -109,13 +109,24 @@ def render_value(v: Value, t: Type) -> object:
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
         return {key_string(d): render_value(x, t.cod) for d, x in zip(t.dom.values(), v, strict=True)}
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_DECIMAL_BITS:
+        return int_text(v)  # JSON cannot carry it as a number
     return v
 
 
 def key_string(d: Value) -> str:
     if isinstance(d, bool):
         return "true" if d else "false"
-    return str(d)
+    return int_text(d) if isinstance(d, int) else str(d)
+
+
+MAX_DECIMAL_BITS = 12_000  # about 3,600 digits: below Python's 4,300-digit str() limit
+
+
+def int_text(v: int) -> str:
+    """v in decimal, or in hexadecimal past MAX_DECIMAL_BITS (NOTE(limits) in parse.py:
+    a value out of its type, computed by init or a step, can outgrow str()'s limit)."""
+    return str(v) if v.bit_length() <= MAX_DECIMAL_BITS else hex(v)
 
 
 def show_value(v: Value, t: Type) -> str:
@@ -127,7 +138,7 @@ def show_value(v: Value, t: Type) -> str:
         return "{" + inner + "}"
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return int_text(v) if isinstance(v, int) else str(v)
 
 
 # ---- expressions ----------------------------------------------------------------------

@@ -9,14 +9,36 @@ whether or not the result is already known.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 
 from . import ir
 from .check import Action, CheckedSpec
+from .diagnostics import Diagnostic, HpError, Span
 
 
 class Unbound(Exception):
     """A bound name without a value: the expression is not constant."""
+
+
+# NOTE(limits) in parse.py: expansion is exponential in the nesting of quantifiers and in
+# the number of parameters (`forall a in 0..1: forall b in 0..1: ...` 200 deep), so it draws
+# on a budget of quantifier bodies and action instances per model.
+MAX_EXPANSION = 1_000_000
+
+
+class ExpansionLimit(Exception):
+    """The model expands to more than MAX_EXPANSION quantifier bodies and instances."""
+
+
+class _Budget:
+    left = MAX_EXPANSION
+
+    @classmethod
+    def spend(cls, n: int) -> None:
+        cls.left -= n
+        if cls.left < 0:
+            raise ExpansionLimit
 
 
 Env = Mapping[str, ir.Value]
@@ -95,6 +117,7 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
                 lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
                 assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit), "checked state-free"
                 members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
+            _Budget.spend(len(members))
             bodies = [expand(e.body, {**env, e.var: v}) for v in members]
             if e.kind == "forall":
                 return _junction(bodies, True)
@@ -102,6 +125,7 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
                 return _junction(bodies, False)
             return _count(bodies)
         case ir.Cons():
+            _Budget.spend(len(e.members))
             items = tuple(expand(e.body, {**env, e.var: v}) for v in e.members)
             if all(isinstance(i, ir.Lit) for i in items):
                 return ir.Lit(tuple(i.value for i in items), e.type)  # type: ignore[union-attr]
@@ -208,6 +232,7 @@ def instances(action: Action) -> list[ir.Instance]:
     names = [p.name for p in action.params]
     types = tuple(p.type for p in action.params)
     for combo in itertools.product(*(p.members for p in action.params)):
+        _Budget.spend(1)
         env = dict(zip(names, combo, strict=True))
         body = expand_stmts(action.body, env)
         if body and isinstance(body[-1], ir.Require) and isinstance(body[-1].cond, ir.Lit) \
@@ -325,13 +350,61 @@ def init_definitions(init: tuple[ir.Expr, ...]) -> tuple[ir.InitDef, ...]:
     return tuple(out)
 
 
+def _size(x: object, memo: dict[int, int]) -> int:
+    """The number of nodes x has once expanded, counting shared subtrees (a `let` used
+    twice) each time they occur: what lowering builds and every later pass walks."""
+    k = id(x)
+    got = memo.get(k)
+    if got is not None:
+        return got
+    if isinstance(x, tuple):
+        n = sum(_size(y, memo) for y in x)
+    elif isinstance(x, (ir.Quant, ir.Cons)):
+        n = 1 + max(len(x.members), 1) * _size(x.body, memo)
+    elif isinstance(x, ir.Lit) or not hasattr(x, "__dataclass_fields__"):
+        n = 1
+    else:
+        n = 1 + sum(_size(getattr(x, f), memo) for f in x.__dataclass_fields__
+                    if f not in ("type", "members"))
+    memo[k] = n
+    return n
+
+
 def lower(spec: CheckedSpec) -> ir.Model:
-    insts: list[ir.Instance] = []
-    for a in spec.actions:
-        insts.extend(instances(a))
-    init = tuple(x for x in (expand(i, {}) for i in spec.init)
-                 if not (isinstance(x, ir.Lit) and x.value is True))
-    invs = tuple(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span)
-                 for i in spec.invariants)
-    return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, invs, tuple(insts),
+    """The IR model; HP303 (at the declaration) past the expansion budget."""
+    _Budget.left = MAX_EXPANSION
+    where = Span(spec.file, 0, 0, 0, 0)
+    try:
+        memo: dict[int, int] = {}  # spec's objects stay alive: ids are not reused
+        total = _size(spec.init, memo)
+        if total > MAX_EXPANSION:
+            raise ExpansionLimit
+        for a in spec.actions:
+            where = a.span
+            total += _size(a.body, memo) * math.prod(len(p.members) for p in a.params)
+            if total > MAX_EXPANSION:
+                raise ExpansionLimit
+        for i in spec.invariants:
+            where = i.span
+            total += _size(i.body, memo)
+            if total > MAX_EXPANSION:
+                raise ExpansionLimit
+        insts: list[ir.Instance] = []
+        for a in spec.actions:
+            where = a.span
+            insts.extend(instances(a))
+        where = Span(spec.file, 0, 0, 0, 0)
+        init = tuple(x for x in (expand(i, {}) for i in spec.init)
+                     if not (isinstance(x, ir.Lit) and x.value is True))
+        invs: list[ir.Invariant] = []
+        for i in spec.invariants:
+            where = i.span
+            invs.append(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span))
+    except ExpansionLimit:
+        raise HpError(Diagnostic(
+            "HP303", f"the spec expands to more than {MAX_EXPANSION} terms (nested quantifiers, "
+            "parameters and `let`s used more than once multiply)", where)) from None
+    finally:
+        _Budget.left = MAX_EXPANSION
+    return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
                     tuple(a.name for a in spec.actions), init_definitions(init))

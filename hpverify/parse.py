@@ -16,8 +16,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, SourceCache, Span
@@ -350,7 +356,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> s.IntLit:
-        return s.IntLit(int(c[0]), self._span(meta))
+        digits = str(c[0]).lstrip("0") or "0"
+        if len(digits) > MAX_LITERAL_DIGITS:
+            self.errors.append(Diagnostic(
+                "HP301", f"integer literal with {len(digits)} digits; at most "
+                f"{MAX_LITERAL_DIGITS} are allowed", self._span(meta)))
+            return s.IntLit(0, self._span(meta))
+        return s.IntLit(int(digits), self._span(meta))
 
     @v_args(meta=True)
     def true_lit(self, meta: Any, c: list[Any]) -> s.BoolLit:
@@ -369,14 +381,49 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return s.Primed(str(c[0])[:-1], self._span(meta))
 
 
+# NOTE(limits): hostile or generated input must end in a positioned error, never in a
+# RecursionError deep inside some later pass or in an unbounded computation. Nesting is
+# measured once here, on Lark's tree, so that every later recursive pass (checker,
+# lowering, evaluator, encoding, export) runs well inside Python's default stack;
+# literals are bounded so that no integer ever needs Python's 4,300-digit conversion limit.
+MAX_NESTING = 200  # levels of the parse tree (each `if`, operator, index, quantifier: one)
+MAX_LITERAL_DIGITS = 18  # integer literals below 10**18
+
+
+def _too_deep(tree: Tree, file: str) -> Diagnostic | None:
+    """The first node nested more than MAX_NESTING levels deep, as a diagnostic."""
+    stack: list[tuple[Tree, int, Tree]] = [(tree, 0, tree)]
+    while stack:
+        node, depth, last_positioned = stack.pop()
+        meta = node.meta
+        if not meta.empty:
+            last_positioned = node
+        if depth > MAX_NESTING:
+            m = last_positioned.meta
+            span = (Span(file, m.line, m.column, m.line, m.column + 1) if not m.empty
+                    else Span(file, 0, 0, 0, 0))
+            return Diagnostic("HP300", f"the spec nests more than {MAX_NESTING} levels deep "
+                              "here; split the expression (a `let`, a helper invariant) or use "
+                              "a quantifier", span)
+        stack.extend((c, depth + 1, last_positioned) for c in node.children
+                     if isinstance(c, Tree))
+    return None
+
+
 def parse_text(text: str, file: str) -> s.SpecFile:
     """Parse one file's text; raises HpError with every error found."""
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
         raise HpError(_syntax_error(file, err, text)) from None
+    deep = _too_deep(tree, file)
+    if deep is not None:
+        raise HpError(deep)
     builder = _Builder(file)
-    decls = builder.transform(tree)
+    try:
+        decls = builder.transform(tree)
+    except VisitError as err:  # pragma: no cover - MAX_NESTING keeps the builder shallow
+        raise err.orig_exc from None
     if builder.errors:
         raise HpError(builder.errors)
     return s.SpecFile(file, decls)
