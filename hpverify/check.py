@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from . import ir
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, Span
+from .fold import ExpansionBudget, ExpansionLimit, Unbound, expand
 
 
 class _ErrT:
@@ -156,9 +157,7 @@ def _err_type(t: object) -> bool:
 
 def _fold_const(e: ir.CoreExpr) -> ir.Value | None:
     """Evaluate a constant (binder-free, state-free) expression, or None if it is not one."""
-    from .lower import ExpansionLimit, Unbound, _Budget, expand  # lowering folds constants
-
-    _Budget.left = MAX_DOMAIN  # a constant expands only a few domains
+    ExpansionBudget.left = MAX_DOMAIN  # a constant expands only a few domains
     try:
         out = expand(e, {})
     except (Unbound, ExpansionLimit):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import ir
-from .lower import arith, compare
+from .fold import arith, compare
 
 # The hidden state component marking a read/write error. Not an identifier, so no user
 # variable can take it (`var __error__: bool` is an ordinary name).

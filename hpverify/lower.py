@@ -1,207 +1,16 @@
 """Checked spec → IR model: parameters expanded over their domains, quantifiers expanded,
-constants folded (see ir.py for what is left).
-
-Folding keeps the lazy semantics: an operand that may read out of a domain is never
-dropped from in front of a short-circuit (NOTE(lazy-fold)), because its reads are performed
-whether or not the result is already known.
+constants folded (fold.py), init definitions found (see ir.py for what is left).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
 
 from . import ir
 from .check import Action, CheckedSpec
 from .diagnostics import Diagnostic, HpError, Span
-
-
-class Unbound(Exception):
-    """A bound name without a value: the expression is not constant."""
-
-
-# NOTE(limits) in parse.py: expansion is exponential in the nesting of quantifiers and in
-# the number of parameters (`forall a in 0..1: forall b in 0..1: ...` 200 deep), so it draws
-# on a budget of quantifier bodies and action instances per model.
-MAX_EXPANSION = 1_000_000
-
-
-class ExpansionLimit(Exception):
-    """The model expands to more than MAX_EXPANSION quantifier bodies and instances."""
-
-
-class _Budget:
-    left = MAX_EXPANSION
-
-    @classmethod
-    def spend(cls, n: int) -> None:
-        cls.left -= n
-        if cls.left < 0:
-            raise ExpansionLimit
-
-
-Env = Mapping[str, ir.Value]
-
-
-def _lit_bool(b: bool) -> ir.Lit:
-    return ir.Lit(b, ir.BoolT())
-
-
-def _pure(e: ir.Expr) -> bool:
-    """True if evaluating e can never read out of a domain (so it may be dropped)."""
-    match e:
-        case ir.Lit() | ir.Var():
-            return True
-        case ir.Index():  # pure only when the index is a literal inside the domain
-            return (isinstance(e.idx, ir.Lit) and _pure(e.fn) and isinstance(e.fn.type, ir.FunT)
-                    and _index_pos(e.fn.type.dom, e.idx.value) is not None)
-        case ir.Not():
-            return _pure(e.arg)
-        case ir.And() | ir.Or() | ir.Count():
-            return all(_pure(a) for a in e.args)
-        case ir.Ite():
-            return _pure(e.cond) and _pure(e.then) and _pure(e.else_)
-        case ir.Eq() | ir.Cmp() | ir.Arith():
-            return _pure(e.left) and _pure(e.right)
-        case ir.Member():
-            return _pure(e.arg)
-        case ir.FunLit():
-            return all(_pure(a) for a in e.items)
-    return False
-
-
-def _junction(args: list[ir.Expr], is_and: bool) -> ir.Expr:
-    """And/Or with folding. NOTE(lazy-fold): a literal that decides the result cuts off what
-    follows it. What precedes it still runs: an operand that may read outside a domain is
-    kept, and so is every operand before it, pure or not, because a pure operand can decide
-    the junction first and so stop that read (`f[1] or f[4] or true` reads f[4] only when
-    f[1] is false). Only the pure operands after the last impure one may go."""
-    unit, zero = is_and, not is_and
-    out: list[ir.Expr] = []
-    for a in args:
-        if isinstance(a, ir.Lit):
-            if a.value == unit:
-                continue
-            # decided: earlier operands up to the last impure one still run
-            last = max((i for i, x in enumerate(out) if not _pure(x)), default=-1)
-            if last < 0:
-                return _lit_bool(zero)
-            out = out[: last + 1] + [a]
-            break
-        inner = a.args if isinstance(a, (ir.And if is_and else ir.Or)) else (a,)
-        out.extend(inner)
-    if not out:
-        return _lit_bool(unit)
-    if len(out) == 1:
-        return out[0]
-    return ir.And(tuple(out)) if is_and else ir.Or(tuple(out))
-
-
-def _index_pos(dom: ir.Domain, v: ir.Value) -> int | None:
-    return ir.index_pos(dom, v)
-
-
-def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
-    """Substitute bound names by values, expand quantifiers and fold constants."""
-    match e:
-        case ir.Lit() | ir.Var():
-            return e
-        case ir.Bound():
-            if e.name not in env:
-                raise Unbound(e.name)
-            return ir.Lit(env[e.name], e.type)
-        case ir.Quant():
-            members = e.members
-            if e.bounds is not None:
-                lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
-                assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit), "checked state-free"
-                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
-            _Budget.spend(len(members))
-            bodies = [expand(e.body, {**env, e.var: v}) for v in members]
-            if e.kind == "forall":
-                return _junction(bodies, True)
-            if e.kind == "exists":
-                return _junction(bodies, False)
-            return _count(bodies)
-        case ir.Cons():
-            _Budget.spend(len(e.members))
-            items = tuple(expand(e.body, {**env, e.var: v}) for v in e.members)
-            if all(isinstance(i, ir.Lit) for i in items):
-                return ir.Lit(tuple(i.value for i in items), e.type)  # type: ignore[union-attr]
-            return ir.FunLit(items, e.type)
-        case ir.Index():
-            fn, idx = expand(e.fn, env), expand(e.idx, env)
-            assert isinstance(fn.type, ir.FunT)
-            if isinstance(idx, ir.Lit):
-                pos = _index_pos(fn.type.dom, idx.value)
-                if pos is not None:
-                    if isinstance(fn, ir.Lit):
-                        return ir.Lit(fn.value[pos], e.type)  # type: ignore[index]
-                    if isinstance(fn, ir.FunLit):
-                        return fn.items[pos]
-            return ir.Index(fn, idx, e.type)
-        case ir.Not():
-            a = expand(e.arg, env)
-            if isinstance(a, ir.Lit):
-                return _lit_bool(not a.value)
-            if isinstance(a, ir.Not):
-                return a.arg
-            return ir.Not(a)
-        case ir.And():
-            return _junction([expand(a, env) for a in e.args], True)
-        case ir.Or():
-            return _junction([expand(a, env) for a in e.args], False)
-        case ir.Ite():
-            c = expand(e.cond, env)
-            if isinstance(c, ir.Lit):
-                return expand(e.then if c.value else e.else_, env)
-            return ir.Ite(c, expand(e.then, env), expand(e.else_, env), e.type)
-        case ir.Eq():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return _lit_bool(a.value == b.value)
-            return ir.Eq(a, b)
-        case ir.Cmp():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return _lit_bool(compare(e.op, a.value, b.value))  # type: ignore[arg-type]
-            return ir.Cmp(e.op, a, b)
-        case ir.Arith():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return ir.Lit(arith(e.op, a.value, b.value), ir.IntT())  # type: ignore[arg-type]
-            return ir.Arith(e.op, a, b)
-        case ir.Member():
-            a = expand(e.arg, env)
-            if isinstance(a, ir.Lit):
-                return _lit_bool(any(a.value == m for m in e.members))
-            return ir.Member(a, e.members)
-        case ir.Count():
-            return _count([expand(a, env) for a in e.args])
-        case ir.FunLit():
-            items = tuple(expand(i, env) for i in e.items)
-            if all(isinstance(i, ir.Lit) for i in items):
-                return ir.Lit(tuple(i.value for i in items), e.type)  # type: ignore[union-attr]
-            return ir.FunLit(items, e.type)
-    raise AssertionError(f"cannot expand {e!r}")  # pragma: no cover
-
-
-def _count(args: list[ir.Expr]) -> ir.Expr:
-    known = sum(1 for a in args if isinstance(a, ir.Lit) and a.value)
-    rest = tuple(a for a in args if not isinstance(a, ir.Lit))
-    if not rest:
-        return ir.Lit(known, ir.IntT())
-    c = ir.Count(rest)
-    return c if known == 0 else ir.Arith("+", ir.Lit(known, ir.IntT()), c)
-
-
-def compare(op: str, a: int, b: int) -> bool:
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-def arith(op: str, a: int, b: int) -> int:
-    return a + b if op == "+" else a - b if op == "-" else a * b
+from .fold import MAX_EXPANSION, Env, ExpansionBudget, ExpansionLimit, expand, pure
 
 
 def expand_stmts(stmts: tuple[ir.Stmt, ...], env: Env) -> tuple[ir.Stmt, ...]:
@@ -232,7 +41,7 @@ def instances(action: Action) -> list[ir.Instance]:
     names = [p.name for p in action.params]
     types = tuple(p.type for p in action.params)
     for combo in itertools.product(*(p.members for p in action.params)):
-        _Budget.spend(1)
+        ExpansionBudget.spend(1)
         env = dict(zip(names, combo, strict=True))
         body = expand_stmts(action.body, env)
         if body and isinstance(body[-1], ir.Require) and isinstance(body[-1].cond, ir.Lit) \
@@ -252,11 +61,11 @@ def instances(action: Action) -> list[ir.Instance]:
 def _stmt_pure(st: ir.Stmt) -> bool:
     match st:
         case ir.Require():
-            return _pure(st.cond)
+            return pure(st.cond)
         case ir.Assign():
-            return all(_pure(p) for p in st.path) and _pure(st.value)
+            return all(pure(p) for p in st.path) and pure(st.value)
         case ir.If():
-            return _pure(st.cond) and all(map(_stmt_pure, st.then)) and all(map(_stmt_pure, st.else_))
+            return pure(st.cond) and all(map(_stmt_pure, st.then)) and all(map(_stmt_pure, st.else_))
     return False  # pragma: no cover
 
 
@@ -372,7 +181,7 @@ def _size(x: object, memo: dict[int, int]) -> int:
 
 def lower(spec: CheckedSpec) -> ir.Model:
     """The IR model; HP303 (at the declaration) past the expansion budget."""
-    _Budget.left = MAX_EXPANSION
+    ExpansionBudget.left = MAX_EXPANSION
     where = Span(spec.file, 0, 0, 0, 0)
     try:
         memo: dict[int, int] = {}  # spec's objects stay alive: ids are not reused
@@ -405,6 +214,6 @@ def lower(spec: CheckedSpec) -> ir.Model:
             "HP303", f"the spec expands to more than {MAX_EXPANSION} terms (nested quantifiers, "
             "parameters and `let`s used more than once multiply)", where)) from None
     finally:
-        _Budget.left = MAX_EXPANSION
+        ExpansionBudget.left = MAX_EXPANSION
     return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
                     tuple(a.name for a in spec.actions), init_definitions(init))
