@@ -477,8 +477,17 @@ def read_source(path: str, sources: SourceCache, at: Span | None = None) -> str:
 
 def load_spec(path: str, sources: SourceCache) -> s.SpecFile:
     """Read and parse a spec file, splicing the declarations of `include`d files."""
-    roots = (Path(path).resolve().parent, *(d.resolve() for d in _include_dirs))
+    roots = (_project_root(Path(path).resolve().parent), *(d.resolve() for d in _include_dirs))
     return s.SpecFile(path, tuple(_load_decls(path, sources, (), None, roots)))
+
+
+def _project_root(spec_dir: Path) -> Path:
+    """The tree includes may reach: the enclosing Git work tree (a directory holding `.git`),
+    so that `spec/races/x.hp` may include `../lib/y.hp`; else the spec's own directory."""
+    for d in (spec_dir, *spec_dir.parents):
+        if (d / ".git").exists():
+            return d
+    return spec_dir
 
 
 def _resolve_include(path: str, decl: s.IncludeDecl, roots: tuple[Path, ...]) -> str:
@@ -499,7 +508,7 @@ def _resolve_include(path: str, decl: s.IncludeDecl, roots: tuple[Path, ...]) ->
         if os.path.lexists(c):
             return c
     if outside:
-        raise refuse(f"include '{decl.path}' is outside the spec's directory"
+        raise refuse(f"include '{decl.path}' is outside the spec's project"
                      + (" and every --include-path" if _include_dirs else "")
                      + " (an include stays inside the project)")
     return candidates[0]  # missing: reading it gives HP010

@@ -523,7 +523,7 @@ def test_include_escaping_the_tree_is_refused(tmp_path: Path) -> None:
         f.write_text(f"spec t\ninclude {inc}\n")
         code, text = _load_error(f)
         assert code == "HP012", (name, text)
-        assert "is outside the spec's directory" in text and "SECRET" not in text
+        assert "is outside the spec's project" in text and "SECRET" not in text
     # a nested include is confined to the top-level spec's tree too
     (tmp_path / "proj" / "sub" / "frag.hp").write_text('include "../../secret.hp"\n')
     (tmp_path / "proj" / "nested.hp").write_text('spec t\ninclude "sub/frag.hp"\n')
@@ -557,3 +557,23 @@ def test_fifo_and_devices_are_not_read(tmp_path: Path) -> None:
     p = run_cli("check", "/dev/zero")
     assert p.returncode == 2 and "error[HP010]: cannot read '/dev/zero': not a regular file" \
         in p.stderr
+
+
+def test_include_reaches_the_enclosing_git_work_tree(tmp_path: Path) -> None:
+    """`spec/races/r.hp` may include `../lib/h.hp` inside one repository."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "spec" / "races").mkdir(parents=True)
+    (tmp_path / "spec" / "lib").mkdir()
+    (tmp_path / "spec" / "lib" / "h.hp").write_text("const K = 2\n")
+    (tmp_path / "spec" / "races" / "r.hp").write_text('spec r\ninclude "../lib/h.hp"\n')
+    from hpverify.diagnostics import SourceCache
+    from hpverify.parse import load_spec
+
+    spec = load_spec(str(tmp_path / "spec" / "races" / "r.hp"), SourceCache())
+    assert len(spec.decls) == 2
+    (tmp_path / "secret.hp").write_text("SECRET\n")
+    outside = tmp_path.parent / f"{tmp_path.name}_outside.hp"
+    outside.write_text("SECRET\n")
+    (tmp_path / "spec" / "races" / "o.hp").write_text(f'spec r\ninclude "../../../{outside.name}"\n')
+    code, text = _load_error(tmp_path / "spec" / "races" / "o.hp")
+    assert code == "HP012" and "SECRET" not in text
