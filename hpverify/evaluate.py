@@ -69,11 +69,11 @@ def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
         case ir.Eq():
             return eval_expr(e.left, st, ctx) == eval_expr(e.right, st, ctx)
         case ir.Cmp():
-            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
-            return compare(e.op, a, b)  # type: ignore[arg-type]
+            x, y = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return compare(e.op, x, y)  # type: ignore[arg-type]
         case ir.Arith():
-            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
-            return arith(e.op, a, b)  # type: ignore[arg-type]
+            x, y = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return arith(e.op, x, y)  # type: ignore[arg-type]
         case ir.Member():
             v = eval_expr(e.arg, st, ctx)
             return any(v == m for m in e.members)

@@ -393,11 +393,13 @@ class _Exporter:
             return None
         if not (isinstance(e, s.Quant) and e.kind == "forall"):
             return None
-        body, value = e.body, None
+        body: s.Expr = e.body
+        value: s.Expr | None = None
         if isinstance(body, s.Unary) and body.op == "not":
             body, value = body.arg, s.BoolLit(False, e.span)
         elif isinstance(body, s.Binary) and body.op == "=":
-            body, value = body.left, body.right
+            value = body.right
+            body = body.left
         elif isinstance(body, s.Index):
             value = s.BoolLit(True, e.span)
         if not (isinstance(body, s.Index) and is_var(body.fn)

@@ -113,7 +113,8 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
             if e.bounds is not None:
                 lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
                 assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit), "checked state-free"
-                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
+                assert isinstance(lo.value, int) and isinstance(hi.value, int)
+                members = tuple(range(lo.value, hi.value + 1))
             ExpansionBudget.spend(len(members))
             bodies = [expand(e.body, {**env, e.var: v}) for v in members]
             if e.kind == "forall":
@@ -134,7 +135,8 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
                 pos = _index_pos(fn.type.dom, idx.value)
                 if pos is not None:
                     if isinstance(fn, ir.Lit):
-                        return ir.Lit(fn.value[pos], e.type)  # type: ignore[index]
+                        assert isinstance(fn.value, tuple)
+                        return ir.Lit(fn.value[pos], e.type)
                     if isinstance(fn, ir.FunLit):
                         return fn.items[pos]
             return ir.Index(fn, idx, e.type)

@@ -89,7 +89,8 @@ def index_pos(dom: Domain, v: Value) -> int | None:
 
 @functools.lru_cache(maxsize=256)
 def _positions(dom: Domain) -> dict[tuple[type, Value], int]:
-    return {(type(d), d): i for i, d in enumerate(dom.values())}
+    vals: tuple[Value, ...] = dom.values()
+    return {(type(d), d): i for i, d in enumerate(vals)}
 
 
 def same_shape(a: Type, b: Type) -> bool:
@@ -108,7 +109,8 @@ def render_value(v: Value, t: Type) -> object:
     """The JSON rendering the contract fixes: functions as objects keyed by domain strings."""
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
-        return {key_string(d): render_value(x, t.cod) for d, x in zip(t.dom.values(), v, strict=True)}
+        dom: tuple[Value, ...] = t.dom.values()
+        return {key_string(d): render_value(x, t.cod) for d, x in zip(dom, v, strict=True)}
     if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_DECIMAL_BITS:
         return int_text(v)  # JSON cannot carry it as a number
     return v
@@ -133,8 +135,9 @@ def show_value(v: Value, t: Type) -> str:
     """Compact text rendering for traces: `{1: true, 2: false}`."""
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
+        dom: tuple[Value, ...] = t.dom.values()
         inner = ", ".join(f"{key_string(d)}: {show_value(x, t.cod)}"
-                          for d, x in zip(t.dom.values(), v, strict=True))
+                          for d, x in zip(dom, v, strict=True))
         return "{" + inner + "}"
     if isinstance(v, bool):
         return "true" if v else "false"

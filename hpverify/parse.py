@@ -69,7 +69,8 @@ def _word(terminal: str) -> str:
 def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     line, col = max(1, err.line or 1), max(1, err.column or 1)
     if isinstance(err, UnexpectedCharacters):
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        pos = err.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else "?"
         return Diagnostic("HP001", f"unexpected character {ch!r}", Span(file, line, col, line, col + 1))
     expected: set[str] = set()
     if isinstance(err, UnexpectedToken):
