@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 
 from . import ir
 from .check import Action, CheckedSpec
@@ -131,17 +132,32 @@ def _reads(e: ir.Expr, out: set[Cell]) -> set[Cell]:
     return out
 
 
-def init_definitions(init: tuple[ir.Expr, ...]) -> tuple[ir.InitDef, ...]:
-    """NOTE(init-definitions): the init items that define parts of the initial state, in
-    the order to compute them."""
-    items: list[ir.Expr] = []
-    for it in init:
-        items.extend(it.args if isinstance(it, ir.And) else (it,))
+def _equations(e: ir.CoreExpr, env: Env) -> Iterator[tuple[ir.Expr, ir.Expr]]:
+    """The top-level equations of an init item, through `and` and `forall` (as written, not
+    as folded: `false or x = 3` is no equation), each side expanded."""
+    if isinstance(e, ir.And):
+        for a in e.args:
+            yield from _equations(a, env)
+    elif isinstance(e, ir.Quant) and e.kind == "forall":
+        members = e.members
+        if e.bounds is not None:
+            lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
+            assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)
+            assert isinstance(lo.value, int) and isinstance(hi.value, int)
+            members = tuple(range(lo.value, hi.value + 1))
+        for v in members:
+            yield from _equations(e.body, {**env, e.var: v})
+    elif isinstance(e, ir.Eq):
+        yield expand(e.left, env), expand(e.right, env)
+
+
+def init_definitions(init: tuple[ir.CoreExpr, ...]) -> tuple[ir.InitDef, ...]:
+    """NOTE(init-definitions): the checked init items' equations that define parts of the
+    initial state, in the order to compute them."""
+    items = [eq for it in init for eq in _equations(it, {})]
     pending: list[tuple[Cell, ir.Expr, set[Cell]]] = []
-    for it in items:
-        if not isinstance(it, ir.Eq):
-            continue
-        for lhs, rhs in ((it.left, it.right), (it.right, it.left)):
+    for left, right in items:
+        for lhs, rhs in ((left, right), (right, left)):
             target = _target(lhs)
             if target is None:
                 continue
@@ -216,4 +232,4 @@ def lower(spec: CheckedSpec) -> ir.Model:
     finally:
         ExpansionBudget.left = MAX_EXPANSION
     return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
-                    tuple(a.name for a in spec.actions), init_definitions(init))
+                    tuple(a.name for a in spec.actions), init_definitions(spec.init))

@@ -85,6 +85,11 @@ INIT_CASES = {
                   {"a": ("holds", None), "types": ("violated", 0)}),
     "redefined": ("var x: 0..3\ninit { x = 1  x = 2 }",
                   {"a": ("holds", None), "types": ("holds", None)}),
+    "not_top_level": ("var x: 0..3\ninit { false or x = 7 }",  # no equation: a filter
+                      {"a": ("holds", None), "types": ("holds", None)}),
+    "through_and_forall": ("var x: 0..3\nvar f: 1..2 -> 0..9\n"
+                           "init { x = 1 and (forall i in 1..2: f[i] = x + 9) }",
+                           {"a": ("holds", None), "types": ("violated", 0)}),
     "cycle_then_reader": ("var x: 0..3\nvar y: 0..9\ninit { x = x + 0  y = x + 6 }",
                           {"a": ("violated", 0), "types": ("holds", None)}),
 }
