@@ -79,9 +79,12 @@ def _stmt_pure(st: ir.Stmt) -> bool:
 #   - its target overlaps no earlier definition's target (`x = 1  x = 2`: the second is a
 #     plain constraint, and no state is initial), and
 #   - the definitions can be computed one after another: repeatedly, the first remaining
-#     candidate whose right-hand side reads no remaining candidate's target is taken. What
-#     is left (a cycle such as `x = x`, `x = y  y = x`, `x = 3 - y  y = 3 - x`, `x = f[x]`,
-#     and whatever reads the cycle) is a plain constraint over type-correct values.
+#     candidate whose right-hand side, as written (before folding), reads no variable that
+#     a remaining candidate targets (itself included) is taken. What is left (a cycle such
+#     as `x = x`, `x = y  y = x`, `x = 3 - y  y = 3 - x`, `x = f[x]`; an entry defined from
+#     its own variable, `f[2] = f[1] + 1`; whatever reads those) is a plain constraint over
+#     typed values. Reads count whole variables, as written, so that the rule does not
+#     depend on folding (`x = if true then 1 else y` reads y).
 # Every part that no definition targets ranges over its type; definitions are then computed
 # in order; then every init item (definitions included, which hold by construction) is
 # judged (NOTE(step-order)). Computed once here, so the evaluator, the encoding, explicit
@@ -108,31 +111,14 @@ def _overlap(a: Cell, b: Cell) -> bool:
     return a[0] == b[0] and a[1][:n] == b[1][:n]
 
 
-def _reads(e: ir.Expr, out: set[Cell]) -> set[Cell]:
-    """The parts of state variables e may read (a whole variable when an index is not
-    constant)."""
-    stack: list[ir.Expr] = [e]
-    while stack:
-        x = stack.pop()
-        cell = _target(x)
-        if cell is not None:
-            out.add(cell)
-        elif isinstance(x, ir.Index):
-            stack += [x.fn, x.idx]
-        elif isinstance(x, (ir.Not, ir.Member)):
-            stack.append(x.arg)
-        elif isinstance(x, (ir.And, ir.Or, ir.Count)):
-            stack += x.args
-        elif isinstance(x, ir.FunLit):
-            stack += x.items
-        elif isinstance(x, ir.Ite):
-            stack += [x.cond, x.then, x.else_]
-        elif isinstance(x, (ir.Eq, ir.Cmp, ir.Arith)):
-            stack += [x.left, x.right]
-    return out
+def _reads(e: ir.CoreExpr) -> set[Cell]:
+    """The state variables e reads as written (before folding, so that `if true then 1
+    else y` reads y), each as a whole variable."""
+    return {(x.name, ()) for x in ir.subexprs(e) if isinstance(x, ir.Var)}
 
 
-def _equations(e: ir.CoreExpr, env: Env) -> Iterator[tuple[ir.Expr, ir.Expr]]:
+def _equations(e: ir.CoreExpr, env: Env
+               ) -> Iterator[tuple[ir.Expr, ir.Expr, ir.CoreExpr, ir.CoreExpr]]:
     """The top-level equations of an init item, through `and` and `forall` (as written, not
     as folded: `false or x = 3` is no equation), each side expanded."""
     if isinstance(e, ir.And):
@@ -148,7 +134,7 @@ def _equations(e: ir.CoreExpr, env: Env) -> Iterator[tuple[ir.Expr, ir.Expr]]:
         for v in members:
             yield from _equations(e.body, {**env, e.var: v})
     elif isinstance(e, ir.Eq):
-        yield expand(e.left, env), expand(e.right, env)
+        yield expand(e.left, env), expand(e.right, env), e.left, e.right
 
 
 def init_definitions(init: tuple[ir.CoreExpr, ...]) -> tuple[ir.InitDef, ...]:
@@ -156,13 +142,13 @@ def init_definitions(init: tuple[ir.CoreExpr, ...]) -> tuple[ir.InitDef, ...]:
     initial state, in the order to compute them."""
     items = [eq for it in init for eq in _equations(it, {})]
     pending: list[tuple[Cell, ir.Expr, set[Cell]]] = []
-    for left, right in items:
-        for lhs, rhs in ((left, right), (right, left)):
+    for left, right, left_src, right_src in items:
+        for lhs, rhs, rhs_src in ((left, right, right_src), (right, left, left_src)):
             target = _target(lhs)
             if target is None:
                 continue
             if not any(_overlap(target, t) for t, _, _ in pending):
-                pending.append((target, rhs, _reads(rhs, set())))
+                pending.append((target, rhs, _reads(rhs_src)))
             break
     out: list[ir.InitDef] = []
     while pending:

@@ -341,6 +341,9 @@ init { y = x + 1  x = 3  z = z  w = z  x = 2  forall i in 1..2: f[i] = i }
 """)
     assert [(d.var, d.path) for d in m.init_defs] == [("x", ()), ("y", ()), ("f", (1,)),
                                                      ("f", (2,))]
+    m3 = model_of("spec t\nvar x: 0..3\nvar y: 0..3\nvar f: 1..2 -> 0..3\n"
+                  "init { f[1] = 0  f[2] = f[1] + 1  x = if true then 1 else y  y = x }\n")
+    assert m3.init_defs == (ir.InitDef("f", (1,), ir.Lit(0, ir.IntT())),)  # as written
     assert [strip(s) for s in ev.initial_states(m)] == []  # x = 3 and x = 2: no state
     m2 = model_of("spec t\nvar x: 0..3\nvar y: 0..3\ninit { x = 3 - y  y = 3 - x }\n")
     assert m2.init_defs == ()
