@@ -14,7 +14,7 @@ undefined, the step is taken and ends in a `types` violation. Init items work th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from . import ir
@@ -201,15 +201,41 @@ def forced_targets(model: ir.Model) -> list[tuple[str, tuple[ir.Value, ...], ir.
     return [(d.var, d.path, d.value) for d in model.init_defs]
 
 
-def _values(t: ir.Type) -> Iterator[ir.Value]:
-    if isinstance(t, ir.FunT):
-        import itertools
+def _cell_domain(t: ir.Type) -> Sequence[ir.Value]:
+    """A scalar type's values, lazily for a range (`var x: 0..30000000` lists nothing)."""
+    if isinstance(t, ir.IntT):
+        assert t.lo is not None and t.hi is not None
+        return range(t.lo, t.hi + 1)
+    return t.values()
 
-        doms = t.dom.values()
-        for combo in itertools.product(*(list(_values(t.cod)) for _ in doms)):
-            yield tuple(combo)
-    else:
-        yield from t.values()
+
+def _typed_states(vars_: Sequence[ir.StateVar]) -> Iterator[dict[str, ir.Value]]:
+    """Every typed valuation of vars_, the last cell varying fastest (the order of
+    itertools.product over the variables' values), without listing any domain: an odometer
+    over the scalar cells (NOTE(limits) in parse.py)."""
+    cells = [(v, t) for v in vars_ for _, t in ir.slots(v.name, v.type)]
+    doms = [_cell_domain(t) for _, t in cells]
+    if any(len(d) == 0 for d in doms):
+        return
+    idx = [0] * len(doms)
+    while True:
+        it = iter(d[i] for d, i in zip(doms, idx, strict=True))
+        yield {v.name: _build(v.type, it) for v in vars_}
+        k = len(idx) - 1
+        while k >= 0:
+            idx[k] += 1
+            if idx[k] < len(doms[k]):
+                break
+            idx[k] = 0
+            k -= 1
+        if k < 0:
+            return
+
+
+def _build(t: ir.Type, it: Iterator[ir.Value]) -> ir.Value:
+    if isinstance(t, ir.FunT):
+        return tuple(_build(t.cod, it) for _ in t.dom.values())
+    return next(it)
 
 
 def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value) -> ir.Value:
@@ -224,18 +250,15 @@ def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value
 def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.State]:
     """Every initial state (with its ERR flag), by enumeration. Undefined variables range
     over their types; defined parts are then computed in order (NOTE(init-definitions))."""
-    import itertools
-
     forced = forced_targets(model)
     forced_vars = {name for name, path, _ in forced if not path}
     free_vars = [v for v in model.vars if v.name not in forced_vars]
+    placeholder = next(_typed_states([v for v in model.vars if v.name in forced_vars]), {})
     count = 0
     seen: set[tuple[ir.Value, ...]] = set()
-    for combo in itertools.product(*(list(_values(v.type)) for v in free_vars)):
-        st: dict[str, ir.Value] = dict(zip((v.name for v in free_vars), combo, strict=True))
-        for v in model.vars:  # wholly defined variables start from a placeholder
-            if v.name not in st:
-                st[v.name] = next(_values(v.type))
+    for free in _typed_states(free_vars):
+        both = {**placeholder, **free}  # wholly defined variables start from a placeholder
+        st: dict[str, ir.Value] = {v.name: both[v.name] for v in model.vars}
         for name, path, rhs in forced:  # each reads only undefined parts and earlier ones
             val = eval_expr(rhs, st, _Ctx())
             st[name] = _set_path(st[name], model.var_type(name), path, val)
