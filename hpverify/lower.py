@@ -106,6 +106,13 @@ def _target(e: ir.Expr) -> Cell | None:
     return None
 
 
+def _is_place(e: ir.CoreExpr) -> bool:
+    """e names a variable or an entry as written: `x`, `f[e]`, `g[e][e']`."""
+    while isinstance(e, ir.Index):
+        e = e.fn
+    return isinstance(e, ir.Var)
+
+
 def _overlap(a: Cell, b: Cell) -> bool:
     n = min(len(a[1]), len(b[1]))
     return a[0] == b[0] and a[1][:n] == b[1][:n]
@@ -143,9 +150,10 @@ def init_definitions(init: tuple[ir.CoreExpr, ...]) -> tuple[ir.InitDef, ...]:
     items = [eq for it in init for eq in _equations(it, {})]
     pending: list[tuple[Cell, ir.Expr, set[Cell]]] = []
     for left, right, left_src, right_src in items:
-        for lhs, rhs, rhs_src in ((left, right, right_src), (right, left, left_src)):
-            target = _target(lhs)
-            if target is None:
+        for lhs, lhs_src, rhs, rhs_src in ((left, left_src, right, right_src),
+                                           (right, right_src, left, left_src)):
+            target = _target(lhs) if _is_place(lhs_src) else None
+            if target is None:  # a place as written: `if true then x else 0` is none
                 continue
             if not any(_overlap(target, t) for t, _, _ in pending):
                 pending.append((target, rhs, _reads(rhs_src)))

@@ -75,6 +75,7 @@ REGRESSIONS = [
     "spec c\nvar x: 0..3\nvar y: 0..3\ninit { x = 3 - y  y = 3 - x }\ninvariant a: x != 2\n",
     "spec c\nvar x: 0..3\nvar f: 0..3 -> 0..3\ninit { x = f[x] }\ninvariant a: x != 2\n",
     "spec c\nvar x: 0..3\nvar y: 0..3\ninit { y = x + 1  x = 3 }\ninvariant a: x != 2\n",
+    "spec c\nvar v: 0..1\ninit { 2 = (if true then v else 0) }\ninvariant a: v = 0\n",
     "spec c\nvar x: -3..-1\nvar y: 0..3\ninit { false or x = -7  y = 0 }\n"
     "action a { require y < 3  y' = y + 1  x' = x - 1 }\ninvariant a: y < 3\n",
 ]
