@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from . import ir
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, Span
+from .fold import ExpansionBudget, ExpansionLimit, Unbound, expand
 
 
 class _ErrT:
@@ -26,6 +28,10 @@ class _ErrT:
 
 ERR = _ErrT()
 MAX_DOMAIN = 1 << 16  # values an enumerated domain may have (parameters, quantifiers, functions)
+# NOTE(limits) in parse.py: a state variable has at most MAX_CELLS scalar cells, and a
+# range bound lies within +-MAX_BOUND (so every range's size fits a machine word).
+MAX_CELLS = 1 << 16
+MAX_BOUND = 1 << 62
 _POISON = ir.Lit(False, ERR)  # type: ignore[arg-type]
 
 
@@ -135,17 +141,35 @@ class _Ctx:
         return _Ctx(self.what, self.state, {**self.locals, name: local})
 
 
+def _cells(t: ir.Type) -> int:
+    """The scalar cells of a value of type t."""
+    n = 1
+    while isinstance(t, ir.FunT):
+        d = t.dom
+        n *= (d.hi - d.lo + 1) if isinstance(d, ir.IntT) and d.lo is not None \
+            and d.hi is not None else len(d.values())
+        t = t.cod
+    return n
+
+
 def _err_type(t: object) -> bool:
     return t is ERR
 
 
+def _binder(e: ir.CoreExpr) -> ir.Expr:
+    """NOTE(binders): the checker builds the IR's expression nodes with operands that may
+    still be binders (Bound, Quant, Cons: `ir.CoreExpr`); lowering (fold.expand) replaces
+    every one of them, so the node classes are typed for the lowered IR that every later
+    stage sees, and the checker's translation functions return `ir.Expr` through here."""
+    return cast(ir.Expr, e)
+
+
 def _fold_const(e: ir.CoreExpr) -> ir.Value | None:
     """Evaluate a constant (binder-free, state-free) expression, or None if it is not one."""
-    from .lower import Unbound, expand  # lowering folds constants; reuse it
-
+    ExpansionBudget.left = MAX_DOMAIN  # a constant expands only a few domains
     try:
         out = expand(e, {})
-    except Unbound:
+    except (Unbound, ExpansionLimit):
         return None
     return out.value if isinstance(out, ir.Lit) else None
 
@@ -248,6 +272,10 @@ class Checker:
                 if t is not None:
                     if not self._nonempty(t, d.type.span):
                         return
+                    if _cells(t) > MAX_CELLS:
+                        self.error("HP128", f"variable '{d.name}' would have {_cells(t)} "
+                                   f"cells; a variable may have at most {MAX_CELLS}", d.type.span)
+                        return
                     self._declare(d.name, _StateVar(t, d.name_span), d.name_span)
                     self.vars.append(ir.StateVar(d.name, t))
             case s.InitDecl():
@@ -318,7 +346,7 @@ class Checker:
             ok = isinstance(parsed, str) and parsed in t.members
         if not ok:
             expect = ("an integer" if isinstance(t, ir.IntT) else "true or false"
-                      if isinstance(t, ir.BoolT) else "one of " + ", ".join(t.values()))  # type: ignore[union-attr]
+                      if isinstance(t, ir.BoolT) else "one of " + ", ".join(str(m) for m in t.values()))
             raise HpError(Diagnostic(
                 "HP203", f"--const {name}={text}: '{name}' takes {expect}", ir_cli_span(),
                 (Note(f"'{name}' is declared here", span),)))
@@ -427,7 +455,7 @@ class Checker:
                        "on the same path", st.span)
         assigned.add(st.var)
         t: ir.Type = entry.type
-        path: list[ir.CoreExpr] = []
+        path: list[ir.Expr] = []
         for idx in st.indices:
             e, it = self._expr(idx, ctx)
             if not isinstance(t, ir.FunT):
@@ -474,8 +502,8 @@ class Checker:
             else:
                 self.error("HP126", f"'{t.name}' is a {_kind(entry)}, not a type", t.span)
             return None
-        dom = self._domain(t, _Ctx("type", state=False))
-        return None if dom is None else dom[0]
+        got = self._domain(t, _Ctx("type", state=False))
+        return None if got is None else got[0]
 
     def _declare_enum(self, t: s.EnumType) -> ir.EnumT | None:
         members: list[ir.EnumValue] = []
@@ -514,6 +542,10 @@ class Checker:
                 lo = self._const_int(d.lo, cctx)
                 hi = self._const_int(d.hi, cctx)
                 if lo is None or hi is None:
+                    return None
+                if max(abs(lo), abs(hi)) > MAX_BOUND:
+                    self.error("HP302", f"the range {lo}..{hi} has a bound beyond "
+                               f"+-2^62 ({MAX_BOUND})", d.span)
                     return None
                 t = ir.IntT(lo, hi)
                 if hi - lo + 1 > MAX_DOMAIN:
@@ -571,13 +603,13 @@ class Checker:
         return value
 
     # ---- expressions
-    def _bool(self, e: s.Expr, ctx: _Ctx) -> ir.CoreExpr:
+    def _bool(self, e: s.Expr, ctx: _Ctx) -> ir.Expr:
         out, t = self._expr(e, ctx)
         if not _err_type(t) and not isinstance(t, ir.BoolT):
             self.error("HP121", f"expected a bool, found {_tname(t)}", e.span)
         return out
 
-    def _int(self, e: s.Expr, ctx: _Ctx) -> tuple[ir.CoreExpr, bool]:
+    def _int(self, e: s.Expr, ctx: _Ctx) -> tuple[ir.Expr, bool]:
         out, t = self._expr(e, ctx)
         if _err_type(t):
             return out, False
@@ -586,11 +618,11 @@ class Checker:
             return out, False
         return out, True
 
-    def _expr(self, e: s.Expr, ctx: _Ctx) -> tuple[ir.CoreExpr, ir.Type]:
+    def _expr(self, e: s.Expr, ctx: _Ctx) -> tuple[ir.Expr, ir.Type]:
         out = self._expr_inner(e, ctx)
         return out, out.type
 
-    def _expr_inner(self, e: s.Expr, ctx: _Ctx) -> ir.CoreExpr:
+    def _expr_inner(self, e: s.Expr, ctx: _Ctx) -> ir.Expr:
         match e:
             case s.IntLit():
                 return ir.Lit(e.value, ir.IntT())
@@ -656,8 +688,9 @@ class Checker:
                     return _POISON
                 lo, hi = bounds
                 if isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit):
-                    return ir.Member(arg, tuple(range(lo.value, hi.value + 1)))  # type: ignore[arg-type]
-                return ir.And((ir.Cmp("<=", lo, arg), ir.Cmp("<=", arg, hi)))
+                    assert isinstance(lo.value, int) and isinstance(hi.value, int)
+                    return ir.Member(arg, tuple(range(lo.value, hi.value + 1)))
+                return ir.And((ir.Cmp("<=", _binder(lo), arg), ir.Cmp("<=", arg, _binder(hi))))
             case s.Member():
                 arg, at = self._expr(e.arg, ctx)
                 dom = self._domain(e.domain, ctx)
@@ -693,9 +726,10 @@ class Checker:
                                    e.domain.span)
                         return _POISON
                     return self._quant(e, ctx, ir.IntT(), (), (lo, hi))
-                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
-                return self._quant(e, ctx, ir.IntT(members[0], members[-1]) if members
-                                   else ir.IntT(), members, None)
+                assert isinstance(lo.value, int) and isinstance(hi.value, int)
+                ints = tuple(range(lo.value, hi.value + 1))
+                return self._quant(e, ctx, ir.IntT(ints[0], ints[-1]) if ints
+                                   else ir.IntT(), ints, None)
             case s.Quant():
                 dom = self._domain(e.domain, ctx)
                 if dom is None:
@@ -722,15 +756,15 @@ class Checker:
                         self.error("HP127", "a function over an empty domain", e.domain.span)
                         return _POISON
                     cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
-                    return ir.Cons(e.var, members, body, ir.FunT(dom_t, cod))
+                    return _binder(ir.Cons(e.var, members, body, ir.FunT(dom_t, cod)))
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
 
     def _quant(self, e: s.Quant, ctx: _Ctx, t: ir.Type, members: tuple[ir.Value, ...],
-               bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None) -> ir.CoreExpr:
+               bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None) -> ir.Expr:
         inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
         body = self._bool(e.body, inner)
         rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
-        return ir.Quant(e.kind, e.var, members, body, rt, bounds)
+        return _binder(ir.Quant(e.kind, e.var, members, body, rt, bounds))
 
     def _range_bounds(self, d: s.RangeType, ctx: _Ctx) -> tuple[ir.CoreExpr, ir.CoreExpr] | None:
         """Both bounds as ints, folded to literals when constant."""
@@ -753,10 +787,10 @@ class Checker:
             return False
         return True
 
-    def _name(self, e: s.Name, ctx: _Ctx) -> ir.CoreExpr:
+    def _name(self, e: s.Name, ctx: _Ctx) -> ir.Expr:
         local = ctx.locals.get(e.name)
         if local is not None:
-            return local.expr
+            return _binder(local.expr)
         entry = self.names.get(e.name)
         match entry:
             case _Const():
@@ -839,7 +873,7 @@ def parse_const_value(text: str) -> ir.Value | None:
     except ValueError:
         pass
     if t and (t[0].isalpha() or t[0] == "_") and all(c.isalnum() or c == "_" for c in t):
-        return t
+        return ir.EnumValue(t)
     return None
 
 

@@ -27,7 +27,7 @@ from .ir import Model
 from .itf import write_itf
 from .junit import write_junit
 from .lower import lower
-from .parse import load_spec
+from .parse import load_spec, set_include_dirs
 from .pipeline import (
     Options,
     SpecRun,
@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
                     help="override a constant in the exported module and model: N=3, "
                     "FIXED=true (repeatable; a sweep exports its first setting)")
+    for sp in (pr, ch, si, ex):  # NOTE(include-confinement) in parse.py
+        sp.add_argument("--include-path", action="append", default=[], metavar="DIR",
+                        help="also look for included files in DIR (repeatable); includes "
+                        "stay inside the spec's directory and these")
     return p
 
 
@@ -198,8 +202,9 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
         raise _usage_error("HP205", f"--engine {engine}: unknown engine (known: "
                            f"{', '.join(sorted(engines()))})")
     timeout = getattr(args, "timeout", None)
-    if timeout is not None and timeout <= 0:
-        raise _usage_error("HP206", f"--timeout {timeout}: must be positive")
+    if timeout is not None and not (0 < timeout < 1e9):  # inf, nan and 1e400 too
+        raise _usage_error("HP206", f"--timeout {timeout}: must be a positive number of "
+                           "seconds below 1e9")
     max_states = getattr(args, "max_states", None)
     if max_states is not None and max_states < 1:
         raise _usage_error("HP206", f"--max-states {max_states}: must be positive")
@@ -820,6 +825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     sources = SourceCache()
+    set_include_dirs(args.include_path)
     try:
         if args.command == "prove":
             return cmd_prove(args, sources)

@@ -329,12 +329,11 @@ class _Eval:
         raise AssertionError(f"cannot encode {e!r}")  # pragma: no cover
 
     def select(self, fn: Sym, dom: ir.Domain, idx: Any, reach: Any) -> Sym:
+        pos = self.enc.literal_pos(dom, idx)
+        if pos is not None:  # a constant index inside the domain: no search (NOTE(limits))
+            return fn[pos]
         vals = dom.values()
         consts = [self.enc.const(d, dom) for d in vals]
-        if z3.is_const(idx) and idx.decl().kind() != z3.Z3_OP_UNINTERPRETED:
-            for i, c in enumerate(consts):
-                if z3.simplify(idx == c).eq(z3.BoolVal(True)):
-                    return fn[i]
         inside = self.enc.member(idx, dom, vals)
         if not z3.is_true(z3.simplify(inside)):
             self.errs.append(z3.And(reach, z3.Not(inside)))
@@ -407,6 +406,18 @@ class Encoding:
                 return tuple(self.const(x, t.cod) for x in v)
         raise AssertionError(t)  # pragma: no cover
 
+    def literal_pos(self, dom: ir.Domain, idx: Any) -> int | None:
+        """The position in dom of a constant index term, None if idx is not a constant of
+        dom (a variable, or a value outside the domain)."""
+        if isinstance(dom, ir.BoolT):
+            return 1 if z3.is_true(idx) else 0 if z3.is_false(idx) else None
+        if not z3.is_bv_value(idx):
+            return None
+        if isinstance(dom, ir.EnumT):
+            k = idx.as_long()
+            return k if k < len(dom.members) else None
+        return ir.index_pos(dom, idx.as_signed_long())
+
     def member(self, a: Any, t: ir.Type, members: Sequence[ir.Value]) -> Any:
         if isinstance(t, ir.BoolT):
             if len(set(members)) == 2:
@@ -439,10 +450,10 @@ class Encoding:
 
     def fresh_state(self, tag: str) -> SymState:
         return SymState({v.name: self._fresh(f"{v.name}@{tag}", v.type) for v in self.model.vars},
-                        z3.Bool(f"err@{tag}"))
+                        z3.Bool(f"<error>@{tag}"))  # no identifier: no clash with a variable
 
     def fresh_selector(self, tag: str) -> Any:
-        return z3.BitVec(f"sel@{tag}", self.sel_width)
+        return z3.BitVec(f"<sel>@{tag}", self.sel_width)  # likewise
 
     # ---- state predicates
     def wellformed(self, st: SymState) -> Any:
@@ -502,7 +513,12 @@ class Encoding:
         alive = z3.BoolVal(True)
         for item in self.model.init:
             alive = self._require(item, ev, alive)
-        return z3.And(alive, st.err == ev.err_any(), self.in_ranges(st, forced),
+        # NOTE(init-definitions): a defined part takes its value even when the value's own
+        # read went outside a domain (the evaluator's last-entry value; the state is an error)
+        defs = [_eq(_cell(st.vars[d.var], self.model.var_type(d.var), d.path),
+                    ev.expr(d.value, z3.BoolVal(True)))
+                for d in self.model.init_defs]
+        return z3.And(alive, *defs, st.err == ev.err_any(), self.in_ranges(st, forced),
                       self.wellformed(st))
 
     def _require(self, cond: ir.Expr, ev: _Eval, alive: Any) -> Any:
@@ -529,15 +545,24 @@ class Encoding:
             cs.append(z3.Implies(sel == i, alive))
             writes.append(nxt)
             errs.append(ev.err_any())
+        # which instances write which cell: unchanged cells are the very same terms, so
+        # this costs the cells each instance writes, not cells x instances (NOTE(limits))
+        written: dict[tuple[str, int], list[tuple[int, Any]]] = {}
+        for i, nxt in enumerate(writes):
+            for v in self.model.vars:
+                cur_v, new_v = s.vars[v.name], nxt[v.name]
+                if new_v is cur_v:
+                    continue
+                for k, (a, b) in enumerate(zip(_leaves(cur_v), _leaves(new_v), strict=True)):
+                    if a is not b and not b.eq(a):
+                        written.setdefault((v.name, k), []).append((i, b))
         for v in self.model.vars:
-            for path, _ in ir.slots(v.name, v.type):
-                cur = _cell(s.vars[v.name], v.type, path)
+            for k, (cur, nxt_cell) in enumerate(zip(_leaves(s.vars[v.name]),
+                                                    _leaves(t.vars[v.name]), strict=True)):
                 out = cur
-                for i in range(len(insts) - 1, -1, -1):
-                    new = _cell(writes[i][v.name], v.type, path)
-                    if not new.eq(cur):
-                        out = z3.If(sel == i, new, out)
-                cs.append(_cell(t.vars[v.name], v.type, path) == out)
+                for i, new in reversed(written.get((v.name, k), [])):
+                    out = z3.If(sel == i, new, out)
+                cs.append(nxt_cell == out)
         err_terms = [z3.And(sel == i, e) for i, e in enumerate(errs) if not z3.is_false(e)]
         cs.append(t.err == _or(err_terms))
         return cs
@@ -570,6 +595,10 @@ class Encoding:
         if not idx:
             return value
         assert isinstance(t, ir.FunT) and isinstance(old, tuple)
+        pos = self.literal_pos(t.dom, idx[0])
+        if pos is not None:  # a constant entry: only that cell changes (NOTE(limits))
+            return old[:pos] + (self._update(old[pos], t.cod, idx[1:], value, ev, alive),) \
+                + old[pos + 1:]
         vals = t.dom.values()
         inside = self.member(idx[0], t.dom, vals)
         if not z3.is_true(z3.simplify(inside)):
@@ -615,7 +644,9 @@ class Encoding:
         out: ir.State = {}
         for v in self.model.vars:
             out[v.name] = self._decode(m, st.vars[v.name], v.type)
-        out["__error__"] = z3.is_true(m.eval(st.err, model_completion=True))
+        from .evaluate import ERR
+
+        out[ERR] = z3.is_true(m.eval(st.err, model_completion=True))
         return out
 
     def _decode(self, m: z3.ModelRef, x: Sym, t: ir.Type) -> ir.Value:
@@ -657,7 +688,9 @@ def _substitute(formula: Any, sources: Any, targets: Sequence[Any]) -> Any:
 def _cell(x: Sym, t: ir.Type, path: tuple[ir.Value, ...]) -> Any:
     for p in path:
         assert isinstance(t, ir.FunT)
-        x = x[t.dom.values().index(p)]
+        pos = ir.index_pos(t.dom, p)
+        assert pos is not None
+        x = x[pos]
         t = t.cod
     return x
 

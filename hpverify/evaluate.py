@@ -14,13 +14,15 @@ undefined, the step is taken and ends in a `types` violation. Init items work th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from . import ir
-from .lower import arith, compare
+from .fold import arith, compare
 
-ERR = "__error__"  # the hidden state component marking a read/write error
+# The hidden state component marking a read/write error. Not an identifier, so no user
+# variable can take it (`var __error__: bool` is an ordinary name).
+ERR = "<error>"
 
 
 class _Ctx:
@@ -31,10 +33,7 @@ class _Ctx:
 
 
 def _pos(dom: ir.Domain, v: ir.Value) -> int | None:
-    for i, d in enumerate(dom.values()):
-        if d == v and type(d) is type(v):
-            return i
-    return None
+    return ir.index_pos(dom, v)
 
 
 def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
@@ -70,11 +69,11 @@ def eval_expr(e: ir.Expr, st: ir.State, ctx: _Ctx) -> ir.Value:
         case ir.Eq():
             return eval_expr(e.left, st, ctx) == eval_expr(e.right, st, ctx)
         case ir.Cmp():
-            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
-            return compare(e.op, a, b)  # type: ignore[arg-type]
+            x, y = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return compare(e.op, x, y)  # type: ignore[arg-type]
         case ir.Arith():
-            a, b = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
-            return arith(e.op, a, b)  # type: ignore[arg-type]
+            x, y = eval_expr(e.left, st, ctx), eval_expr(e.right, st, ctx)
+            return arith(e.op, x, y)  # type: ignore[arg-type]
         case ir.Member():
             v = eval_expr(e.arg, st, ctx)
             return any(v == m for m in e.members)
@@ -195,52 +194,48 @@ def init_status(model: ir.Model, st: ir.State) -> bool | None:
 
 # ---- initial states ---------------------------------------------------------------------
 def forced_targets(model: ir.Model) -> list[tuple[str, tuple[ir.Value, ...], ir.Expr]]:
-    """Top-level init equations `v = e` / `v[c]... = e` with constant in-domain indices.
-    Slots under such a target take e's value, which may lie outside the type (so that an
-    init forcing an out-of-type value is a `types` violation in 0 steps); every other slot
-    ranges over its type."""
-    out: list[tuple[str, tuple[ir.Value, ...], ir.Expr]] = []
-    items: list[ir.Expr] = []
-    for it in model.init:
-        items.extend(it.args if isinstance(it, ir.And) else (it,))
-    for it in items:
-        if not isinstance(it, ir.Eq):
-            continue
-        for lhs, rhs in ((it.left, it.right), (it.right, it.left)):
-            target = _target(lhs)
-            if target is not None and _has_int(lhs.type):
-                out.append((target[0], target[1], rhs))
+    """The init definitions (NOTE(init-definitions) in lower.py) as (variable, path, value),
+    in the order to compute them. Parts under such a target take the value's value, which
+    may lie outside the type (so that an init forcing an out-of-type value is a `types`
+    violation in 0 steps); every other part ranges over its type."""
+    return [(d.var, d.path, d.value) for d in model.init_defs]
+
+
+def _cell_domain(t: ir.Type) -> Sequence[ir.Value]:
+    """A scalar type's values, lazily for a range (`var x: 0..30000000` lists nothing)."""
+    if isinstance(t, ir.IntT):
+        assert t.lo is not None and t.hi is not None
+        return range(t.lo, t.hi + 1)
+    return t.values()
+
+
+def _typed_states(vars_: Sequence[ir.StateVar]) -> Iterator[dict[str, ir.Value]]:
+    """Every typed valuation of vars_, the last cell varying fastest (the order of
+    itertools.product over the variables' values), without listing any domain: an odometer
+    over the scalar cells (NOTE(limits) in parse.py)."""
+    cells = [(v, t) for v in vars_ for _, t in ir.slots(v.name, v.type)]
+    doms = [_cell_domain(t) for _, t in cells]
+    if any(len(d) == 0 for d in doms):
+        return
+    idx = [0] * len(doms)
+    while True:
+        it = iter(d[i] for d, i in zip(doms, idx, strict=True))
+        yield {v.name: _build(v.type, it) for v in vars_}
+        k = len(idx) - 1
+        while k >= 0:
+            idx[k] += 1
+            if idx[k] < len(doms[k]):
                 break
-    return out
+            idx[k] = 0
+            k -= 1
+        if k < 0:
+            return
 
 
-def _has_int(t: ir.Type) -> bool:
-    return isinstance(t, ir.IntT) or (isinstance(t, ir.FunT) and _has_int(t.cod))
-
-
-def _target(e: ir.Expr) -> tuple[str, tuple[ir.Value, ...]] | None:
-    if isinstance(e, ir.Var):
-        return e.name, ()
-    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit):
-        inner = _target(e.fn)
-        if inner is None:
-            return None
-        assert isinstance(e.fn.type, ir.FunT)
-        if _pos(e.fn.type.dom, e.idx.value) is None:
-            return None
-        return inner[0], inner[1] + (e.idx.value,)
-    return None
-
-
-def _values(t: ir.Type) -> Iterator[ir.Value]:
+def _build(t: ir.Type, it: Iterator[ir.Value]) -> ir.Value:
     if isinstance(t, ir.FunT):
-        import itertools
-
-        doms = t.dom.values()
-        for combo in itertools.product(*(list(_values(t.cod)) for _ in doms)):
-            yield tuple(combo)
-    else:
-        yield from t.values()
+        return tuple(_build(t.cod, it) for _ in t.dom.values())
+    return next(it)
 
 
 def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value) -> ir.Value:
@@ -253,36 +248,25 @@ def _set_path(v: ir.Value, t: ir.Type, path: tuple[ir.Value, ...], new: ir.Value
 
 
 def initial_states(model: ir.Model, limit: int | None = None) -> Iterator[ir.State]:
-    """Every initial state (with its ERR flag), by enumeration. Unforced variables range over
-    their types; forced slots are computed from their equations (iterated, so that one
-    equation may use another's result)."""
-    import itertools
-
+    """Every initial state (with its ERR flag), by enumeration. Undefined variables range
+    over their types; defined parts are then computed in order (NOTE(init-definitions))."""
     forced = forced_targets(model)
     forced_vars = {name for name, path, _ in forced if not path}
     free_vars = [v for v in model.vars if v.name not in forced_vars]
+    placeholder = next(_typed_states([v for v in model.vars if v.name in forced_vars]), {})
     count = 0
     seen: set[tuple[ir.Value, ...]] = set()
-    for combo in itertools.product(*(list(_values(v.type)) for v in free_vars)):
-        st: dict[str, ir.Value] = dict(zip((v.name for v in free_vars), combo, strict=True))
-        for v in model.vars:  # whole-forced variables start from a placeholder
-            if v.name not in st:
-                st[v.name] = next(_values(v.type))
-        for _ in range(len(forced) + 1):
-            changed = False
-            for name, path, rhs in forced:
-                ctx = _Ctx()
-                val = eval_expr(rhs, st, ctx)
-                new = _set_path(st[name], model.var_type(name), path, val)
-                if new != st[name]:
-                    st[name], changed = new, True
-            if not changed:
-                break
+    for free in _typed_states(free_vars):
+        both = {**placeholder, **free}  # wholly defined variables start from a placeholder
+        st: dict[str, ir.Value] = {v.name: both[v.name] for v in model.vars}
+        for name, path, rhs in forced:  # each reads only undefined parts and earlier ones
+            val = eval_expr(rhs, st, _Ctx())
+            st[name] = _set_path(st[name], model.var_type(name), path, val)
         status = init_status(model, st)
         if status is None:
             continue
         key = tuple(st[v.name] for v in model.vars)
-        if key in seen:  # forced cells overwrite enumerated ones: the same state again
+        if key in seen:  # defined cells overwrite enumerated ones: the same state again
             continue
         seen.add(key)
         st[ERR] = status

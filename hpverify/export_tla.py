@@ -339,7 +339,9 @@ class _Exporter:
         a variable (`v = e`, `v`, `not v`, `forall x in D: f[x] = e` over f's whole
         domain) becomes that assignment, in an order where e's variables are bound; every
         other variable ranges over its type, as in hp. The items themselves are all kept
-        (an item wholly turned into assignments is implied by them and left out)."""
+        (an item wholly turned into assignments is implied by them and left out). This is
+        NOTE(init-definitions) in lower.py for whole variables: a cycle of equations, and
+        whatever reads it, stays a constraint over typed values."""
         items: list[s.Expr] = []
         for d in self.spec.decls:
             if isinstance(d, s.InitDecl):
@@ -391,11 +393,13 @@ class _Exporter:
             return None
         if not (isinstance(e, s.Quant) and e.kind == "forall"):
             return None
-        body, value = e.body, None
+        body: s.Expr = e.body
+        value: s.Expr | None = None
         if isinstance(body, s.Unary) and body.op == "not":
             body, value = body.arg, s.BoolLit(False, e.span)
         elif isinstance(body, s.Binary) and body.op == "=":
-            body, value = body.left, body.right
+            value = body.right
+            body = body.left
         elif isinstance(body, s.Index):
             value = s.BoolLit(True, e.span)
         if not (isinstance(body, s.Index) and is_var(body.fn)

@@ -11,6 +11,7 @@ need no conversion), functions as tuples in domain order (nested for `A -> B -> 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -80,6 +81,18 @@ Type = BoolT | IntT | EnumT | FunT
 Value = bool | int | EnumValue | tuple["Value", ...]
 
 
+def index_pos(dom: Domain, v: Value) -> int | None:
+    """v's position in dom's values (None if v is not one of them), in constant time after
+    the first call per domain; bool values never match ints (True == 1 in Python)."""
+    return _positions(dom).get((type(v), v))
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(dom: Domain) -> dict[tuple[type, Value], int]:
+    vals: tuple[Value, ...] = dom.values()
+    return {(type(d), d): i for i, d in enumerate(vals)}
+
+
 def same_shape(a: Type, b: Type) -> bool:
     """Types that `=` may compare and `x' =` may assign: ints of any range are one type;
     function domains must be the same set."""
@@ -96,26 +109,39 @@ def render_value(v: Value, t: Type) -> object:
     """The JSON rendering the contract fixes: functions as objects keyed by domain strings."""
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
-        return {key_string(d): render_value(x, t.cod) for d, x in zip(t.dom.values(), v, strict=True)}
+        dom: tuple[Value, ...] = t.dom.values()
+        return {key_string(d): render_value(x, t.cod) for d, x in zip(dom, v, strict=True)}
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_DECIMAL_BITS:
+        return int_text(v)  # JSON cannot carry it as a number
     return v
 
 
 def key_string(d: Value) -> str:
     if isinstance(d, bool):
         return "true" if d else "false"
-    return str(d)
+    return int_text(d) if isinstance(d, int) else str(d)
+
+
+MAX_DECIMAL_BITS = 12_000  # about 3,600 digits: below Python's 4,300-digit str() limit
+
+
+def int_text(v: int) -> str:
+    """v in decimal, or in hexadecimal past MAX_DECIMAL_BITS (NOTE(limits) in parse.py:
+    a value out of its type, computed by init or a step, can outgrow str()'s limit)."""
+    return str(v) if v.bit_length() <= MAX_DECIMAL_BITS else hex(v)
 
 
 def show_value(v: Value, t: Type) -> str:
     """Compact text rendering for traces: `{1: true, 2: false}`."""
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
+        dom: tuple[Value, ...] = t.dom.values()
         inner = ", ".join(f"{key_string(d)}: {show_value(x, t.cod)}"
-                          for d, x in zip(t.dom.values(), v, strict=True))
+                          for d, x in zip(dom, v, strict=True))
         return "{" + inner + "}"
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return int_text(v) if isinstance(v, int) else str(v)
 
 
 # ---- expressions ----------------------------------------------------------------------
@@ -286,6 +312,21 @@ class Invariant:
 TYPES = "types"  # the built-in invariant
 
 
+Path = tuple[Value, ...]  # constant indices from a variable down to one of its parts
+
+
+@dataclass(frozen=True, slots=True)
+class InitDef:
+    """An init item `var[path...] = value` that DEFINES that part of the initial state
+    (NOTE(init-definitions) in lower.py): the part takes value's value, which may lie
+    outside its type (a `types` violation in 0 steps); every other part ranges over its
+    type. The item also stays in `Model.init`, where it holds by construction."""
+
+    var: str
+    path: Path
+    value: Expr
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     name: str
@@ -296,6 +337,7 @@ class Model:
     invariants: tuple[Invariant, ...]
     instances: tuple[Instance, ...]
     actions: tuple[str, ...]  # declared action names, in order (coverage reports)
+    init_defs: tuple[InitDef, ...] = ()  # in an order where each reads only earlier ones
 
     def live_actions(self) -> list[str]:
         """Declared actions with at least one instance (the others are disabled outright by

@@ -1,184 +1,17 @@
 """Checked spec → IR model: parameters expanded over their domains, quantifiers expanded,
-constants folded (see ir.py for what is left).
-
-Folding keeps the lazy semantics: an operand that may read out of a domain is never
-dropped from in front of a short-circuit (NOTE(lazy-fold)), because its reads are performed
-whether or not the result is already known.
+constants folded (fold.py), init definitions found (see ir.py for what is left).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator
 
 from . import ir
 from .check import Action, CheckedSpec
-
-
-class Unbound(Exception):
-    """A bound name without a value: the expression is not constant."""
-
-
-Env = Mapping[str, ir.Value]
-
-
-def _lit_bool(b: bool) -> ir.Lit:
-    return ir.Lit(b, ir.BoolT())
-
-
-def _pure(e: ir.Expr) -> bool:
-    """True if evaluating e can never read out of a domain (so it may be dropped)."""
-    match e:
-        case ir.Lit() | ir.Var():
-            return True
-        case ir.Index():  # pure only when the index is a literal inside the domain
-            return (isinstance(e.idx, ir.Lit) and _pure(e.fn) and isinstance(e.fn.type, ir.FunT)
-                    and _index_pos(e.fn.type.dom, e.idx.value) is not None)
-        case ir.Not():
-            return _pure(e.arg)
-        case ir.And() | ir.Or() | ir.Count():
-            return all(_pure(a) for a in e.args)
-        case ir.Ite():
-            return _pure(e.cond) and _pure(e.then) and _pure(e.else_)
-        case ir.Eq() | ir.Cmp() | ir.Arith():
-            return _pure(e.left) and _pure(e.right)
-        case ir.Member():
-            return _pure(e.arg)
-        case ir.FunLit():
-            return all(_pure(a) for a in e.items)
-    return False
-
-
-def _junction(args: list[ir.Expr], is_and: bool) -> ir.Expr:
-    """And/Or with folding. NOTE(lazy-fold): a literal that decides the result cuts off what
-    follows it, but what precedes it is kept unless pure."""
-    unit, zero = is_and, not is_and
-    out: list[ir.Expr] = []
-    for a in args:
-        if isinstance(a, ir.Lit):
-            if a.value == unit:
-                continue
-            # decided: earlier impure operands still run (and may violate `types`)
-            kept = [x for x in out if not _pure(x)]
-            if not kept:
-                return _lit_bool(zero)
-            out = kept + [a]
-            break
-        inner = a.args if isinstance(a, (ir.And if is_and else ir.Or)) else (a,)
-        out.extend(inner)
-    if not out:
-        return _lit_bool(unit)
-    if len(out) == 1:
-        return out[0]
-    return ir.And(tuple(out)) if is_and else ir.Or(tuple(out))
-
-
-def _index_pos(dom: ir.Domain, v: ir.Value) -> int | None:
-    vals = dom.values()
-    for i, d in enumerate(vals):
-        if d == v and type(d) is type(v):
-            return i
-    return None
-
-
-def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
-    """Substitute bound names by values, expand quantifiers and fold constants."""
-    match e:
-        case ir.Lit() | ir.Var():
-            return e
-        case ir.Bound():
-            if e.name not in env:
-                raise Unbound(e.name)
-            return ir.Lit(env[e.name], e.type)
-        case ir.Quant():
-            members = e.members
-            if e.bounds is not None:
-                lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
-                assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit), "checked state-free"
-                members = tuple(range(lo.value, hi.value + 1))  # type: ignore[arg-type]
-            bodies = [expand(e.body, {**env, e.var: v}) for v in members]
-            if e.kind == "forall":
-                return _junction(bodies, True)
-            if e.kind == "exists":
-                return _junction(bodies, False)
-            return _count(bodies)
-        case ir.Cons():
-            items = tuple(expand(e.body, {**env, e.var: v}) for v in e.members)
-            if all(isinstance(i, ir.Lit) for i in items):
-                return ir.Lit(tuple(i.value for i in items), e.type)  # type: ignore[union-attr]
-            return ir.FunLit(items, e.type)
-        case ir.Index():
-            fn, idx = expand(e.fn, env), expand(e.idx, env)
-            assert isinstance(fn.type, ir.FunT)
-            if isinstance(idx, ir.Lit):
-                pos = _index_pos(fn.type.dom, idx.value)
-                if pos is not None:
-                    if isinstance(fn, ir.Lit):
-                        return ir.Lit(fn.value[pos], e.type)  # type: ignore[index]
-                    if isinstance(fn, ir.FunLit):
-                        return fn.items[pos]
-            return ir.Index(fn, idx, e.type)
-        case ir.Not():
-            a = expand(e.arg, env)
-            if isinstance(a, ir.Lit):
-                return _lit_bool(not a.value)
-            if isinstance(a, ir.Not):
-                return a.arg
-            return ir.Not(a)
-        case ir.And():
-            return _junction([expand(a, env) for a in e.args], True)
-        case ir.Or():
-            return _junction([expand(a, env) for a in e.args], False)
-        case ir.Ite():
-            c = expand(e.cond, env)
-            if isinstance(c, ir.Lit):
-                return expand(e.then if c.value else e.else_, env)
-            return ir.Ite(c, expand(e.then, env), expand(e.else_, env), e.type)
-        case ir.Eq():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return _lit_bool(a.value == b.value)
-            return ir.Eq(a, b)
-        case ir.Cmp():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return _lit_bool(compare(e.op, a.value, b.value))  # type: ignore[arg-type]
-            return ir.Cmp(e.op, a, b)
-        case ir.Arith():
-            a, b = expand(e.left, env), expand(e.right, env)
-            if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
-                return ir.Lit(arith(e.op, a.value, b.value), ir.IntT())  # type: ignore[arg-type]
-            return ir.Arith(e.op, a, b)
-        case ir.Member():
-            a = expand(e.arg, env)
-            if isinstance(a, ir.Lit):
-                return _lit_bool(any(a.value == m for m in e.members))
-            return ir.Member(a, e.members)
-        case ir.Count():
-            return _count([expand(a, env) for a in e.args])
-        case ir.FunLit():
-            items = tuple(expand(i, env) for i in e.items)
-            if all(isinstance(i, ir.Lit) for i in items):
-                return ir.Lit(tuple(i.value for i in items), e.type)  # type: ignore[union-attr]
-            return ir.FunLit(items, e.type)
-    raise AssertionError(f"cannot expand {e!r}")  # pragma: no cover
-
-
-def _count(args: list[ir.Expr]) -> ir.Expr:
-    known = sum(1 for a in args if isinstance(a, ir.Lit) and a.value)
-    rest = tuple(a for a in args if not isinstance(a, ir.Lit))
-    if not rest:
-        return ir.Lit(known, ir.IntT())
-    c = ir.Count(rest)
-    return c if known == 0 else ir.Arith("+", ir.Lit(known, ir.IntT()), c)
-
-
-def compare(op: str, a: int, b: int) -> bool:
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-def arith(op: str, a: int, b: int) -> int:
-    return a + b if op == "+" else a - b if op == "-" else a * b
+from .diagnostics import Diagnostic, HpError, Span
+from .fold import MAX_EXPANSION, Env, ExpansionBudget, ExpansionLimit, expand, pure
 
 
 def expand_stmts(stmts: tuple[ir.Stmt, ...], env: Env) -> tuple[ir.Stmt, ...]:
@@ -209,6 +42,7 @@ def instances(action: Action) -> list[ir.Instance]:
     names = [p.name for p in action.params]
     types = tuple(p.type for p in action.params)
     for combo in itertools.product(*(p.members for p in action.params)):
+        ExpansionBudget.spend(1)
         env = dict(zip(names, combo, strict=True))
         body = expand_stmts(action.body, env)
         if body and isinstance(body[-1], ir.Require) and isinstance(body[-1].cond, ir.Lit) \
@@ -228,21 +62,168 @@ def instances(action: Action) -> list[ir.Instance]:
 def _stmt_pure(st: ir.Stmt) -> bool:
     match st:
         case ir.Require():
-            return _pure(st.cond)
+            return pure(st.cond)
         case ir.Assign():
-            return all(_pure(p) for p in st.path) and _pure(st.value)
+            return all(pure(p) for p in st.path) and pure(st.value)
         case ir.If():
-            return _pure(st.cond) and all(map(_stmt_pure, st.then)) and all(map(_stmt_pure, st.else_))
+            return pure(st.cond) and all(map(_stmt_pure, st.then)) and all(map(_stmt_pure, st.else_))
     return False  # pragma: no cover
 
 
+# ---- init definitions ----------------------------------------------------------------------
+# NOTE(init-definitions): `init` is a predicate over states, but a top-level equation
+# `x = e` (or `f[c] = e` with constant in-domain indices, also from a `forall` over a
+# domain) usually means "x starts at e", and the contract wants an init that forces an
+# out-of-type value to be a `types` violation in 0 steps, so such an equation DEFINES its
+# target instead of filtering the target's typed values. It is a definition when:
+#   - its target overlaps no earlier definition's target (`x = 1  x = 2`: the second is a
+#     plain constraint, and no state is initial), and
+#   - the definitions can be computed one after another: repeatedly, the first remaining
+#     candidate whose right-hand side, as written (before folding), reads no variable that
+#     a remaining candidate targets (itself included) is taken. What is left (a cycle such
+#     as `x = x`, `x = y  y = x`, `x = 3 - y  y = 3 - x`, `x = f[x]`; an entry defined from
+#     its own variable, `f[2] = f[1] + 1`; whatever reads those) is a plain constraint over
+#     typed values. Reads count whole variables, as written, so that the rule does not
+#     depend on folding (`x = if true then 1 else y` reads y).
+# Every part that no definition targets ranges over its type; definitions are then computed
+# in order; then every init item (definitions included, which hold by construction) is
+# judged (NOTE(step-order)). Computed once here, so the evaluator, the encoding, explicit
+# and replay share it; `hpverify export --tla` orders its `v = e` assignments by the same
+# rule (whole variables only).
+Cell = tuple[str, ir.Path]
+
+
+def _target(e: ir.Expr) -> Cell | None:
+    """The part of a variable e names: `x`, `f[c]`, `g[c][d]` with constant in-domain
+    indices; None for anything else."""
+    if isinstance(e, ir.Var):
+        return e.name, ()
+    if isinstance(e, ir.Index) and isinstance(e.idx, ir.Lit) and isinstance(e.fn.type, ir.FunT):
+        inner = _target(e.fn)
+        if inner is None or ir.index_pos(e.fn.type.dom, e.idx.value) is None:
+            return None
+        return inner[0], inner[1] + (e.idx.value,)
+    return None
+
+
+def _is_place(e: ir.CoreExpr) -> bool:
+    """e names a variable or an entry as written: `x`, `f[e]`, `g[e][e']`."""
+    while isinstance(e, ir.Index):
+        e = e.fn
+    return isinstance(e, ir.Var)
+
+
+def _overlap(a: Cell, b: Cell) -> bool:
+    n = min(len(a[1]), len(b[1]))
+    return a[0] == b[0] and a[1][:n] == b[1][:n]
+
+
+def _reads(e: ir.CoreExpr) -> set[Cell]:
+    """The state variables e reads as written (before folding, so that `if true then 1
+    else y` reads y), each as a whole variable."""
+    return {(x.name, ()) for x in ir.subexprs(e) if isinstance(x, ir.Var)}
+
+
+def _equations(e: ir.CoreExpr, env: Env
+               ) -> Iterator[tuple[ir.Expr, ir.Expr, ir.CoreExpr, ir.CoreExpr]]:
+    """The top-level equations of an init item, through `and` and `forall` (as written, not
+    as folded: `false or x = 3` is no equation), each side expanded."""
+    if isinstance(e, ir.And):
+        for a in e.args:
+            yield from _equations(a, env)
+    elif isinstance(e, ir.Quant) and e.kind == "forall":
+        members = e.members
+        if e.bounds is not None:
+            lo, hi = expand(e.bounds[0], env), expand(e.bounds[1], env)
+            assert isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)
+            assert isinstance(lo.value, int) and isinstance(hi.value, int)
+            members = tuple(range(lo.value, hi.value + 1))
+        for v in members:
+            yield from _equations(e.body, {**env, e.var: v})
+    elif isinstance(e, ir.Eq):
+        yield expand(e.left, env), expand(e.right, env), e.left, e.right
+
+
+def init_definitions(init: tuple[ir.CoreExpr, ...]) -> tuple[ir.InitDef, ...]:
+    """NOTE(init-definitions): the checked init items' equations that define parts of the
+    initial state, in the order to compute them."""
+    items = [eq for it in init for eq in _equations(it, {})]
+    pending: list[tuple[Cell, ir.Expr, set[Cell]]] = []
+    for left, right, left_src, right_src in items:
+        for lhs, lhs_src, rhs, rhs_src in ((left, left_src, right, right_src),
+                                           (right, right_src, left, left_src)):
+            target = _target(lhs) if _is_place(lhs_src) else None
+            if target is None:  # a place as written: `if true then x else 0` is none
+                continue
+            if not any(_overlap(target, t) for t, _, _ in pending):
+                pending.append((target, rhs, _reads(rhs_src)))
+            break
+    out: list[ir.InitDef] = []
+    while pending:
+        ready = next((k for k, (_, _, reads) in enumerate(pending)
+                      if not any(_overlap(r, t) for r in reads for t, _, _ in pending)), None)
+        if ready is None:
+            break  # a cycle, and what reads it: plain constraints
+        (name, path), rhs, _ = pending.pop(ready)
+        out.append(ir.InitDef(name, path, rhs))
+    return tuple(out)
+
+
+def _size(x: object, memo: dict[int, int]) -> int:
+    """The number of nodes x has once expanded, counting shared subtrees (a `let` used
+    twice) each time they occur: what lowering builds and every later pass walks."""
+    k = id(x)
+    got = memo.get(k)
+    if got is not None:
+        return got
+    if isinstance(x, tuple):
+        n = sum(_size(y, memo) for y in x)
+    elif isinstance(x, (ir.Quant, ir.Cons)):
+        n = 1 + max(len(x.members), 1) * _size(x.body, memo)
+    elif isinstance(x, ir.Lit) or not hasattr(x, "__dataclass_fields__"):
+        n = 1
+    else:
+        n = 1 + sum(_size(getattr(x, f), memo) for f in x.__dataclass_fields__
+                    if f not in ("type", "members"))
+    memo[k] = n
+    return n
+
+
 def lower(spec: CheckedSpec) -> ir.Model:
-    insts: list[ir.Instance] = []
-    for a in spec.actions:
-        insts.extend(instances(a))
-    init = tuple(x for x in (expand(i, {}) for i in spec.init)
-                 if not (isinstance(x, ir.Lit) and x.value is True))
-    invs = tuple(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span)
-                 for i in spec.invariants)
-    return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, invs, tuple(insts),
-                    tuple(a.name for a in spec.actions))
+    """The IR model; HP303 (at the declaration) past the expansion budget."""
+    ExpansionBudget.left = MAX_EXPANSION
+    where = Span(spec.file, 0, 0, 0, 0)
+    try:
+        memo: dict[int, int] = {}  # spec's objects stay alive: ids are not reused
+        total = _size(spec.init, memo)
+        if total > MAX_EXPANSION:
+            raise ExpansionLimit
+        for a in spec.actions:
+            where = a.span
+            total += _size(a.body, memo) * math.prod(len(p.members) for p in a.params)
+            if total > MAX_EXPANSION:
+                raise ExpansionLimit
+        for i in spec.invariants:
+            where = i.span
+            total += _size(i.body, memo)
+            if total > MAX_EXPANSION:
+                raise ExpansionLimit
+        insts: list[ir.Instance] = []
+        for a in spec.actions:
+            where = a.span
+            insts.extend(instances(a))
+        where = Span(spec.file, 0, 0, 0, 0)
+        init = tuple(x for x in (expand(i, {}) for i in spec.init)
+                     if not (isinstance(x, ir.Lit) and x.value is True))
+        invs: list[ir.Invariant] = []
+        for i in spec.invariants:
+            where = i.span
+            invs.append(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span))
+    except ExpansionLimit:
+        raise HpError(Diagnostic(
+            "HP303", f"the spec expands to more than {MAX_EXPANSION} terms (nested quantifiers, "
+            "parameters and `let`s used more than once multiply)", where)) from None
+    finally:
+        ExpansionBudget.left = MAX_EXPANSION
+    return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
+                    tuple(a.name for a in spec.actions), init_definitions(spec.init))

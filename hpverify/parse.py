@@ -2,19 +2,29 @@
 
 Lark's exceptions are caught here, in one place, and turned into diagnostics; the tree
 builder never raises (it collects the few errors that the grammar cannot express).
-`include "file.hp"` (an extension) is resolved here too, relative to the including file.
+`include "file.hp"` (an extension) is resolved here too, relative to the including file
+and confined to the project (NOTE(include-confinement)).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from . import hints
 from . import syntax as s
@@ -380,7 +390,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> s.IntLit:
-        return s.IntLit(int(c[0]), self._span(meta))
+        digits = str(c[0]).lstrip("0") or "0"
+        if len(digits) > MAX_LITERAL_DIGITS:
+            self.errors.append(Diagnostic(
+                "HP301", f"integer literal with {len(digits)} digits; at most "
+                f"{MAX_LITERAL_DIGITS} are allowed", self._span(meta)))
+            return s.IntLit(0, self._span(meta))
+        return s.IntLit(int(digits), self._span(meta))
 
     @v_args(meta=True)
     def true_lit(self, meta: Any, c: list[Any]) -> s.BoolLit:
@@ -408,6 +424,35 @@ def _parses_past(text: str, line: int) -> bool:
     return True
 
 
+# NOTE(limits): hostile or generated input must end in a positioned error, never in a
+# RecursionError deep inside some later pass or in an unbounded computation. Nesting is
+# measured once here, on Lark's tree, so that every later recursive pass (checker,
+# lowering, evaluator, encoding, export) runs well inside Python's default stack;
+# literals are bounded so that no integer ever needs Python's 4,300-digit conversion limit.
+MAX_NESTING = 200  # levels of the parse tree (each `if`, operator, index, quantifier: one)
+MAX_LITERAL_DIGITS = 18  # integer literals below 10**18
+
+
+def _too_deep(tree: Tree, file: str) -> Diagnostic | None:
+    """The first node nested more than MAX_NESTING levels deep, as a diagnostic."""
+    stack: list[tuple[Tree, int, Tree]] = [(tree, 0, tree)]
+    while stack:
+        node, depth, last_positioned = stack.pop()
+        meta = node.meta
+        if not meta.empty:
+            last_positioned = node
+        if depth > MAX_NESTING:
+            m = last_positioned.meta
+            span = (Span(file, m.line, m.column, m.line, m.column + 1) if not m.empty
+                    else Span(file, 0, 0, 0, 0))
+            return Diagnostic("HP300", f"the spec nests more than {MAX_NESTING} levels deep "
+                              "here; split the expression (a `let`, a helper invariant) or use "
+                              "a quantifier", span)
+        stack.extend((c, depth + 1, last_positioned) for c in node.children
+                     if isinstance(c, Tree))
+    return None
+
+
 def parse_text(text: str, file: str) -> s.SpecFile:
     """Parse one file's text; raises HpError with every error found."""
     try:
@@ -421,31 +466,106 @@ def parse_text(text: str, file: str) -> s.SpecFile:
     hashes = hints.comment_after_operand(file, text, _parses_past)
     if hashes:
         raise HpError(hashes)
+    deep = _too_deep(tree, file)
+    if deep is not None:
+        raise HpError(deep)
     builder = _Builder(file)
-    decls = builder.transform(tree)
+    try:
+        decls = builder.transform(tree)
+    except VisitError as err:  # pragma: no cover - MAX_NESTING keeps the builder shallow
+        raise err.orig_exc from None
     if builder.errors:
         raise HpError(builder.errors)
     return s.SpecFile(file, decls)
 
 
+# NOTE(include-confinement): a spec from a pull request must not read (and an error must
+# not print) a file outside the project: `include "/etc/shadow"` once printed a password
+# hash as "the offending line". An include names a `.hp` file; it resolves relative to the
+# including file, or else in each `--include-path` directory; the resolved path (symlinks
+# followed) must lie inside the top-level spec's directory tree or an include directory;
+# and only a regular file is read (never a device or a FIFO), at most MAX_SOURCE_BYTES.
+MAX_SOURCE_BYTES = 8 << 20
+
+_include_dirs: tuple[Path, ...] = ()
+
+
+def set_include_dirs(dirs: Iterable[str]) -> None:
+    """The `--include-path` directories, for every later `load_spec`."""
+    global _include_dirs
+    _include_dirs = tuple(Path(d) for d in dirs)
+
+
 def read_source(path: str, sources: SourceCache, at: Span | None = None) -> str:
+    span = at or Span(path, 0, 0, 0, 0)
+
+    def refuse(reason: str) -> HpError:
+        return HpError(Diagnostic("HP010", f"cannot read '{path}': {reason}", span))
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        span = at or Span(path, 0, 0, 0, 0)
-        raise HpError(Diagnostic("HP010", f"cannot read '{path}': {reason}", span)) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise refuse("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise refuse(f"larger than {MAX_SOURCE_BYTES >> 20} MiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise refuse(str(err)) from None
     sources.add(path, text)
     return text
 
 
 def load_spec(path: str, sources: SourceCache) -> s.SpecFile:
     """Read and parse a spec file, splicing the declarations of `include`d files."""
-    return s.SpecFile(path, tuple(_load_decls(path, sources, (), None)))
+    roots = (_project_root(Path(path).resolve().parent), *(d.resolve() for d in _include_dirs))
+    return s.SpecFile(path, tuple(_load_decls(path, sources, (), None, roots)))
+
+
+def _project_root(spec_dir: Path) -> Path:
+    """The tree includes may reach: the enclosing Git work tree (a directory holding `.git`),
+    so that `spec/races/x.hp` may include `../lib/y.hp`; else the spec's own directory."""
+    for d in (spec_dir, *spec_dir.parents):
+        if (d / ".git").exists():
+            return d
+    return spec_dir
+
+
+def _resolve_include(path: str, decl: s.IncludeDecl, roots: tuple[Path, ...]) -> str:
+    """NOTE(include-confinement): the file an include names, as a path to show and read."""
+    def refuse(msg: str) -> HpError:
+        return HpError(Diagnostic("HP012", msg, decl.span))
+
+    if not decl.path.endswith(".hp"):
+        raise refuse(f"include names a '.hp' file, not '{decl.path}'")
+    candidates = [str(Path(path).parent / decl.path)]
+    candidates += [str(d / decl.path) for d in _include_dirs]
+    outside = False
+    for c in candidates:
+        real = Path(os.path.realpath(c))
+        if not any(real.is_relative_to(r) for r in roots):
+            outside = True
+            continue
+        if os.path.lexists(c):
+            return c
+    if outside:
+        raise refuse(f"include '{decl.path}' is outside the spec's project"
+                     + (" and every --include-path" if _include_dirs else "")
+                     + " (an include stays inside the project)")
+    return candidates[0]  # missing: reading it gives HP010
 
 
 def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
-                at: Span | None) -> list[s.Decl]:
+                at: Span | None, roots: tuple[Path, ...]) -> list[s.Decl]:
     text = read_source(path, sources, at)
     spec = parse_text(text, path)
     out: list[s.Decl] = []
@@ -457,7 +577,7 @@ def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
                     (Note("included from here", at),)))
             out.append(decl)
             continue
-        target = str(Path(path).parent / decl.path)
+        target = _resolve_include(path, decl, roots)
         resolved = str(Path(target).resolve())
         here = str(Path(path).resolve())
         if resolved in stack or resolved == here:
@@ -465,5 +585,5 @@ def _load_decls(path: str, sources: SourceCache, stack: tuple[str, ...],
             start = chain.index(Path(resolved).name) if Path(resolved).name in chain else 0
             cycle = " -> ".join(chain[start:] + [Path(resolved).name])
             raise HpError(Diagnostic("HP011", f"include cycle: {cycle}", decl.span))
-        out.extend(_load_decls(target, sources, stack + (str(Path(path).resolve()),), decl.span))
+        out.extend(_load_decls(target, sources, stack + (here,), decl.span, roots))
     return out

@@ -79,6 +79,9 @@ class SpecRun:
     seconds: float = 0.0
 
 
+MAX_SWEEP = 10_000  # settings one `--const N=a..b` may ask for
+
+
 def expand_const_values(text: str) -> tuple[str, ...]:
     """`--const N=1..3` and `--const N=1,2` sweep; anything else is one value."""
     if "," in text:
@@ -88,6 +91,10 @@ def expand_const_values(text: str) -> tuple[str, ...]:
         a, b = parse_const_value(lo), parse_const_value(hi)
         if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) \
                 and not isinstance(b, bool) and a <= b:
+            if b - a + 1 > MAX_SWEEP:  # NOTE(limits) in parse.py
+                raise HpError(Diagnostic("HP203", f"--const ...={text}: a sweep may have at "
+                                         f"most {MAX_SWEEP} values, not {b - a + 1}",
+                                         Span("<command line>", 0, 0, 0, 0)))
             return tuple(str(v) for v in range(a, b + 1))
     return (text,)
 

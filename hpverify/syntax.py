@@ -38,7 +38,7 @@ class RangeType:
 @dataclass(frozen=True, slots=True)
 class EnumType:
     values: tuple[str, ...]
-    value_spans: tuple[Span, ...] = _pos()
+    value_spans: tuple[Span, ...] = field(compare=False, repr=False)
     span: Span = _pos()
 
 

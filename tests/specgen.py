@@ -222,9 +222,13 @@ def assignment(draw, ctx: Ctx, touched: dict[str, str]) -> str | None:
 
 
 @st.composite
-def specs(draw) -> str:
+def specs(draw, extended: bool = False) -> str:
+    """A random spec. `extended` (the syntax oracle's fuzz, tests/test_oracle.py) adds
+    negative ranges, large literals, short-circuit reads outside a domain and init
+    equations that refer to each other."""
     k = draw(st.integers(1, 2))
-    rng = Ty("int", 0, k, name="R")
+    base = draw(st.sampled_from([0, -3, -1])) if extended else 0
+    rng = Ty("int", base, base + k, name="R")
     members = tuple(f"e{i}" for i in range(draw(st.integers(2, 3))))
     enum = Ty("enum", name="E", members=members)
     domains = [rng, enum]
@@ -251,7 +255,7 @@ def specs(draw) -> str:
         budget *= size
         vars_[f"v{i}"] = t
     ctx = Ctx(vars_, domains)
-    lines = ["spec random", f"type R = 0..{k}", f"type E = {{{', '.join(members)}}}",
+    lines = ["spec random", f"type R = {base}..{base + k}", f"type E = {{{', '.join(members)}}}",
              "type Small = 0..2", "type Bit = 0..1"]
     lines += [f"var {n}: {t.text()}" for n, t in vars_.items()]
     if draw(st.integers(0, 4)) > 0:
@@ -270,6 +274,8 @@ def specs(draw) -> str:
                              f"{draw(expr(Ctx(vars_, domains, {'z': t.dom or BOOL}), t.cod, 0))}")
         if draw(st.integers(0, 3)) == 0:
             items.append(draw(expr(ctx, BOOL, 2)))
+        if extended:
+            items += draw(_tangled_init(vars_))
         if items:
             lines.append("init { " + "; ".join(items) + "; }")
     for a in range(draw(st.integers(1, 3))):
@@ -278,6 +284,8 @@ def specs(draw) -> str:
             params[f"p{j}"] = draw(st.sampled_from([rng, enum, BOOL]))
         actx = Ctx(vars_, domains, dict(params), ctx.fresh)
         body = draw(statements(actx, {}, 2, draw(st.integers(1, 4))))
+        if extended and draw(st.booleans()):
+            body.insert(0, f"require {draw(_lazy_read(vars_))}")
         sig = ""
         if params:
             sig = "(" + ", ".join(f"{p}: {t.text()}" for p, t in params.items()) + ")"
@@ -288,4 +296,37 @@ def specs(draw) -> str:
         lines.append(f"action act{a}{sig}{by} {{ {'  '.join(body) or 'require true'} }}")
     for i in range(draw(st.integers(1, 2))):
         lines.append(f"invariant inv{i}: {draw(expr(ctx, BOOL, 3))}")
+    if extended:
+        lines.append(f"invariant lazy: {draw(_lazy_read(vars_))}")
     return "\n".join(lines) + "\n"
+
+
+@st.composite
+def _tangled_init(draw, vars_: dict[str, Ty]) -> list[str]:
+    """Init equations between int variables that may refer to each other (cycles, chains
+    in any order, definitions out of the type) and large literals."""
+    ints = [n for n, t in vars_.items() if t.kind == "int"]
+    out: list[str] = []
+    for _ in range(draw(st.integers(0, 2)) if ints else 0):
+        a, b = draw(st.sampled_from(ints)), draw(st.sampled_from(ints))
+        rhs = draw(st.sampled_from([f"{b}", f"3 - {b}", f"{b} + 1", "999999999999999999",
+                                    f"(if {b} = 0 then 1 else {a})", f"-{b}"]))
+        out.append(f"{a} = {rhs}")
+    return out
+
+
+@st.composite
+def _lazy_read(draw, vars_: dict[str, Ty]) -> str:
+    """An invariant whose operand reads outside a domain only when an earlier operand does
+    not decide it first (NOTE(lazy-fold))."""
+    funs = [(n, t) for n, t in vars_.items() if t.kind == "fun" and t.dom is not None
+            and t.dom.kind == "int" and t.cod is not None and t.cod.kind == "bool"]
+    if not funs:
+        return "true"
+    n, t = draw(st.sampled_from(funs))
+    assert t.dom is not None
+    inside, outside = f"{n}[{t.dom.lo}]", f"{n}[{t.dom.hi + 1}]"
+    return draw(st.sampled_from([f"({inside} or (not {inside})) or {outside} or true",
+                                 f"{inside} or {outside} or true",
+                                 f"(not ({inside} or (not {inside}))) and {outside} and false",
+                                 f"{inside} implies ({outside} or true)"]))

@@ -424,7 +424,7 @@ def test_golden_error_message(case: Path, monkeypatch: pytest.MonkeyPatch) -> No
         expected_file.write_text(err)
     assert err == expected_file.read_text()
     first = err.splitlines()[0]
-    assert re.match(rf"^({re.escape(case.name)}|[\w.]+):\d+:\d+: error\[HP\d{{3}}\]: ", first) or \
+    assert re.match(rf"^({re.escape(case.name)}|[\w./]+):\d+:\d+: error\[HP\d{{3}}\]: ", first) or \
         re.match(r"^hpverify: error\[HP\d{3}\]: ", first), first
     stem_code = case.stem.split("_")[0].upper()
     if stem_code.startswith("HP"):

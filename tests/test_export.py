@@ -222,3 +222,16 @@ def test_export_structure_of_the_benchmark():
                                  "reserved", "consumed", "target", "so_pc", "f_pc", "killed",
                                  "resv_broken"}
         assert not primed & rest
+
+
+def test_export_init_follows_the_definition_rule(tmp_path, monkeypatch, capsys):
+    """NOTE(init-definitions) in lower.py: a cycle of equations ranges over the types and
+    keeps the equations; definitions are ordered so each reads only earlier ones."""
+    monkeypatch.chdir(tmp_path)
+    Path("c.hp").write_text("spec c\nvar x: 0..3\nvar y: 0..3\nvar z: 0..3\nvar w: 0..3\n"
+                            "init { x = 3 - y  y = 3 - x  z = w + 1  w = 1 }\n")
+    assert main(["export", "--tla", "c.hp"]) == 0
+    init = capsys.readouterr().out.split("Init ==\n")[1].split("\n\n")[0]
+    assert init.splitlines() == ["    /\\ x \\in (0..3)", "    /\\ y \\in (0..3)",
+                                 "    /\\ w = 1", "    /\\ z = (w + 1)",
+                                 "    /\\ (x = (3 - y))", "    /\\ (y = (3 - x))"]

@@ -311,3 +311,41 @@ def test_init_item_that_reads_outside_a_domain_marks_the_state() -> None:
 
 def test_contradictory_init_has_no_states() -> None:
     assert _inits("spec t\nvar x: 0..3\ninit { x = 1  x = 2 }\n") == []
+
+
+def test_lazy_fold_keeps_pure_operands_before_an_impure_one() -> None:
+    """NOTE(lazy-fold): `f[1] or f[4] or true` keeps f[1], which stops the read of f[4]."""
+    m = model_of("""spec t
+var f: 1..3 -> bool
+invariant a: f[1] or f[4] or true
+invariant b: f[4] or f[1] or true
+invariant c: f[1] or f[2] or true
+""")
+    assert ir.render(m.invariant("a").body) == "f[1] or f[4] or true"
+    assert ir.render(m.invariant("b").body) == "f[4] or true"  # a pure tail may go
+    assert ir.render(m.invariant("c").body) == "true"
+    st = {"f": (True, True, True), ev.ERR: False}
+    assert ev.invariant_ok(m, "a", st)
+
+
+def test_init_definitions_order_and_cycles() -> None:
+    """NOTE(init-definitions): definitions in computation order; cycles, what reads them and
+    redefinitions are plain constraints."""
+    m = model_of("""spec t
+var x: 0..3
+var y: 0..3
+var z: 0..3
+var w: 0..3
+var f: 1..2 -> 0..3
+init { y = x + 1  x = 3  z = z  w = z  x = 2  forall i in 1..2: f[i] = i }
+""")
+    assert [(d.var, d.path) for d in m.init_defs] == [("x", ()), ("y", ()), ("f", (1,)),
+                                                     ("f", (2,))]
+    m3 = model_of("spec t\nvar x: 0..3\nvar y: 0..3\nvar f: 1..2 -> 0..3\n"
+                  "init { f[1] = 0  f[2] = f[1] + 1  x = if true then 1 else y  y = x }\n")
+    assert m3.init_defs == (ir.InitDef("f", (1,), ir.Lit(0, ir.IntT())),)  # as written
+    assert [strip(s) for s in ev.initial_states(m)] == []  # x = 3 and x = 2: no state
+    m2 = model_of("spec t\nvar x: 0..3\nvar y: 0..3\ninit { x = 3 - y  y = 3 - x }\n")
+    assert m2.init_defs == ()
+    assert sorted((s["x"], s["y"]) for s in ev.initial_states(m2)) == [(0, 3), (1, 2), (2, 1),
+                                                                      (3, 0)]

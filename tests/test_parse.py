@@ -577,3 +577,97 @@ def test_other_characters_stay_hp001() -> None:
     assert diagnostics(HEAD + "invariant i: a @ b\n") == [
         ("HP001", 4, 16, 17, "unexpected character '@'")]
     assert diagnostics(HEAD + "invariant i: \\Alpha\n")[0][:3] == ("HP001", 4, 14)
+
+
+# ---- include confinement (NOTE(include-confinement)) -------------------------------------------
+def _load_error(path: Path) -> tuple[str, str]:
+    from hpverify.diagnostics import HpError, SourceCache, render
+    from hpverify.parse import load_spec
+
+    sources = SourceCache()
+    try:
+        load_spec(str(path), sources)
+    except HpError as err:
+        d = err.diagnostics[0]
+        return d.code, "\n".join(render(x, sources) for x in err.diagnostics)
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../etc/passwd", "/proc/self/environ",
+                                    "/dev/zero", "../../../../../etc/hostname"])
+def test_include_outside_or_not_hp_is_refused_without_echo(tmp_path: Path, target: str) -> None:
+    (tmp_path / "t.hp").write_text(f'spec t\ninclude "{target}"\n')
+    code, text = _load_error(tmp_path / "t.hp")
+    assert code == "HP012"
+    assert text.splitlines()[0] == (f"{tmp_path}/t.hp:2:1: error[HP012]: include names a "
+                                    f"'.hp' file, not '{target}'")
+    assert "root:" not in text and len(text.splitlines()) == 3  # the include line only
+
+
+def test_include_escaping_the_tree_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "proj" / "sub").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "lib.hp").write_text("const K = 2  # SECRET\n")
+    (tmp_path / "secret.hp").write_text("SECRET LINE\n")
+    (tmp_path / "proj" / "link.hp").symlink_to(tmp_path / "secret.hp")
+    cases = {"up.hp": '"../other/lib.hp"', "dots.hp": '"sub/../../secret.hp"',
+             "abs.hp": f'"{tmp_path}/secret.hp"', "link.hp2": '"link.hp"'}
+    for name, inc in cases.items():
+        f = tmp_path / "proj" / name.replace(".hp2", "_user.hp")
+        f.write_text(f"spec t\ninclude {inc}\n")
+        code, text = _load_error(f)
+        assert code == "HP012", (name, text)
+        assert "is outside the spec's project" in text and "SECRET" not in text
+    # a nested include is confined to the top-level spec's tree too
+    (tmp_path / "proj" / "sub" / "frag.hp").write_text('include "../../secret.hp"\n')
+    (tmp_path / "proj" / "nested.hp").write_text('spec t\ninclude "sub/frag.hp"\n')
+    code, text = _load_error(tmp_path / "proj" / "nested.hp")
+    assert code == "HP012" and "SECRET" not in text
+
+
+def test_include_path_admits_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "pool.hp").write_text("const K = 2\n")
+    main = tmp_path / "proj" / "m.hp"
+    main.write_text('spec m\ninclude "pool.hp"\nvar x: 0..K\n')
+    from conftest import run_cli
+
+    p = run_cli("check", str(main))
+    assert p.returncode == 2 and "error[HP010]" in p.stderr  # not found beside the spec
+    p = run_cli("check", str(main), "--include-path", str(tmp_path / "lib"))
+    assert p.returncode == 0, p.stderr
+
+
+def test_fifo_and_devices_are_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.hp")
+    (tmp_path / "t.hp").write_text('spec t\ninclude "pipe.hp"\n')
+    code, text = _load_error(tmp_path / "t.hp")  # would block forever if opened plainly
+    assert code == "HP010" and "not a regular file" in text
+    from conftest import run_cli
+
+    p = run_cli("check", "/dev/zero")
+    assert p.returncode == 2 and "error[HP010]: cannot read '/dev/zero': not a regular file" \
+        in p.stderr
+
+
+def test_include_reaches_the_enclosing_git_work_tree(tmp_path: Path) -> None:
+    """`spec/races/r.hp` may include `../lib/h.hp` inside one repository."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "spec" / "races").mkdir(parents=True)
+    (tmp_path / "spec" / "lib").mkdir()
+    (tmp_path / "spec" / "lib" / "h.hp").write_text("const K = 2\n")
+    (tmp_path / "spec" / "races" / "r.hp").write_text('spec r\ninclude "../lib/h.hp"\n')
+    from hpverify.diagnostics import SourceCache
+    from hpverify.parse import load_spec
+
+    spec = load_spec(str(tmp_path / "spec" / "races" / "r.hp"), SourceCache())
+    assert len(spec.decls) == 2
+    (tmp_path / "secret.hp").write_text("SECRET\n")
+    outside = tmp_path.parent / f"{tmp_path.name}_outside.hp"
+    outside.write_text("SECRET\n")
+    (tmp_path / "spec" / "races" / "o.hp").write_text(f'spec r\ninclude "../../../{outside.name}"\n')
+    code, text = _load_error(tmp_path / "spec" / "races" / "o.hp")
+    assert code == "HP012" and "SECRET" not in text
