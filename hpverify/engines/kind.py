@@ -186,7 +186,10 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             step.add(distinct(ts[j], nt))
         ts.append(nt)
         tsel.append(st)
+        # NOTE(cut-short): only an unsat step case proves; a timeout or an unknown answer
+        # leaves every remaining candidate unknown (it once left them to be "proved").
         cand = list(pending)
+        closed = False
         while cand:
             if out_of_time():
                 unknown_all("timeout", k)
@@ -196,10 +199,10 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             budget.arm(step)
             r = step.check(goal, *[assume[n] for n in cand + proved])
             if r == z3.unsat:
+                closed = True
                 break
             if r == z3.unknown:
                 unknown_all(_reason(step), k)
-                cand = []
                 break
             m = step.model()
             failing = [n for n in cand
@@ -208,7 +211,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             for n in failing:
                 last_cti[n] = (m, k + 1)
             cand = [n for n in cand if n not in failing]
-        for name in cand:
+        for name in cand if closed else []:
             results[name] = Result(name, "holds", "kind", None, elapsed(),
                                    method=f"k-induction, k={k + 1}",
                                    extra={"k": k + 1, "decided_by": "kind"})

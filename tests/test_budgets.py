@@ -1,0 +1,68 @@
+"""Budgets that run out: a cut-short search is `unknown`, never `holds` (issue: never a
+false proof). Each engine runs under small timeouts on a spec whose violation takes a few
+seconds to find; the answer must be the violation (at its shortest length) or unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hpverify import ir
+from hpverify.check import check
+from hpverify.diagnostics import SourceCache
+from hpverify.engines.auto import auto
+from hpverify.engines.bmc import bmc
+from hpverify.engines.common import Budget
+from hpverify.engines.kind import kind
+from hpverify.engines.pdr import pdr
+from hpverify.lower import lower
+from hpverify.parse import load_spec
+from hpverify.trace import replay
+
+# `small` is violated in 6 steps; the 16 noise cells make every query slow enough that a
+# short budget runs out in the middle of the search (kind once "proved" it at k=3)
+KIND_TIMEOUT = """\
+spec kind_timeout
+type I = 1..16
+var x: 0..20
+var f: I -> 0..3
+init { x = 0  forall i in I: f[i] = 0 }
+action up { require x < 20  x' = x + 1 }
+action noise(i: I) { f'[i] = if f[i] = 3 then 0 else f[i] + 1 }
+invariant small: x < 6
+"""
+
+
+def load_text(text: str, tmp: Path) -> tuple[ir.Model, list[str]]:
+    f = tmp / "spec.hp"
+    f.write_text(text)
+    checked = check(load_spec(str(f), SourceCache()), {})
+    return lower(checked), [i.name for i in checked.invariants] + [ir.TYPES]
+
+
+def assert_sound(model: ir.Model, results, lengths: dict[str, int | None]) -> None:
+    """Every result is unknown, or agrees with the truth: `lengths` maps each invariant to
+    its shortest violation length, None when it holds."""
+    for r in results:
+        truth = lengths[r.invariant]
+        if r.verdict == "unknown":
+            assert r.reason, r
+            continue
+        if truth is None:
+            assert r.verdict == "holds", r
+        else:
+            assert r.verdict == "violated", r
+            assert r.trace is not None and r.trace.length == truth, r
+            replay(model, r.trace, r.invariant, shortest=r.shortest)
+
+
+ENGINES = {"bmc": bmc, "kind": kind, "pdr": pdr, "auto": auto}
+
+
+@pytest.mark.parametrize("seconds", [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("engine", ["bmc", "kind", "pdr", "auto"])
+def test_kind_timeout_is_never_a_proof(engine: str, seconds: float, tmp_path: Path) -> None:
+    model, names = load_text(KIND_TIMEOUT, tmp_path)
+    results = ENGINES[engine](model, names, 10, Budget(seconds))
+    assert_sound(model, results, {"small": 6, ir.TYPES: None})
