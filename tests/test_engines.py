@@ -15,7 +15,7 @@ from hpverify.engines.auto import auto
 from hpverify.engines.common import Budget
 from hpverify.engines.explicit import explicit, reachable_count
 from hpverify.engines.kind import kind
-from hpverify.engines.pdr import CertificateError, pdr
+from hpverify.engines.pdr import pdr
 from hpverify.lower import lower
 from hpverify.parse import load_spec
 from hpverify.pipeline import engines
@@ -142,14 +142,16 @@ def test_pdr_invariant_in_spec_vocabulary() -> None:
         assert set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", c)) <= vocabulary, c
 
 
-def test_pdr_bad_certificate_is_an_internal_error(monkeypatch) -> None:
+def test_pdr_refused_certificate_is_unknown(monkeypatch) -> None:
+    """A certificate that fails the re-check is no proof, and no crash: unknown, reason."""
     import z3
 
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=1, NFAULT=1)
     monkeypatch.setattr(pdr_mod._Spacer, "run",
-                        lambda self, names: (z3.unsat, z3.BoolVal(True), None))
-    with pytest.raises(CertificateError):
-        pdr(model, names, 20, Budget())
+                        lambda self, names: (z3.unsat, z3.BoolVal(False), None))
+    res = pdr(model, names, 20, Budget())
+    assert [r.verdict for r in res] == ["unknown"] * len(names)
+    assert res[0].reason == "certificate refused: init => inv: sat"
 
 
 def test_never_enabled(tmp_path: Path) -> None:

@@ -105,6 +105,7 @@ def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         for p in procs.values():
             p.join(timeout=5)
         out.close()
+    order = list(procs)
     final: list[Result] = []
     for n in names:
         if n in decided:
@@ -113,8 +114,11 @@ def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         cands = fallback[n]
         holds = [r for r in cands if r.verdict == "holds"]
         if holds:
+            holds.sort(key=lambda r: order.index(r.engine.removeprefix("auto/")))
             final.append(max(holds, key=lambda r: r.bound or 0))
         elif cands:
+            # in the portfolio's order, not the order of arrival: the same words every run
+            cands.sort(key=lambda r: order.index(r.engine.removeprefix("auto/")))
             reasons = "; ".join(f"{r.engine.removeprefix('auto/')}: {r.reason}" for r in cands)
             best = max(cands, key=lambda r: r.bound if r.bound is not None else -1)
             final.append(replace(best, reason=reasons))

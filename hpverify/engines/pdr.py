@@ -6,11 +6,14 @@ One predicate Inv over the state cells (the encoding's solver variables, `err` i
     Inv(t) <- Inv(s), step(s, sel, t)
     false  <- Inv(s), not P(s)          P = the conjunction of the invariants checked
 
-- unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is minimised and
-  then RE-CHECKED with a fresh solver: init => inv, inv and step => inv', inv => P. A
-  certificate that fails the re-check raises `CertificateError` (an internal error), never
-  a proof. Every invariant in P is then proved for all depths; the certificate is printed
-  in the spec's own vocabulary (`extra["inductive_invariant"]`, see `render_invariant`; not "invariant", which the JSON result uses for the name).
+- unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is RE-CHECKED
+  with fresh solvers (init => inv, inv and step => inv', inv => P), then minimised and
+  re-checked again. A certificate that fails the re-check is refused: the verdict is
+  `unknown` ("certificate refused: ..."), never a proof; a re-check cut short by the budget
+  is `unknown` too (NOTE(budget)); a minimised one that fails falls back to the original.
+  Otherwise every invariant in P is proved for all depths; the certificate is printed in
+  the spec's own vocabulary (`extra["inductive_invariant"]`, see `render_invariant`; not
+  "invariant", which the JSON result uses for the name).
 - sat (reachable): BMC deepens from depth 0 until a violation appears, so the trace is a
   shortest one (and the front end replays it); those invariants are reported violated and
   PDR runs again on the rest.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -27,12 +31,30 @@ import z3
 from .. import ir
 from ..encode import Encoding, SymState
 from ..result import Result
-from .bmc import Progress, _reason, decode_trace
-from .common import Budget, solver_for
+from .bmc import Progress, decode_trace
+from .common import Answer, Budget, solver_for
 
 
 class CertificateError(AssertionError):
-    """Spacer's invariant does not re-check: a bug in the encoding or in the solver."""
+    """An invariant the tool found does not re-check: a bug in the encoding or the solver."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a certificate was not accepted: an obligation that fails (`sat`), or whose
+    check was cut short (`unknown`, with the reason)."""
+
+    what: str
+    answer: Answer
+
+    @property
+    def cut_short(self) -> bool:
+        return self.answer.unknown
+
+    def __str__(self) -> str:
+        if self.cut_short:
+            return f"{self.what}: {self.answer.reason}"
+        return f"{self.what}: {self.answer.result}"
 
 
 def _and(xs: Sequence[Any]) -> Any:
@@ -53,9 +75,6 @@ class _Spacer:
         fp.set(engine="spacer")
         fp.set("xform.inline_linear", False)
         fp.set("xform.inline_eager", False)
-        left = self.budget.remaining()
-        if left is not None:
-            fp.set("timeout", max(1, int(left * 1000)))
         sl, tl = s.leaves(), t.leaves()
         inv = z3.Function("Inv", *[x.sort() for x in sl], z3.BoolSort())
         fp.register_relation(inv)
@@ -63,14 +82,13 @@ class _Spacer:
         fp.rule(inv(*sl), enc.init(s))
         fp.rule(inv(*tl), [inv(*sl), *enc.step(s, self.sel, t)])
         prop = _and([enc.invariant_ok(n, s) for n in names])
-        r = fp.query(z3.And(inv(*sl), z3.Not(prop)))
-        if r == z3.unsat:
-            return r, _definition(fp.get_answer(), inv, sl), None
-        if r == z3.unknown:
-            reason = fp.reason_unknown()
-            return r, None, ("timeout" if "timeout" in reason or "canceled" in reason
-                             else reason or "spacer gave up")
-        return r, None, None
+        a = self.budget.query(fp, z3.And(inv(*sl), z3.Not(prop)))
+        if a.unsat:
+            try:
+                return a.result, _definition(fp.get_answer(), inv, sl), None
+            except z3.Z3Exception as err:  # `qe` on Spacer's answer, cut short
+                return z3.unknown, None, f"certificate unreadable ({err})"
+        return a.result, None, a.reason
 
 
 def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
@@ -107,9 +125,11 @@ def lemmas_of(f: Any) -> list[Any]:
 
 
 def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: Sequence[str],
-                      budget: Budget | None = None) -> str | None:
+                      budget: Budget | None = None) -> Refusal | None:
     """Re-check inv (the conjunction of lemmas over s) with fresh solvers; None if it is an
-    inductive invariant implying every named invariant, else what fails."""
+    inductive invariant implying every named invariant, else what fails (or was cut short:
+    the checks draw on `budget`)."""
+    budget = budget or Budget()
     inv = _and(lemmas)
     t = enc.fresh_state("cert_t")
     sel = enc.fresh_selector("cert")
@@ -122,22 +142,22 @@ def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: 
     for what, cs in checks:
         solver = z3.SolverFor("QF_BV")
         solver.add(*cs)
-        r = solver.check()
-        if r != z3.unsat:
-            return f"{what}: {r}"
+        a = budget.check(solver)
+        if not a.unsat:
+            return Refusal(what, a)
     return None
 
 
 def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str],
-             seconds: float) -> list[Any]:
-    """Drop lemmas the rest does not need (greedy, bounded in time): R stays inductive and
-    implies the property. Init implies every lemma already."""
-    deadline = time.perf_counter() + seconds
+             seconds: float, budget: Budget | None = None) -> list[Any]:
+    """Drop lemmas the rest does not need (greedy, bounded by `seconds` of the budget): R
+    stays inductive and implies the property. Init implies every lemma already."""
+    limit = (budget or Budget()).capped(seconds)
     t = enc.fresh_state("min_t")
     sel = enc.fresh_selector("min")
     sub = list(zip(s.leaves(), t.leaves(), strict=True))
     prop = _and([enc.invariant_ok(n, s) for n in names])
-    solver = solver_for(Budget())
+    solver = solver_for(limit)
     trans = z3.Bool("min_trans")
     solver.add(z3.Implies(trans, _and(enc.step(s, sel, t))))
     lits = [z3.Bool(f"lemma#{i}") for i in range(len(lemmas))]
@@ -148,7 +168,7 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
     keep = [True] * len(lemmas)
     order = sorted(range(len(lemmas)), key=lambda i: -_size(lemmas[i]))
     for i in order:
-        if time.perf_counter() > deadline:
+        if limit.expired():
             break
         keep[i] = False
         kept = [lem for lem, k in zip(lemmas, keep, strict=True) if k]
@@ -156,8 +176,7 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
         goal = z3.Bool(f"min_goal{i}")
         solver.add(z3.Implies(goal, z3.Not(z3.substitute(_and(kept), *sub))))
         for extra in ([no_prop], [trans, goal]):  # R => P, and R and step => R'
-            solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
-            if solver.check(*extra, *assumed) != z3.unsat:
+            if not limit.check(solver, *extra, *assumed).unsat:
                 keep[i] = True
                 break
     return [lem for lem, k in zip(lemmas, keep, strict=True) if k]
@@ -189,15 +208,20 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         if r == z3.unsat:
             assert inv is not None
             lemmas = lemmas_of(inv)
-            failure = check_certificate(enc, lemmas, spacer.s, pending)
+            failure = check_certificate(enc, lemmas, spacer.s, pending, budget)
             if failure is not None:
-                raise CertificateError(f"PDR certificate fails re-check ({failure})")
-            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds)
-            if small != lemmas:
-                failure = check_certificate(enc, small, spacer.s, pending)
-                if failure is not None:
-                    raise CertificateError(f"minimised PDR certificate fails re-check ({failure})")
-            shown = render_invariant(enc, small, spacer.s)
+                # NOTE(budget): a refused certificate is no proof, and no crash either
+                why = (str(failure.answer.reason) if failure.cut_short
+                       else f"certificate refused: {failure}")
+                for n in pending:
+                    results[n] = Result(n, "unknown", "pdr", -1, time.perf_counter() - start,
+                                        reason=why)
+                break
+            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget)
+            if small != lemmas and check_certificate(enc, small, spacer.s, pending,
+                                                     budget) is not None:
+                small = lemmas  # the original passed its re-check
+            shown = render_invariant(enc, small, spacer.s, budget)
             extra: dict[str, object] = {
                 "inductive_invariant": "\n".join(shown),
                 "inductive_invariant_clauses": shown,
@@ -244,16 +268,12 @@ class _Deepening:
             for name in names:
                 bad = z3.Bool(f"pbad:{name}@{k}")
                 self.solver.add(z3.Implies(bad, z3.Not(enc.invariant_ok(name, self.states[k]))))
-                left = self.budget.remaining()
-                if left is not None and left <= 0:
-                    return {}, "timeout"
-                self.budget.arm(self.solver)
-                r = self.solver.check(bad)
-                if r == z3.sat:
+                a = self.budget.check(self.solver, bad)
+                if a.sat:
                     found[name] = decode_trace(enc, self.solver.model(), self.states[: k + 1],
                                                self.sels[:k])
-                elif r == z3.unknown:
-                    return {}, _reason(self.solver)
+                elif a.unknown:
+                    return {}, a.reason
             if found:
                 return found, None
             for name in names:  # clean at depth k: a lemma for the deeper searches
@@ -443,7 +463,8 @@ def _wrap(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
     return text if simple or text.startswith("(") else f"({text})"
 
 
-def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> list[str]:
+def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState,
+                     budget: Budget | None = None) -> list[str]:
     """The certificate as clauses over the spec's names, one string each, in type-correct
     states (lemmas that only say "every cell lies within its type" are left out: that is
     the `types` invariant, proved with the rest)."""
@@ -455,7 +476,7 @@ def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> list[
         lem = z3.simplify(z3.substitute(lem, (s.err, z3.BoolVal(False))))
         solver = z3.SolverFor("QF_BV")
         solver.add(types, z3.Not(lem))
-        if solver.check() == z3.unsat:
+        if (budget or Budget()).check(solver).unsat:  # a type fact: `types` says it
             continue
         text = render_lemma(enc, lem, cells)
         if text is not None and text not in out:
