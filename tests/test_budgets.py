@@ -66,3 +66,41 @@ def test_kind_timeout_is_never_a_proof(engine: str, seconds: float, tmp_path: Pa
     model, names = load_text(KIND_TIMEOUT, tmp_path)
     results = ENGINES[engine](model, names, 10, Budget(seconds))
     assert_sound(model, results, {"small": 6, ir.TYPES: None})
+
+
+@pytest.mark.parametrize("engine", ["bmc", "kind", "pdr", "auto"])
+def test_resource_limit_is_never_a_proof(engine: str, tmp_path: Path) -> None:
+    model, names = load_text(KIND_TIMEOUT, tmp_path)
+    for rlimit in (2_000, 50_000):
+        results = ENGINES[engine](model, names, 10, Budget(rlimit=rlimit))
+        assert_sound(model, results, {"small": 6, ir.TYPES: None})
+
+
+def test_a_sub_budget_never_outlives_its_budget() -> None:
+    outer = Budget(0.5)
+    inner = outer.capped(10.0)
+    assert inner.seconds is not None and inner.seconds <= 0.5
+    assert Budget().capped(3.0).seconds == 3.0
+    assert Budget(0.0).capped(3.0).expired()
+
+
+class _CutAfterFirstViolation(Budget):
+    """Every check with two assumptions (bmc's canonical choice: `bad` plus a bound) is cut
+    short, as when the deadline falls in the middle of the minimisation."""
+
+    def check(self, solver, *assumptions):  # type: ignore[override]
+        if len(assumptions) > 1:
+            import z3
+
+            from hpverify.engines.common import Answer
+
+            return Answer(z3.unknown, "timeout")
+        return Budget.check(self, solver, *assumptions)
+
+
+def test_expired_minimisation_keeps_a_shortest_trace(tmp_path: Path) -> None:
+    """The canonical choice may be lost, the violation and its length may not."""
+    model, names = load_text(KIND_TIMEOUT.replace("noise(i: I)", "noise(i: I) by i"), tmp_path)
+    r = bmc(model, names, 8, _CutAfterFirstViolation())[0]
+    assert r.verdict == "violated" and r.trace is not None and r.trace.length == 6
+    replay(model, r.trace, r.invariant, shortest=True)
