@@ -21,7 +21,7 @@ from typing import Any
 from .. import ir
 from ..result import Result
 from .bmc import Progress
-from .common import Budget
+from .common import Budget, forget_signals_in_child
 
 EXPLICIT_LIMIT = 200_000  # explicit joins the portfolio with this state limit
 
@@ -52,6 +52,7 @@ def _engine_table(explicit_limit: int) -> list[tuple[str, Any]]:
 
 def _child(name: str, fn: Any, model: ir.Model, invariants: list[str], depth: int,
            budget: Budget, out: Any) -> None:
+    forget_signals_in_child()  # the parent stops its workers (NOTE(cancel))
     try:
         out.put((name, fn(model, invariants, depth, budget), None))
     except BaseException:  # noqa: BLE001 - reported to the parent as an internal error
@@ -98,12 +99,15 @@ def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                         decided[r.invariant] = r
                 else:
                     fallback[r.invariant].append(r)
-    finally:
+    finally:  # also on Ctrl-C and SIGTERM (NOTE(cancel)): no worker outlives the parent
         for p in procs.values():
             if p.is_alive():
                 p.terminate()
         for p in procs.values():
-            p.join(timeout=5)
+            p.join(timeout=1)
+            if p.is_alive():
+                p.kill()
+                p.join()
         out.close()
     order = list(procs)
     final: list[Result] = []

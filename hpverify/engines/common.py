@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -111,7 +112,7 @@ class Budget:
         if left is not None:
             fp.set("timeout", max(1, int(left * 1000)))
         try:
-            r = fp.query(goal)
+            r = _off_main_thread(lambda: fp.query(goal))
         except z3.Z3Exception as err:
             raise_if_interrupted()
             return _unknown(self._why(_text(err)))
@@ -130,6 +131,48 @@ class Budget:
         return f"solver gave up ({z3_reason})" if z3_reason else "solver gave up"
 
 
+def _off_main_thread(fn: Any) -> Any:
+    """fn() in a helper thread while the main thread waits, so that a signal handler runs
+    at once: Spacer can go on for tens of seconds after Z3 is interrupted (NOTE(cancel))."""
+    if _watching is None:  # nobody would stop it: no need for a thread
+        return fn()
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, fn()))
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread
+            box.append((False, err))
+
+    worker = threading.Thread(target=run, name="hpverify-z3", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except BaseException:
+        z3.main_ctx().interrupt()
+        _stuck.append(worker)
+        raise
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
+
+
+_stuck: list[threading.Thread] = []  # helper threads still inside Z3 after a signal
+
+
+def exit_now_if_stuck(code: int) -> None:
+    """After a signal: if a helper thread is still inside Z3, end the process now (the
+    interpreter's shutdown would wait for Z3, or tear it down under the thread)."""
+    for t in _stuck:
+        t.join(0.3)
+    if any(t.is_alive() for t in _stuck):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def _text(err: z3.Z3Exception) -> str:
     v = err.value
     return v.decode(errors="replace") if isinstance(v, bytes) else str(v)
@@ -145,6 +188,7 @@ def solver_for(budget: Budget) -> z3.Solver:
 
 # ---- cancellation (NOTE(cancel)) ----------------------------------------------------------
 _signalled: int | None = None  # the signal that asked this process to stop
+_watching: threading.Thread | None = None  # the watcher, inside `cancellable()`
 
 
 def raise_if_interrupted() -> None:
@@ -162,6 +206,8 @@ _raised = threading.Event()
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     global _signalled
+    if _raised.is_set():  # already on its way out: let the cleanup (auto's workers) finish
+        return
     if _signalled is None:
         _signalled = signum
     # Inside z3's Python layer (a ctypes error callback swallows exceptions) the raise waits
@@ -197,14 +243,17 @@ def cancellable() -> Iterator[None]:
                 if main is not None:
                     signal.pthread_kill(main, _signalled)
 
+    global _watching
     watcher = threading.Thread(target=watch, name="hpverify-cancel", daemon=True)
     watcher.start()
+    _watching = watcher
     try:
         yield
     except BaseException:
         raise_if_interrupted()
         raise
     finally:
+        _watching = None
         stop.set()
         signal.set_wakeup_fd(old_fd)
         for sig, handler in old.items():
@@ -219,8 +268,9 @@ def cancellable() -> Iterator[None]:
 def forget_signals_in_child() -> None:
     """In a forked worker: the parent handles SIGINT/SIGTERM and stops its workers; a
     worker ignores Ctrl-C, dies on SIGTERM, and dies with its parent (Linux)."""
-    global _signalled
+    global _signalled, _watching
     _signalled = None
+    _watching = None
     try:
         signal.set_wakeup_fd(-1)
     except ValueError:  # not the main thread
