@@ -152,7 +152,11 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     if options.max_states is not None and options.engine in ("explicit", "auto"):
         kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
             options.max_states
-    results = engine(model, names, depth, budget, progress=progress, **kwargs)
+    by_name: dict[str, Result] = {}
+    for group_depth, group in search_groups(checked, names, depth):
+        for r in engine(model, group, group_depth, budget, progress=progress, **kwargs):
+            by_name[r.invariant] = r
+    results = [by_name[n] for n in names]
     outcomes = []
     for r in results:
         if r.trace is not None:
@@ -162,6 +166,22 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     texts = {inv.name: _source_text(sources, inv) for inv in model.invariants}
     return SpecRun(spec.file, checked.name, {n: v for n, v, _ in checked.consts}, model, depth,
                    tuple(outcomes), texts, time.perf_counter() - start)
+
+
+def search_groups(checked: CheckedSpec, names: Sequence[str],
+                  depth: int) -> list[tuple[int, list[str]]]:
+    """NOTE(expect-depth): `expect NAME violated in N` searches NAME to depth max(depth, N),
+    so that every engine (bmc and kind's base case too) can meet the expectation it states.
+    The invariants are grouped by search depth, `depth` first (with `types`): one engine
+    run per group, in the order of `names` within each."""
+    groups: dict[int, list[str]] = {depth: []}
+    for n in names:
+        e = _expect_for(checked, n)
+        d = depth
+        if e is not None and e.verdict == "violated" and e.length is not None:
+            d = max(depth, e.length)
+        groups.setdefault(d, []).append(n)
+    return [(d, g) for d, g in groups.items() if g]
 
 
 def select_invariants(checked: CheckedSpec, options: Options, file: str) -> list[str]:
