@@ -104,3 +104,17 @@ def test_expired_minimisation_keeps_a_shortest_trace(tmp_path: Path) -> None:
     r = bmc(model, names, 8, _CutAfterFirstViolation())[0]
     assert r.verdict == "violated" and r.trace is not None and r.trace.length == 6
     replay(model, r.trace, r.invariant, shortest=True)
+
+
+def test_pdr_one_state_outside_types_answers_at_once(tmp_path: Path) -> None:
+    """NOTE(typed-inv) in pdr.py: Spacer's predicate over every bit pattern of every cell
+    took a minute and 2 GB here; bounded by `types` the answer is immediate. The budget
+    makes a slow answer unknown, never a hang."""
+    model, names = load_text(
+        "spec p\nvar v0: bool\nvar v1: -3..-3\nvar v3: 0..3\ninit { v0  v3 = 4 }\n"
+        "invariant a: v1 * v3 < 7\ninvariant b: v1 * v3 * v3 < 7\n"
+        "invariant c: v3 * v3 * v3 >= v1\ninvariant d: (v1 - v3) * (v1 + v3) <= 20\n"
+        "invariant e: v0 or v1 * v1 > v3\n", tmp_path)
+    res = {r.invariant: r for r in pdr(model, names, 10, Budget(60.0))}
+    assert res[ir.TYPES].verdict == "violated" and res[ir.TYPES].trace.length == 0
+    assert all(res[n].proved for n in "abcde")

@@ -1,10 +1,19 @@
 """IC3/PDR through Z3's Spacer (constrained Horn clauses) on the BMC encoding.
 
-One predicate Inv over the state cells (the encoding's solver variables, `err` included):
+One predicate Inv over the state cells (the encoding's solver variables, `err` included),
+the reachable states that satisfy `types`, and a query Bad:
 
-    Inv(s) <- init(s)
-    Inv(t) <- Inv(s), step(s, sel, t)
-    false  <- Inv(s), not P(s)          P = the conjunction of the invariants checked
+    Inv(s) <- init(s), types(s)
+    Inv(t) <- Inv(s), step(s, sel, t), types(t)
+    Bad    <- init(s), not P(s)                 P = the conjunction of the invariants checked
+    Bad    <- Inv(s), step(s, sel, t), not P(t)
+    Bad    <- Inv(s), not P(s)
+
+NOTE(typed-inv): a state outside `types` has no successor, so a reachable one is initial or
+the last state of its run, and the two Bad rules check them where they arise. Spacer used
+to see Inv over every bit pattern of every cell: with an initial state outside `types` and
+products in the invariants it generalised lemma by lemma over the out-of-type values (a
+one-state spec took a minute and 2 GB); bounded by `types`, it answers at once.
 
 - unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is RE-CHECKED
   with fresh solvers (init => inv, inv and step => inv', inv => P), then minimised and
@@ -77,12 +86,18 @@ class _Spacer:
         fp.set("xform.inline_eager", False)
         sl, tl = s.leaves(), t.leaves()
         inv = z3.Function("Inv", *[x.sort() for x in sl], z3.BoolSort())
-        fp.register_relation(inv)
+        bad = z3.Function("Bad", z3.BoolSort())
+        fp.register_relation(inv, bad)
         fp.declare_var(*sl, *tl, self.sel)
-        fp.rule(inv(*sl), enc.init(s))
-        fp.rule(inv(*tl), [inv(*sl), *enc.step(s, self.sel, t)])
-        prop = _and([enc.invariant_ok(n, s) for n in names])
-        a = self.budget.query(fp, z3.And(inv(*sl), z3.Not(prop)))
+        step = enc.step(s, self.sel, t)
+        fp.rule(inv(*sl), [enc.init(s), enc.types_ok(s)])  # NOTE(typed-inv)
+        fp.rule(inv(*tl), [inv(*sl), *step, enc.types_ok(t)])
+        fp.rule(bad(), [enc.init(s), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
+        fp.rule(bad(), [inv(*sl), *step, z3.Not(_and([enc.invariant_ok(n, t) for n in names]))])
+        # redundant (an Inv state is initial or a successor), but it makes Spacer's Inv
+        # imply P: the certificate shown is an inductive invariant that proves P
+        fp.rule(bad(), [inv(*sl), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
+        a = self.budget.query(fp, bad())
         if a.unsat:
             try:
                 return a.result, _definition(fp.get_answer(), inv, sl), None
@@ -92,11 +107,19 @@ class _Spacer:
 
 
 def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
-    """Spacer's answer `ForAll(xs, Inv(xs) == body)` as body over `args`."""
+    """Spacer's answer `ForAll(xs, Inv(xs) == body)` (a conjunct of it, with `Bad`) as body
+    over `args`."""
+    if z3.is_and(answer):
+        mine = [c for c in answer.children() if _mentions(c, pred)]
+        if not mine:  # Inv unconstrained: true everywhere
+            return z3.BoolVal(True)
+        answer = mine[0]
     if z3.is_quantifier(answer):
         answer = answer.body()
     if z3.is_app(answer) and answer.decl().eq(pred):  # Inv(xs): true everywhere
         return z3.BoolVal(True)
+    if z3.is_not(answer) and answer.arg(0).decl().eq(pred):  # no reachable typed state
+        return z3.BoolVal(False)
     assert z3.is_eq(answer) and answer.arg(0).decl().eq(pred), answer
     subs: list[Any] = [None] * len(args)
     for j, v in enumerate(answer.arg(0).children()):
@@ -107,6 +130,14 @@ def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
     return body
 
 
+def _mentions(e: Any, pred: Any) -> bool:
+    if z3.is_quantifier(e):
+        return _mentions(e.body(), pred)
+    if z3.is_app(e) and e.decl().eq(pred):
+        return True
+    return any(_mentions(c, pred) for c in e.children())
+
+
 def _has_quantifier(e: Any) -> bool:
     if z3.is_quantifier(e):
         return True
@@ -114,6 +145,8 @@ def _has_quantifier(e: Any) -> bool:
 
 
 def lemmas_of(f: Any) -> list[Any]:
+    if z3.is_false(f):  # no reachable state within `types`
+        return [f]
     if z3.is_and(f):
         out: list[Any] = []
         for c in f.children():
@@ -125,10 +158,11 @@ def lemmas_of(f: Any) -> list[Any]:
 
 
 def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: Sequence[str],
-                      budget: Budget | None = None) -> Refusal | None:
+                      budget: Budget | None = None, typed: bool = False) -> Refusal | None:
     """Re-check inv (the conjunction of lemmas over s) with fresh solvers; None if it is an
     inductive invariant implying every named invariant, else what fails (or was cut short:
-    the checks draw on `budget`)."""
+    the checks draw on `budget`). `typed`: inv covers the reachable states within `types`
+    (NOTE(typed-inv)), and the states outside it are checked where they arise."""
     budget = budget or Budget()
     inv = _and(lemmas)
     t = enc.fresh_state("cert_t")
@@ -136,9 +170,20 @@ def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: 
     sub = list(zip(s.leaves(), t.leaves(), strict=True))
     inv_t = z3.substitute(inv, *sub)
     prop = _and([enc.invariant_ok(n, s) for n in names])
-    checks = [("init => inv", [enc.init(s), z3.Not(inv)]),
-              ("inv and step => inv'", [inv, *enc.step(s, sel, t), z3.Not(inv_t)]),
-              ("inv => property", [inv, z3.Not(prop)])]
+    if typed:
+        prop_t = z3.substitute(prop, *sub)
+        checks = [("init and types => inv", [enc.init(s), enc.types_ok(s), z3.Not(inv)]),
+                  ("inv and step and types' => inv'",
+                   [inv, *enc.step(s, sel, t), enc.types_ok(t), z3.Not(inv_t)]),
+                  ("inv => property", [inv, z3.Not(prop)]),
+                  ("init => property", [enc.init(s), z3.Not(prop)]),
+                  ("inv and step => property'", [inv, *enc.step(s, sel, t), z3.Not(prop_t)]),
+                  ("no step from outside types",
+                   [z3.Not(enc.types_ok(s)), *enc.step(s, sel, t)])]
+    else:
+        checks = [("init => inv", [enc.init(s), z3.Not(inv)]),
+                  ("inv and step => inv'", [inv, *enc.step(s, sel, t), z3.Not(inv_t)]),
+                  ("inv => property", [inv, z3.Not(prop)])]
     for what, cs in checks:
         solver = z3.SolverFor("QF_BV")
         solver.add(*cs)
@@ -151,7 +196,8 @@ def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: 
 def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str],
              seconds: float, budget: Budget | None = None) -> list[Any]:
     """Drop lemmas the rest does not need (greedy, bounded by `seconds` of the budget): R
-    stays inductive and implies the property. Init implies every lemma already."""
+    stays inductive within `types` and implies the property, in R and in R's successors
+    (NOTE(typed-inv)). Init (within `types`) implies every lemma already."""
     limit = (budget or Budget()).capped(seconds)
     t = enc.fresh_state("min_t")
     sel = enc.fresh_selector("min")
@@ -165,6 +211,10 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
         solver.add(z3.Implies(lit, lem))
     no_prop = z3.Bool("min_no_prop")
     solver.add(z3.Implies(no_prop, z3.Not(prop)))
+    typed_t = z3.Bool("min_typed_t")
+    solver.add(z3.Implies(typed_t, enc.types_ok(t)))
+    no_prop_t = z3.Bool("min_no_prop_t")
+    solver.add(z3.Implies(no_prop_t, z3.Not(z3.substitute(prop, *sub))))
     keep = [True] * len(lemmas)
     order = sorted(range(len(lemmas)), key=lambda i: -_size(lemmas[i]))
     for i in order:
@@ -175,7 +225,8 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
         assumed = [lit for lit, k in zip(lits, keep, strict=True) if k]
         goal = z3.Bool(f"min_goal{i}")
         solver.add(z3.Implies(goal, z3.Not(z3.substitute(_and(kept), *sub))))
-        for extra in ([no_prop], [trans, goal]):  # R => P, and R and step => R'
+        # R => P; R and step and types' => R'; R and step => P'
+        for extra in ([no_prop], [trans, typed_t, goal], [trans, no_prop_t]):
             if not limit.check(solver, *extra, *assumed).unsat:
                 keep[i] = True
                 break
@@ -208,7 +259,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         if r == z3.unsat:
             assert inv is not None
             lemmas = lemmas_of(inv)
-            failure = check_certificate(enc, lemmas, spacer.s, pending, budget)
+            failure = check_certificate(enc, lemmas, spacer.s, pending, budget, typed=True)
             if failure is not None:
                 # NOTE(budget): a refused certificate is no proof, and no crash either
                 why = (str(failure.answer.reason) if failure.cut_short
@@ -219,7 +270,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                 break
             small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget)
             if small != lemmas and check_certificate(enc, small, spacer.s, pending,
-                                                     budget) is not None:
+                                                     budget, typed=True) is not None:
                 small = lemmas  # the original passed its re-check
             shown = render_invariant(enc, small, spacer.s, budget)
             extra: dict[str, object] = {
