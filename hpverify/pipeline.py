@@ -8,13 +8,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ir
 from . import syntax as s
 from .check import CheckedSpec, Expect, check, parse_const_value
 from .diagnostics import Diagnostic, HpError, SourceCache, Span
+from .engines import Engine, EngineOptions
 from .engines.common import Budget
 from .lower import lower
 from .parse import load_spec
@@ -23,20 +24,11 @@ from .trace import replay
 
 DEFAULT_DEPTH = 10
 
-Engine = Callable[..., list[Result]]
-
-
 def engines() -> dict[str, Engine]:
-    """Engine name → function(model, invariants, depth, budget, progress=...)."""
-    from .engines.bmc import bmc
+    """Engine name → `Engine` (the contract: hpverify/engines/__init__.py)."""
+    from .engines.registry import ENGINES
 
-    table: dict[str, Engine] = {"bmc": bmc}
-    try:  # engines that live in their own modules register here when present
-        from .engines import registry
-    except ImportError:
-        return table
-    table.update(registry.extra_engines())
-    return table
+    return dict(ENGINES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +139,11 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     depth = options.depth if options.depth is not None else (
         checked.depth if checked.depth is not None else DEFAULT_DEPTH)
     engine = engines()[options.engine]
-    budget = Budget(options.timeout, options.rlimit)
-    kwargs: dict[str, object] = {}
-    if options.max_states is not None and options.engine in ("explicit", "auto"):
-        kwargs["max_states" if options.engine == "explicit" else "explicit_limit"] = \
-            options.max_states
+    run = EngineOptions(depth, Budget(options.timeout, options.rlimit),
+                        max_states=options.max_states, progress=progress)
     by_name: dict[str, Result] = {}
     for group_depth, group in search_groups(checked, names, depth):
-        for r in engine(model, group, group_depth, budget, progress=progress, **kwargs):
+        for r in engine(model, group, replace(run, depth=group_depth)):
             by_name[r.invariant] = r
     results = [by_name[n] for n in names]
     outcomes = []

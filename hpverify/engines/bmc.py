@@ -16,7 +16,7 @@ import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result, Trace
+from ..result import Result, Trace, Verdict
 from .common import Answer, Budget, solver_for
 
 Progress = Callable[[str, int, float], None]
@@ -52,8 +52,8 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             if a.sat:
                 model_ = canonical_model(solver, check, bad, sels[:k], enc)
                 trace = decode_trace(enc, model_, states[: k + 1], sels[:k])
-                results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
-                                       trace=trace)
+                results[name] = Result(name, Verdict.VIOLATED, "bmc", depth,
+                                       time.perf_counter() - start, trace=trace)
             elif a.unsat:
                 holding.append(name)
             else:  # NOTE(budget): cut short, never "holds"
@@ -73,9 +73,9 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             sels.append(sel)
     elapsed = time.perf_counter() - start
     for name in pending:
-        results[name] = Result(name, "holds", "bmc", depth, elapsed)
+        results[name] = Result(name, Verdict.HOLDS, "bmc", depth, elapsed)
     if ir.TYPES in invariants and enc.types_safe:
-        results[ir.TYPES] = Result(ir.TYPES, "holds", "bmc", depth, elapsed,
+        results[ir.TYPES] = Result(ir.TYPES, Verdict.HOLDS, "bmc", depth, elapsed,
                                    extra={"static": "no step can leave a type (interval analysis)"})
     for r in results.values():
         r.extra["solve_seconds"] = round(solve[0], 4)
@@ -114,7 +114,7 @@ def never_fired(solver: z3.Solver, enc: Encoding, sels: Sequence[z3.ExprRef],
 
 
 def _unknown(name: str, bound: int, start: float, reason: str) -> Result:
-    return Result(name, "unknown", "bmc", max(bound, -1), time.perf_counter() - start,
+    return Result(name, Verdict.UNKNOWN, "bmc", max(bound, -1), time.perf_counter() - start,
                   reason=reason)
 
 

@@ -40,7 +40,7 @@ import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result, Trace
+from ..result import Result, Trace, Verdict
 from .bmc import Progress, decode_trace
 from .common import Budget, solver_for
 from .houdini import Lemmas, core, houdini, lemma_formula
@@ -108,7 +108,8 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
 
     def unknown_all(reason: str, bound: int) -> None:
         for n in pending:
-            results[n] = Result(n, "unknown", "kind", max(bound, -1), elapsed(), reason=reason)
+            results[n] = Result(n, Verdict.UNKNOWN, "kind", max(bound, -1), elapsed(),
+                                reason=reason)
         pending.clear()
 
     def out_of_time() -> bool:
@@ -136,7 +137,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         for name in pending:
             if name in found.proved:
                 results[name] = Result(
-                    name, "holds", "kind", None, elapsed(),
+                    name, Verdict.HOLDS, "kind", None, elapsed(),
                     method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants",
                     extra={"k": 1, "decided_by": "kind", "auxiliary_invariants":
                            len(found.clauses), "inductive_invariant_clauses": shown,
@@ -157,11 +158,12 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             a = budget.check(base, bad)
             if a.sat:
                 trace = decode_trace(enc, base.model(), bs[: k + 1], bsel[:k])
-                results[name] = Result(name, "violated", "kind", depth, elapsed(), trace=trace)
+                results[name] = Result(name, Verdict.VIOLATED, "kind", depth, elapsed(),
+                                       trace=trace)
             elif a.unsat:
                 holding.append(name)
             else:
-                results[name] = Result(name, "unknown", "kind", k - 1, elapsed(),
+                results[name] = Result(name, Verdict.UNKNOWN, "kind", k - 1, elapsed(),
                                        reason=a.reason)
         pending = [n for n in holding if n not in results]
         for name in pending + proved:
@@ -220,7 +222,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                 last_cti[n] = (m, k + 1)
             cand = [n for n in cand if n not in failing]
         for name in cand if closed else []:
-            results[name] = Result(name, "holds", "kind", None, elapsed(),
+            results[name] = Result(name, Verdict.HOLDS, "kind", None, elapsed(),
                                    method=f"k-induction, k={k + 1}",
                                    extra={"k": k + 1, "decided_by": "kind"})
             proved.append(name)
@@ -238,7 +240,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             extra["cti"] = cti_json(model, trace, kk)
         if refused is not None:
             extra["auxiliary_invariants_refused"] = refused
-        results[name] = Result(name, "unknown", "kind", base_depth, elapsed(),
+        results[name] = Result(name, Verdict.UNKNOWN, "kind", base_depth, elapsed(),
                                reason=f"induction did not close at k={depth}", extra=extra)
 
     out = [results[n] for n in invariants]

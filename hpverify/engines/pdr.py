@@ -39,7 +39,7 @@ import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result
+from ..result import Result, Verdict
 from .bmc import Progress, decode_trace
 from .common import Answer, Budget, solver_for
 
@@ -253,7 +253,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             progress("pdr", len(pending), time.perf_counter() - t0)
         if r == z3.unknown:
             for n in pending:
-                results[n] = Result(n, "unknown", "pdr", None if False else -1,
+                results[n] = Result(n, Verdict.UNKNOWN, "pdr", None if False else -1,
                                     time.perf_counter() - start, reason=reason)
             break
         if r == z3.unsat:
@@ -265,7 +265,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                 why = (str(failure.answer.reason) if failure.cut_short
                        else f"certificate refused: {failure}")
                 for n in pending:
-                    results[n] = Result(n, "unknown", "pdr", -1, time.perf_counter() - start,
+                    results[n] = Result(n, Verdict.UNKNOWN, "pdr", -1, time.perf_counter() - start,
                                         reason=why)
                 break
             small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget)
@@ -282,7 +282,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             }
             elapsed = time.perf_counter() - start
             for n in pending:
-                results[n] = Result(n, "holds", "pdr", None, elapsed,
+                results[n] = Result(n, Verdict.HOLDS, "pdr", None, elapsed,
                                     method=f"PDR, inductive invariant of {len(small)} clauses, "
                                     "re-checked", extra=dict(extra))
             break
@@ -290,11 +290,11 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         found, why = bmc_state.violations(pending)
         if why is not None:
             for n in pending:
-                results[n] = Result(n, "unknown", "pdr", bmc_state.depth - 1,
+                results[n] = Result(n, Verdict.UNKNOWN, "pdr", bmc_state.depth - 1,
                                     time.perf_counter() - start, reason=why)
             break
         for n, res in found.items():
-            results[n] = Result(n, "violated", "pdr", depth, time.perf_counter() - start,
+            results[n] = Result(n, Verdict.VIOLATED, "pdr", depth, time.perf_counter() - start,
                                 trace=res, extra={"decided_by": "pdr+bmc"})
         pending = [n for n in pending if n not in results]
     return [results[n] for n in invariants]
