@@ -3,6 +3,11 @@ explicit must agree on every verdict, bmc and explicit on shortest lengths, and 
 state count must equal a deliberately naive enumeration's.
 
 CI runs a fixed budget; HPVERIFY_FUZZ_EXAMPLES=N runs N examples (e.g. 500) on demand.
+
+Budget cuts: every engine (bmc, kind, pdr, explicit, auto) also runs under a random small
+timeout, resource limit and state limit; a run cut short may say unknown, but never
+contradict the unbounded answer (holds vs violated, and the shortest length). CI runs
+50 examples; HPVERIFY_BUDGET_FUZZ_EXAMPLES=N runs N.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 from specgen import specs
 
 from hpverify import evaluate as ev
 from hpverify import ir
 from hpverify.check import check
 from hpverify.diagnostics import SourceCache
+from hpverify.engines import EngineOptions, registry
 from hpverify.engines.bmc import bmc
 from hpverify.engines.common import Budget
 from hpverify.engines.explicit import explicit
@@ -25,9 +32,11 @@ from hpverify.engines.kind import kind
 from hpverify.engines.pdr import pdr
 from hpverify.lower import lower
 from hpverify.parse import load_spec
+from hpverify.result import Result
 from hpverify.trace import replay
 
 EXAMPLES = int(os.environ.get("HPVERIFY_FUZZ_EXAMPLES", "25"))
+BUDGET_EXAMPLES = int(os.environ.get("HPVERIFY_BUDGET_FUZZ_EXAMPLES", "50"))
 DEPTH = 6
 
 
@@ -121,3 +130,54 @@ def test_engines_agree_on_random_specs(text: str, tmp_path: Path) -> None:
 ])
 def test_engines_agree_on_fixed_specs(text: str, tmp_path: Path) -> None:
     cross_check(text, tmp_path)
+
+
+# ---- budget cuts ------------------------------------------------------------------------
+def assert_no_contradiction(r: Result, truth: Result, where: str) -> None:
+    """A result under a budget against the unbounded truth: unknown (with a reason), or
+    the same verdict; a violation at the shortest length; a bounded `holds` only below the
+    shortest violation."""
+    if r.verdict == "unknown":
+        assert r.reason, where
+        return
+    if truth.verdict == "holds":
+        assert r.verdict == "holds", where
+        return
+    assert truth.trace is not None
+    n = truth.trace.length
+    if r.verdict == "holds":
+        assert r.bound is not None and r.bound < n, where
+    else:
+        assert r.trace is not None and r.trace.length == n, where
+
+
+CUT_ENGINES = {"bmc": registry.bmc, "kind": registry.kind, "pdr": registry.pdr,
+               "explicit": registry.explicit, "auto": registry.auto}
+
+
+def budget_cut_check(text: str, tmp: Path, engine: str, seconds: float, rlimit: int | None,
+                     max_states: int | None) -> None:
+    model, names = _model(text, tmp)
+    truth = explicit(model, names, DEPTH, Budget(), stop_when_settled=False, init_brute_limit=0)
+    options = EngineOptions(DEPTH, Budget(seconds, rlimit), max_states=max_states)
+    results = CUT_ENGINES[engine](model, names, options)
+    for r, t in zip(results, truth, strict=True):
+        assert t.verdict in ("holds", "violated") and r.invariant == t.invariant
+        where = (f"{engine} (timeout {seconds}, rlimit {rlimit}, max_states {max_states}): "
+                 f"{r.invariant} {r.wording()}, truth {t.wording()} in\n{text}")
+        assert_no_contradiction(r, t, where)
+        if r.trace is not None:
+            replay(model, r.trace, r.invariant, shortest=r.shortest)
+
+
+@settings(max_examples=BUDGET_EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(text=specs(), engine=hst.sampled_from(sorted(CUT_ENGINES)),
+       seconds=hst.floats(0.0, 0.25),
+       rlimit=hst.sampled_from([None, None, 200, 2_000, 20_000, 200_000]),
+       max_states=hst.sampled_from([None, None, 1, 3, 10, 50]))
+def test_budget_cuts_never_contradict(text: str, engine: str, seconds: float,
+                                      rlimit: int | None, max_states: int | None,
+                                      tmp_path: Path) -> None:
+    budget_cut_check(text, tmp_path, engine, seconds, rlimit, max_states)
