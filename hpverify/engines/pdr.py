@@ -10,7 +10,11 @@ the reachable states that satisfy `types`, and a query Bad:
     Bad    <- Inv(s), not P(s)
 
 NOTE(typed-inv): a state outside `types` has no successor, so a reachable one is initial or
-the last state of its run, and the two Bad rules check them where they arise. Spacer used
+the last state of its run, and the two Bad rules check them where they arise. The encoding
+leaves out that guard when no step can leave a type (NOTE(static-types), a stutter step
+may then start anywhere); one query up front says whether it holds, and when it does not
+PDR uses the plain clauses (`Inv(s) <- init(s)`, `Inv(t) <- Inv(s), step`, `Bad <- Inv(s),
+not P(s)`). Spacer used
 to see Inv over every bit pattern of every cell: with an initial state outside `types` and
 products in the invariants it generalised lemma by lemma over the out-of-type values (a
 one-state spec took a minute and 2 GB); bounded by `types`, it answers at once.
@@ -76,6 +80,9 @@ class _Spacer:
         self.s = enc.fresh_state("pdr_s")
         self.t = enc.fresh_state("pdr_t")
         self.sel = enc.fresh_selector("pdr")
+        guard = z3.SolverFor("QF_BV")  # NOTE(typed-inv): no step from outside `types`?
+        guard.add(z3.Not(enc.types_ok(self.s)), *enc.step(self.s, self.sel, self.t))
+        self.typed = budget.check(guard).unsat
 
     def run(self, names: Sequence[str]) -> tuple[Any, Any | None, str | None]:
         """(z3.sat/unsat/unknown, invariant over self.s or None, reason)."""
@@ -90,10 +97,15 @@ class _Spacer:
         fp.register_relation(inv, bad)
         fp.declare_var(*sl, *tl, self.sel)
         step = enc.step(s, self.sel, t)
-        fp.rule(inv(*sl), [enc.init(s), enc.types_ok(s)])  # NOTE(typed-inv)
-        fp.rule(inv(*tl), [inv(*sl), *step, enc.types_ok(t)])
-        fp.rule(bad(), [enc.init(s), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
-        fp.rule(bad(), [inv(*sl), *step, z3.Not(_and([enc.invariant_ok(n, t) for n in names]))])
+        if self.typed:  # NOTE(typed-inv)
+            fp.rule(inv(*sl), [enc.init(s), enc.types_ok(s)])
+            fp.rule(inv(*tl), [inv(*sl), *step, enc.types_ok(t)])
+            fp.rule(bad(), [enc.init(s), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
+            fp.rule(bad(), [inv(*sl), *step,
+                            z3.Not(_and([enc.invariant_ok(n, t) for n in names]))])
+        else:
+            fp.rule(inv(*sl), enc.init(s))
+            fp.rule(inv(*tl), [inv(*sl), *step])
         # redundant (an Inv state is initial or a successor), but it makes Spacer's Inv
         # imply P: the certificate shown is an inductive invariant that proves P
         fp.rule(bad(), [inv(*sl), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
@@ -194,7 +206,7 @@ def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: 
 
 
 def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str],
-             seconds: float, budget: Budget | None = None) -> list[Any]:
+             seconds: float, budget: Budget | None = None, typed: bool = True) -> list[Any]:
     """Drop lemmas the rest does not need (greedy, bounded by `seconds` of the budget): R
     stays inductive within `types` and implies the property, in R and in R's successors
     (NOTE(typed-inv)). Init (within `types`) implies every lemma already."""
@@ -212,7 +224,7 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
     no_prop = z3.Bool("min_no_prop")
     solver.add(z3.Implies(no_prop, z3.Not(prop)))
     typed_t = z3.Bool("min_typed_t")
-    solver.add(z3.Implies(typed_t, enc.types_ok(t)))
+    solver.add(z3.Implies(typed_t, enc.types_ok(t) if typed else z3.BoolVal(True)))
     no_prop_t = z3.Bool("min_no_prop_t")
     solver.add(z3.Implies(no_prop_t, z3.Not(z3.substitute(prop, *sub))))
     keep = [True] * len(lemmas)
@@ -226,7 +238,8 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
         goal = z3.Bool(f"min_goal{i}")
         solver.add(z3.Implies(goal, z3.Not(z3.substitute(_and(kept), *sub))))
         # R => P; R and step and types' => R'; R and step => P'
-        for extra in ([no_prop], [trans, typed_t, goal], [trans, no_prop_t]):
+        checks = [[no_prop], [trans, typed_t, goal]] + ([[trans, no_prop_t]] if typed else [])
+        for extra in checks:
             if not limit.check(solver, *extra, *assumed).unsat:
                 keep[i] = True
                 break
@@ -259,7 +272,8 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         if r == z3.unsat:
             assert inv is not None
             lemmas = lemmas_of(inv)
-            failure = check_certificate(enc, lemmas, spacer.s, pending, budget, typed=True)
+            typed = spacer.typed
+            failure = check_certificate(enc, lemmas, spacer.s, pending, budget, typed=typed)
             if failure is not None:
                 # NOTE(budget): a refused certificate is no proof, and no crash either
                 why = (str(failure.answer.reason) if failure.cut_short
@@ -268,9 +282,9 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                     results[n] = Result(n, Verdict.UNKNOWN, "pdr", -1, time.perf_counter() - start,
                                         reason=why)
                 break
-            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget)
+            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget, typed)
             if small != lemmas and check_certificate(enc, small, spacer.s, pending,
-                                                     budget, typed=True) is not None:
+                                                     budget, typed=typed) is not None:
                 small = lemmas  # the original passed its re-check
             shown = render_invariant(enc, small, spacer.s, budget)
             extra: dict[str, object] = {
