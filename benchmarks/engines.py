@@ -34,10 +34,11 @@ def _run(engine: str, n: int, out) -> None:  # pragma: no cover - child process
                     {"VARIANT": "patched", "NPAGES": str(n), "NFAULT": str(n)})
     model = lower(checked)
     names = [i.name for i in checked.invariants] + [ir.TYPES]
+    from hpverify.engines import EngineOptions
     from hpverify.engines.common import Budget
 
     t = time.perf_counter()
-    res = engines()[engine](model, names, 40, Budget())
+    res = engines()[engine](model, names, EngineOptions(40, Budget()))
     secs = time.perf_counter() - t
     words = sorted({r.wording() for r in res})
     states = res[0].distinct_states

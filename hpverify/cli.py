@@ -23,6 +23,7 @@ from rich.text import Text
 from . import __version__
 from .check import check
 from .diagnostics import Diagnostic, HpError, SourceCache, Span, render
+from .engines.common import cancellable, exit_now_if_stuck
 from .ir import Model
 from .itf import write_itf
 from .junit import write_junit
@@ -827,13 +828,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sources = SourceCache()
     set_include_dirs(args.include_path)
     try:
-        if args.command == "prove":
-            return cmd_prove(args, sources)
-        if args.command == "simulate":
-            return cmd_simulate(args, sources)
-        if args.command == "export":
-            return cmd_export(args, sources)
-        return cmd_check(args, sources)
+        # NOTE(cancel): Ctrl-C stops every engine (exit 130), SIGTERM too (exit 143)
+        with cancellable():
+            if args.command == "prove":
+                return cmd_prove(args, sources)
+            if args.command == "simulate":
+                return cmd_simulate(args, sources)
+            if args.command == "export":
+                return cmd_export(args, sources)
+            return cmd_check(args, sources)
     except HpError as err:
         for d in err.diagnostics:
             sys.stderr.write(render(d, sources) + "\n")
@@ -848,7 +851,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         sys.stderr.write("hpverify: interrupted\n")
+        exit_now_if_stuck(130)
         return 130
+    except SystemExit as stop:  # SIGTERM (NOTE(cancel)), or argparse
+        if isinstance(stop.code, int):
+            exit_now_if_stuck(stop.code)
+        raise
     except BrokenPipeError:  # the reader went away (`hpverify prove ... | head`)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -8,13 +8,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ir
 from . import syntax as s
 from .check import CheckedSpec, Expect, check, parse_const_value
 from .diagnostics import Diagnostic, HpError, SourceCache, Span
+from .engines import Engine, EngineOptions
 from .engines.common import Budget
 from .lower import lower
 from .parse import load_spec
@@ -23,20 +24,11 @@ from .trace import replay
 
 DEFAULT_DEPTH = 10
 
-Engine = Callable[..., list[Result]]
-
-
 def engines() -> dict[str, Engine]:
-    """Engine name → function(model, invariants, depth, budget, progress=...)."""
-    from .engines.bmc import bmc
+    """Engine name → `Engine` (the contract: hpverify/engines/__init__.py)."""
+    from .engines.registry import ENGINES
 
-    table: dict[str, Engine] = {"bmc": bmc}
-    try:  # engines that live in their own modules register here when present
-        from .engines import registry
-    except ImportError:
-        return table
-    table.update(registry.extra_engines())
-    return table
+    return dict(ENGINES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +146,14 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     depth = options.depth if options.depth is not None else (
         checked.depth if checked.depth is not None else DEFAULT_DEPTH)
     engine = engines()[options.engine]
-    budget = Budget(options.timeout, options.rlimit)
-    kwargs: dict[str, object] = {}
-    if options.max_states is not None and options.engine in ("explicit", "auto", "bmc"):
-        kwargs[{"explicit": "max_states", "auto": "explicit_limit",
-                "bmc": "search_states"}[options.engine]] = options.max_states
-    results = engine(model, names, depth, budget, progress=progress, **kwargs)
-    results = canonical_traces(model, results, budget)
+    run = EngineOptions(depth, Budget(options.timeout, options.rlimit),
+                        max_states=options.max_states, progress=progress)
+    by_name: dict[str, Result] = {}
+    for group_depth, group in search_groups(checked, names, depth):
+        for r in engine(model, group, replace(run, depth=group_depth)):
+            by_name[r.invariant] = r
+    results = [by_name[n] for n in names]
+    results = canonical_traces(model, results, run.budget)
     outcomes = []
     for r in results:
         if r.trace is not None:
@@ -179,6 +172,22 @@ def canonical_traces(model: ir.Model, results: Sequence[Result], budget: Budget)
 
     canon = Canonicaliser(model, budget)
     return [canon.result(r) for r in results]
+
+
+def search_groups(checked: CheckedSpec, names: Sequence[str],
+                  depth: int) -> list[tuple[int, list[str]]]:
+    """NOTE(expect-depth): `expect NAME violated in N` searches NAME to depth max(depth, N),
+    so that every engine (bmc and kind's base case too) can meet the expectation it states.
+    The invariants are grouped by search depth, `depth` first (with `types`): one engine
+    run per group, in the order of `names` within each."""
+    groups: dict[int, list[str]] = {depth: []}
+    for n in names:
+        e = _expect_for(checked, n)
+        d = depth
+        if e is not None and e.verdict == "violated" and e.length is not None:
+            d = max(depth, e.length)
+        groups.setdefault(d, []).append(n)
+    return [(d, g) for d, g in groups.items() if g]
 
 
 def select_invariants(checked: CheckedSpec, options: Options, file: str) -> list[str]:

@@ -8,9 +8,19 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from . import ir
+
+
+class Verdict(enum.StrEnum):
+    """A StrEnum: `r.verdict == "holds"` and the JSON (`"verdict": "holds"`) stay as they
+    were."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +36,7 @@ class Trace:
 @dataclass(frozen=True, slots=True)
 class Result:
     invariant: str
-    verdict: str  # holds | violated | unknown
+    verdict: Verdict  # a plain "holds" | "violated" | "unknown" is converted
     engine: str
     bound: int | None  # depth searched; None when proved for all depths
     seconds: float
@@ -36,6 +46,9 @@ class Result:
     shortest: bool = True
     distinct_states: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
 
     @property
     def proved(self) -> bool:

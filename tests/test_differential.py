@@ -3,21 +3,29 @@ explicit must agree on every verdict, bmc and explicit on shortest lengths, and 
 state count must equal a deliberately naive enumeration's.
 
 CI runs a fixed budget; HPVERIFY_FUZZ_EXAMPLES=N runs N examples (e.g. 500) on demand.
+
+Budget cuts: every engine (bmc, kind, pdr, explicit, auto) also runs under a random small
+timeout, resource limit and state limit; a run cut short may say unknown, but never
+contradict the unbounded answer (holds vs violated, and the shortest length). CI runs
+50 examples; HPVERIFY_BUDGET_FUZZ_EXAMPLES=N runs N.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 from specgen import specs
 
 from hpverify import evaluate as ev
 from hpverify import ir
 from hpverify.check import check
 from hpverify.diagnostics import SourceCache
+from hpverify.engines import EngineOptions, registry
 from hpverify.engines.bmc import bmc
 from hpverify.engines.common import Budget
 from hpverify.engines.explicit import explicit
@@ -25,9 +33,11 @@ from hpverify.engines.kind import kind
 from hpverify.engines.pdr import pdr
 from hpverify.lower import lower
 from hpverify.parse import load_spec
+from hpverify.result import Result
 from hpverify.trace import replay
 
 EXAMPLES = int(os.environ.get("HPVERIFY_FUZZ_EXAMPLES", "25"))
+BUDGET_EXAMPLES = int(os.environ.get("HPVERIFY_BUDGET_FUZZ_EXAMPLES", "50"))
 DEPTH = 6
 
 
@@ -122,3 +132,90 @@ def test_engines_agree_on_random_specs(text: str, tmp_path: Path) -> None:
 ])
 def test_engines_agree_on_fixed_specs(text: str, tmp_path: Path) -> None:
     cross_check(text, tmp_path)
+
+
+# ---- budget cuts ------------------------------------------------------------------------
+def assert_no_contradiction(r: Result, truth: Result, where: str) -> None:
+    """A result under a budget against the unbounded truth: unknown (with a reason), or
+    the same verdict; a violation at the shortest length; a bounded `holds` only below the
+    shortest violation."""
+    if r.verdict == "unknown":
+        assert r.reason, where
+        return
+    if truth.verdict == "holds":
+        assert r.verdict == "holds", where
+        return
+    assert truth.trace is not None
+    n = truth.trace.length
+    if r.verdict == "holds":
+        assert r.bound is not None and r.bound < n, where
+    else:
+        assert r.trace is not None and r.trace.length == n, where
+
+
+class ChecksBudget(Budget):
+    """A budget that runs out after a number of solver checks: a deterministic cut that can
+    fall between any two checks of an engine (a wall-clock cut mostly falls in the long
+    ones)."""
+
+    def __init__(self, checks: int, rlimit: int | None) -> None:
+        super().__init__(2.0, rlimit)  # a backstop: the test is about the count
+        self.checks_left = checks
+
+    def remaining(self) -> float | None:
+        return Budget.remaining(self) if self.checks_left > 0 else 0.0
+
+    def check(self, solver, *assumptions):  # type: ignore[no-untyped-def]
+        self.checks_left -= 1
+        return super().check(solver, *assumptions)
+
+
+CUT_ENGINES = {"bmc": registry.bmc, "kind": registry.kind, "pdr": registry.pdr,
+               "explicit": registry.explicit, "auto": registry.auto}
+
+
+# A counter beside the random spec: an invariant violated at exactly `deep` steps, in
+# among the random actions (the generated invariants break at 0 steps or never)
+DEEP = """
+var fuzz_n: 0..8
+init {{ fuzz_n = 0 }}
+action fuzz_tick {{ require fuzz_n < 8  fuzz_n' = fuzz_n + 1 }}
+invariant fuzz_deep: fuzz_n < {deep}
+"""
+
+
+def budget_cut_check(text: str, tmp: Path, engines: Sequence[str], cut: tuple[str, float],
+                     rlimit: int | None, max_states: int | None) -> None:
+    model, names = _model(text, tmp)
+    truth = explicit(model, names, DEPTH, Budget(), stop_when_settled=False, init_brute_limit=0)
+    for engine in engines:
+        budget = (Budget(cut[1], rlimit) if cut[0] == "seconds"
+                  else ChecksBudget(int(cut[1]), rlimit))
+        options = EngineOptions(DEPTH, budget, max_states=max_states)
+        results = CUT_ENGINES[engine](model, names, options)
+        for r, t in zip(results, truth, strict=True):
+            assert t.verdict in ("holds", "violated") and r.invariant == t.invariant
+            where = (f"{engine} ({cut[0]} {cut[1]}, rlimit {rlimit}, max_states {max_states}): "
+                     f"{r.invariant} {r.wording()}, truth {t.wording()} in\n{text}")
+            assert_no_contradiction(r, t, where)
+            if r.trace is not None:
+                replay(model, r.trace, r.invariant, shortest=r.shortest)
+
+
+@settings(max_examples=BUDGET_EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(text=specs(), deep=hst.sampled_from([None, 1, 2, 3, 4, 5]),
+       with_auto=hst.integers(0, 3).map(lambda i: i == 0),
+       cut=hst.one_of(hst.tuples(hst.just("seconds"), hst.floats(0.0, 0.15)),
+                      hst.tuples(hst.just("checks"), hst.integers(0, 16))),
+       rlimit=hst.sampled_from([None, None, None, 200, 2_000, 20_000]),
+       max_states=hst.sampled_from([None, None, 1, 3, 10, 50]))
+def test_budget_cuts_never_contradict(text: str, deep: int | None, with_auto: bool,
+                                      cut: tuple[str, float], rlimit: int | None,
+                                      max_states: int | None, tmp_path: Path) -> None:
+    """bmc, kind, pdr and explicit on every example, auto (four processes) on a quarter."""
+    if deep is not None:
+        text += DEEP.format(deep=deep)
+    engines = ["bmc", "kind", "pdr", "explicit"] + (["auto"] if with_auto else [])
+    budget_cut_check(text, tmp_path, engines, cut, rlimit, max_states)

@@ -19,9 +19,9 @@ from dataclasses import replace
 from typing import Any
 
 from .. import ir
-from ..result import Result
-from .bmc import Progress
-from .common import Budget
+from ..result import Result, Verdict
+from . import Engine, EngineOptions, Progress
+from .common import Budget, forget_signals_in_child
 
 EXPLICIT_LIMIT = 200_000  # explicit joins the portfolio with this state limit
 # NOTE(auto-first): before forking, explicit runs in this process up to this many states.
@@ -36,49 +36,52 @@ class PortfolioError(AssertionError):
 
 
 def _conclusive(r: Result) -> bool:
-    return r.verdict == "violated" or (r.verdict == "holds" and r.bound is None)
+    return r.verdict is Verdict.VIOLATED or (r.verdict is Verdict.HOLDS and r.bound is None)
 
 
-def _engine_table(explicit_limit: int) -> list[tuple[str, Any]]:
-    from .bmc import bmc
-    from .explicit import explicit
-    from .kind import kind
-    from .pdr import pdr
+def _engine_table(explicit_limit: int) -> list[tuple[str, Engine]]:
+    from .registry import ENGINES, sat_bmc
 
-    def explicit_small(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
-                       progress: Progress | None = None) -> list[Result]:
-        return explicit(model, invariants, depth, budget, max_states=explicit_limit)
-
-    table: list[tuple[str, Any]] = [("bmc", bmc), ("kind", kind), ("pdr", pdr)]
-    if explicit_limit > 0:
-        table.append(("explicit", explicit_small))
-    return table
+    members = {**ENGINES, "bmc": sat_bmc}  # explicit is the member that searches states
+    names = ["bmc", "kind", "pdr"] + (["explicit"] if explicit_limit > 0 else [])
+    return [(n, members[n]) for n in names]
 
 
-def _child(name: str, fn: Any, model: ir.Model, invariants: list[str], depth: int,
-           budget: Budget, out: Any) -> None:
+def _child(name: str, engine: Engine, model: ir.Model, invariants: list[str],
+           options: EngineOptions, out: Any) -> None:
+    forget_signals_in_child()  # the parent stops its workers (NOTE(cancel))
     try:
-        out.put((name, fn(model, invariants, depth, budget), None))
+        out.put((name, engine(model, invariants, options), None))
     except BaseException:  # noqa: BLE001 - reported to the parent as an internal error
         out.put((name, None, traceback.format_exc()))
 
 
 def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
          progress: Progress | None = None, explicit_limit: int = EXPLICIT_LIMIT) -> list[Result]:
+    return portfolio(model, invariants,
+                     EngineOptions(depth, budget, max_states=explicit_limit, progress=progress))
+
+
+def portfolio(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    """The portfolio (module docstring); `options.max_states` is explicit's state limit
+    (EXPLICIT_LIMIT when None; 0 leaves explicit out)."""
     start = time.perf_counter()
     names = list(invariants)
-    if explicit_limit > 0:  # NOTE(auto-first): small state spaces need no portfolio
+    limit = options.max_states if options.max_states is not None else EXPLICIT_LIMIT
+    child = replace(options, max_states=limit, progress=None)
+    if limit > 0:  # NOTE(auto-first): small state spaces need no portfolio
         from .explicit import explicit
 
-        first = explicit(model, names, depth, budget, max_states=min(explicit_limit, FIRST_STATES))
+        first = explicit(model, names, options.depth, options.budget,
+                         max_states=min(limit, FIRST_STATES))
         if all(_conclusive(r) for r in first):
             return [replace(r, engine="auto/explicit", seconds=time.perf_counter() - start,
                             extra={**r.extra, "decided_by": "explicit"}) for r in first]
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     procs: dict[str, Any] = {}
-    for name, fn in _engine_table(explicit_limit):
-        p = ctx.Process(target=_child, args=(name, fn, model, names, depth, budget, out),
+    for name, engine in _engine_table(limit):
+        p = ctx.Process(target=_child, args=(name, engine, model, names, child, out),
                         daemon=True)
         p.start()
         procs[name] = p
@@ -110,27 +113,34 @@ def auto(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                         decided[r.invariant] = r
                 else:
                     fallback[r.invariant].append(r)
-    finally:
+    finally:  # also on Ctrl-C and SIGTERM (NOTE(cancel)): no worker outlives the parent
         for p in procs.values():
             if p.is_alive():
                 p.terminate()
         for p in procs.values():
-            p.join(timeout=5)
+            p.join(timeout=1)
+            if p.is_alive():
+                p.kill()
+                p.join()
         out.close()
+    order = list(procs)
     final: list[Result] = []
     for n in names:
         if n in decided:
             final.append(decided[n])
             continue
         cands = fallback[n]
-        holds = [r for r in cands if r.verdict == "holds"]
+        holds = [r for r in cands if r.verdict is Verdict.HOLDS]
         if holds:
+            holds.sort(key=lambda r: order.index(r.engine.removeprefix("auto/")))
             final.append(max(holds, key=lambda r: r.bound or 0))
         elif cands:
+            # in the portfolio's order, not the order of arrival: the same words every run
+            cands.sort(key=lambda r: order.index(r.engine.removeprefix("auto/")))
             reasons = "; ".join(f"{r.engine.removeprefix('auto/')}: {r.reason}" for r in cands)
             best = max(cands, key=lambda r: r.bound if r.bound is not None else -1)
             final.append(replace(best, reason=reasons))
         else:
-            final.append(Result(n, "unknown", "auto", -1, time.perf_counter() - start,
+            final.append(Result(n, Verdict.UNKNOWN, "auto", -1, time.perf_counter() - start,
                                 reason="no engine answered"))
     return final

@@ -16,8 +16,8 @@ import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result, Trace
-from .common import Budget, solver_for
+from ..result import Result, Trace, Verdict
+from .common import Answer, Budget, solver_for
 
 Progress = Callable[[str, int, float], None]
 
@@ -36,12 +36,11 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     results: dict[str, Result] = {}
     solve = [0.0]  # seconds inside solver.check(): what benchmarks/ compares
 
-    def check(*assumptions: z3.ExprRef) -> z3.CheckSatResult:
-        budget.arm(solver)
+    def check(*assumptions: z3.ExprRef) -> Answer:
         t_check = time.perf_counter()
-        r = solver.check(*assumptions)
+        a = budget.check(solver, *assumptions)
         solve[0] += time.perf_counter() - t_check
-        return r
+        return a
 
     for k in range(depth + 1):
         t_depth = time.perf_counter()
@@ -49,20 +48,16 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         for name in pending:
             bad = z3.Bool(f"bad:{name}@{k}")
             solver.add(z3.Implies(bad, z3.Not(enc.invariant_ok(name, states[k]))))
-            remaining = budget.remaining()
-            if remaining is not None and remaining <= 0:
-                results[name] = _unknown(name, k - 1, start, "timeout")
-                continue
-            r = check(bad)
-            if r == z3.sat:
+            a = check(bad)
+            if a.sat:
                 model_ = canonical_model(solver, check, bad, sels[:k], enc)
                 trace = decode_trace(enc, model_, states[: k + 1], sels[:k])
-                results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
-                                       trace=trace)
-            elif r == z3.unknown:
-                results[name] = _unknown(name, k - 1, start, _reason(solver))
-            else:
+                results[name] = Result(name, Verdict.VIOLATED, "bmc", depth,
+                                       time.perf_counter() - start, trace=trace)
+            elif a.unsat:
                 holding.append(name)
+            else:  # NOTE(budget): cut short, never "holds"
+                results[name] = _unknown(name, k - 1, start, a.reason or "solver gave up")
         for name in holding:
             solver.add(enc.invariant_ok(name, states[k]))
         pending = holding
@@ -78,9 +73,9 @@ def bmc(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             sels.append(sel)
     elapsed = time.perf_counter() - start
     for name in pending:
-        results[name] = Result(name, "holds", "bmc", depth, elapsed)
+        results[name] = Result(name, Verdict.HOLDS, "bmc", depth, elapsed)
     if ir.TYPES in invariants and enc.types_safe:
-        results[ir.TYPES] = Result(ir.TYPES, "holds", "bmc", depth, elapsed,
+        results[ir.TYPES] = Result(ir.TYPES, Verdict.HOLDS, "bmc", depth, elapsed,
                                    extra={"static": "no step can leave a type (interval analysis)"})
     for r in results.values():
         r.extra["solve_seconds"] = round(solve[0], 4)
@@ -106,11 +101,10 @@ def never_fired(solver: z3.Solver, enc: Encoding, sels: Sequence[z3.ExprRef],
         goal = z3.Bool(f"fires:{len(unseen)}")
         solver.add(z3.Implies(goal, z3.Or([sel == i for sel in sels for a in unseen
                                            for i in by_action[a]])))
-        budget.arm(solver)
-        r = solver.check(goal)
-        if r == z3.unknown:
+        a = budget.check(solver, goal)
+        if a.unknown:
             return None
-        if r == z3.unsat:
+        if a.unsat:
             break
         m = solver.model()
         fired = {enc.model.instances[k].action for k in (enc.decode_selector(m, s) for s in sels)
@@ -120,26 +114,21 @@ def never_fired(solver: z3.Solver, enc: Encoding, sels: Sequence[z3.ExprRef],
 
 
 def _unknown(name: str, bound: int, start: float, reason: str) -> Result:
-    return Result(name, "unknown", "bmc", max(bound, -1), time.perf_counter() - start,
+    return Result(name, Verdict.UNKNOWN, "bmc", max(bound, -1), time.perf_counter() - start,
                   reason=reason)
 
 
-def _reason(solver: z3.Solver) -> str:
-    r = solver.reason_unknown()
-    if "timeout" in r or "canceled" in r:
-        return "timeout"
-    if "resource" in r or "rlimit" in r or "max. resource" in r:
-        return "resource limit"
-    return r or "solver gave up"
-
-
-def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
+def canonical_model(solver: z3.Solver, check: Callable[..., Answer],
                     bad: z3.ExprRef, sels: Sequence[z3.ExprRef], enc: Encoding) -> z3.ModelRef:
     """NOTE(canonical-trace): of all shortest counterexamples, first those with the fewest
     switches between actors (each CPU runs as long as it can, as in the interleavings of a
     race report), then the one whose actions come first in declaration order, step by step
     (a binary search per step). The solver would otherwise pick any of them, and which one
-    can change with unrelated edits; fixing the choice keeps traces stable and readable."""
+    can change with unrelated edits; fixing the choice keeps traces stable and readable.
+
+    NOTE(budget): a check that does not finish counts as "no smaller choice": the model
+    kept is the last satisfying one, a violation of the same (shortest) length, so an
+    expired budget loses only the canonical choice, never the trace."""
     m = solver.model()
     solver.push()
     try:
@@ -149,7 +138,7 @@ def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
             lo = 0
             while lo < hi:
                 mid = (lo + hi) // 2
-                if check(bad, z3.AtMost(*switches, mid)) == z3.sat:
+                if check(bad, z3.AtMost(*switches, mid)).sat:
                     m = solver.model()
                     hi = sum(z3.is_true(m.eval(s, model_completion=True)) for s in switches)
                 else:
@@ -160,7 +149,7 @@ def canonical_model(solver: z3.Solver, check: Callable[..., z3.CheckSatResult],
             lo = 0
             while lo < hi:
                 mid = (lo + hi) // 2
-                if check(bad, z3.ULE(sel, mid)) == z3.sat:
+                if check(bad, z3.ULE(sel, mid)).sat:
                     m = solver.model()
                     hi = m.eval(sel, model_completion=True).as_long()
                 else:

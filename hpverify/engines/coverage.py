@@ -46,15 +46,11 @@ def never_enabled_bmc(enc: Encoding, depth: int, budget: Budget,
         sel = enc.fresh_selector(f"c{j}")
         solver.add(*enc.step(s, sel, nxt))
         while unseen:
-            left = budget.remaining()
-            if left is not None and left <= 0:
-                return None
-            budget.arm(solver)
             goal = z3.Or([_fires(sel, by_action[a]) for a in unseen])
-            r = solver.check(goal)
-            if r == z3.unknown:
+            a = budget.check(solver, goal)
+            if a.unknown:
                 return None
-            if r == z3.unsat:
+            if a.unsat:
                 break
             hit = enc.model.instances[enc.decode_selector(solver.model(), sel)].action
             unseen = [a for a in unseen if a != hit]
@@ -81,8 +77,7 @@ def never_enabled_under(enc: Encoding, invariant: Callable[[SymState], Any],
     for a in actions:
         if a not in idxs:
             continue
-        budget.arm(solver)
-        if solver.check(_fires(sel, idxs[a])) == z3.unsat:
+        if budget.check(solver, _fires(sel, idxs[a])).unsat:  # unknown: not shown dead
             dead.append(a)
     return dead
 

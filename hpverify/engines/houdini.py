@@ -447,12 +447,14 @@ def _junction(mk: Any, terms: Sequence[Any]) -> Any:
 
 def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
             samples: int = 2000, sample_seconds: float = 3.0, seed: int = 0) -> Lemmas | None:
-    """The largest inductive subset of the candidates (None when out of time)."""
+    """The largest inductive subset of the candidates (None when out of time). Sampling
+    takes at most `sample_seconds` of the budget (NOTE(budget))."""
     t0 = time.perf_counter()
     atoms = atoms_of(model, invariants)
     rng = random.Random(seed)
     fired: set[str] = set()
-    states = sample_states(model, enc, samples, rng, t0 + sample_seconds, fired=fired)
+    left = budget.capped(sample_seconds).remaining() or 0.0
+    states = sample_states(model, enc, samples, rng, time.perf_counter() + left, fired=fired)
     vals = [atom_values(model, atoms, st) for st in states]
     t_sample = time.perf_counter() - t0
     cands = candidates(atoms, vals)
@@ -499,7 +501,7 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
     while True:
         rounds += 1
         live = [i for i in range(len(cands)) if alive[i]]
-        if _out_of_time(budget):
+        if budget.expired():
             return None
         if not live:
             return rounds
@@ -509,11 +511,10 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
         solver.add(_junction(z3.Z3_mk_or, [bad[i] for i in live]))
         if hyp is not None:
             solver.add(*[hyp[i] for i in live])
-        budget.arm(solver)
-        r = solver.check()
-        if r == z3.unsat:
+        a = budget.check(solver)
+        if a.unsat:
             return rounds
-        if r == z3.unknown:
+        if a.unknown:
             return None
         vals = atom_values(enc.model, atoms, enc.decode_state(solver.model(), st))
         if not _drop(cands, alive, live, vals, keys):
@@ -533,11 +534,6 @@ def _drop(cands: Sequence[tuple[Lit, ...]], alive: list[bool], live: Sequence[in
     return n
 
 
-def _out_of_time(budget: Budget) -> bool:
-    left = budget.remaining()
-    return left is not None and left <= 0
-
-
 def lemma_formula(enc: Encoding, lemmas: Lemmas, st: SymState) -> Any:
     """The conjunction of the lemmas over st: built once over the encoding's template state,
     then substituted (kind asks for it at every state of its step case)."""
@@ -549,11 +545,12 @@ def lemma_formula(enc: Encoding, lemmas: Lemmas, st: SymState) -> Any:
     return enc.predicate(("lemmas", lemmas.atoms, lemmas.clauses), build, st)
 
 
-def core(enc: Encoding, lemmas: Lemmas, seconds: float) -> Lemmas:
+def core(enc: Encoding, lemmas: Lemmas, seconds: float, budget: Budget | None = None) -> Lemmas:
     """The clauses the proved invariants need, closed under "needed to keep a needed clause
     inductive" (unsat cores of one step): itself an inductive invariant, and what a reader
-    wants to see. Bounded in time; when the closure is not reached, `needed` stays None."""
-    deadline = time.perf_counter() + seconds
+    wants to see. Bounded in time (`seconds` of the budget); when the closure is not
+    reached, `needed` stays None."""
+    sub = (budget or Budget()).capped(seconds)
     s, t = enc.fresh_state("c0"), enc.fresh_state("c1")
     sel = enc.fresh_selector("c")
     es, et = _Encoded(enc, lemmas.atoms, s), _Encoded(enc, lemmas.atoms, t)
@@ -568,14 +565,10 @@ def core(enc: Encoding, lemmas: Lemmas, seconds: float) -> Lemmas:
             if len(c) == 1 and lemmas.atoms[c[0][0]].inv in lemmas.proved]
     needed = set(todo)
     while todo:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return lemmas
-        solver.set("timeout", max(1, int(left * 1000)))
         i = todo.pop()
         goal = z3.Bool(f"c_goal{i}")
         solver.add(z3.Implies(goal, z3.Not(et.clause(lemmas.clauses[i]))))
-        if solver.check(goal, *lits) != z3.unsat:
+        if not sub.check(solver, goal, *lits).unsat:
             return lemmas
         for x in solver.unsat_core():
             j = index.get(x.get_id())

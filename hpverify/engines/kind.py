@@ -40,8 +40,8 @@ import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result, Trace
-from .bmc import Progress, _reason, decode_trace
+from ..result import Result, Trace, Verdict
+from .bmc import Progress, decode_trace
 from .common import Budget, solver_for
 from .houdini import Lemmas, core, houdini, lemma_formula
 
@@ -63,15 +63,16 @@ def cti_json(model: ir.Model, trace: Trace, k: int) -> dict[str, object]:
 PLAIN_K = 2  # plain induction first: small specs close at k <= 2 before lemmas would pay off
 
 
-def certified(enc: Encoding, lemmas: Lemmas) -> Lemmas:
+def certified(enc: Encoding, lemmas: Lemmas, budget: Budget | None = None) -> Lemmas:
     """The lemmas, re-checked by fresh solvers (engines/pdr.py): init => L, L and step =>
-    L'. Houdini's own checks say the same; a failure here is a bug, never a proof."""
+    L'. Houdini's own checks say the same; a failure here is a bug, never a proof: it
+    raises `CertificateError`, and kind goes on without the lemmas (`strengthened`)."""
     from .pdr import CertificateError, check_certificate
 
     s = enc.fresh_state("aux")
     # wellformedness (enum cells hold members) is part of what Houdini assumed
     failure = check_certificate(enc, [enc.wellformed(s), lemma_formula(enc, lemmas, s)], s,
-                                sorted(lemmas.proved))
+                                sorted(lemmas.proved), budget)
     if failure is not None:
         raise CertificateError(f"auxiliary invariants fail their re-check ({failure})")
     return lemmas
@@ -84,6 +85,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     enc = enc or Encoding(model)
     results: dict[str, Result] = {}
     lemmas: Lemmas | None = None
+    refused: str | None = None  # why the auxiliary invariants were not used (debugging)
 
     base = solver_for(budget)
     bs: list[SymState] = [enc.fresh_state("b0")]
@@ -106,7 +108,8 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
 
     def unknown_all(reason: str, bound: int) -> None:
         for n in pending:
-            results[n] = Result(n, "unknown", "kind", max(bound, -1), elapsed(), reason=reason)
+            results[n] = Result(n, Verdict.UNKNOWN, "kind", max(bound, -1), elapsed(),
+                                reason=reason)
         pending.clear()
 
     def out_of_time() -> bool:
@@ -116,17 +119,25 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     def strengthened() -> Lemmas | None:
         """NOTE(auxiliary): the lemmas hold in every reachable state; the invariants among
         them are proved (k = 1), and every state of the step case may assume them."""
+        nonlocal refused
+        from .pdr import CertificateError
+
         found = houdini(model, enc, invariants, budget)
         if found is None:
             return None
-        found = core(enc, certified(enc, found), seconds=5.0)
+        try:
+            found = certified(enc, found, budget)
+        except CertificateError as err:  # a bug, but not a reason to stop: go on without
+            refused = str(err)
+            return None
+        found = core(enc, found, seconds=5.0, budget=budget)
         for t in ts:
             step.add(lemma_formula(enc, found, t))
         shown = found.shown()
         for name in pending:
             if name in found.proved:
                 results[name] = Result(
-                    name, "holds", "kind", None, elapsed(),
+                    name, Verdict.HOLDS, "kind", None, elapsed(),
                     method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants",
                     extra={"k": 1, "decided_by": "kind", "auxiliary_invariants":
                            len(found.clauses), "inductive_invariant_clauses": shown,
@@ -144,16 +155,16 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             if out_of_time():
                 unknown_all("timeout", k - 1)
                 break
-            budget.arm(base)
-            r = base.check(bad)
-            if r == z3.sat:
+            a = budget.check(base, bad)
+            if a.sat:
                 trace = decode_trace(enc, base.model(), bs[: k + 1], bsel[:k])
-                results[name] = Result(name, "violated", "kind", depth, elapsed(), trace=trace)
-            elif r == z3.unknown:
-                results[name] = Result(name, "unknown", "kind", k - 1, elapsed(),
-                                       reason=_reason(base))
-            else:
+                results[name] = Result(name, Verdict.VIOLATED, "kind", depth, elapsed(),
+                                       trace=trace)
+            elif a.unsat:
                 holding.append(name)
+            else:
+                results[name] = Result(name, Verdict.UNKNOWN, "kind", k - 1, elapsed(),
+                                       reason=a.reason)
         pending = [n for n in holding if n not in results]
         for name in pending + proved:
             base.add(enc.invariant_ok(name, bs[k]))
@@ -186,20 +197,22 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             step.add(distinct(ts[j], nt))
         ts.append(nt)
         tsel.append(st)
+        # NOTE(cut-short): only an unsat step case proves; a timeout or an unknown answer
+        # leaves every remaining candidate unknown (it once left them to be "proved").
         cand = list(pending)
+        closed = False
         while cand:
             if out_of_time():
                 unknown_all("timeout", k)
                 break
             goal = z3.Bool(f"sbad@{k + 1}:{len(cand)}")
             step.add(z3.Implies(goal, z3.Not(z3.And([enc.invariant_ok(n, nt) for n in cand]))))
-            budget.arm(step)
-            r = step.check(goal, *[assume[n] for n in cand + proved])
-            if r == z3.unsat:
+            a = budget.check(step, goal, *[assume[n] for n in cand + proved])
+            if a.unsat:
+                closed = True
                 break
-            if r == z3.unknown:
-                unknown_all(_reason(step), k)
-                cand = []
+            if a.unknown:
+                unknown_all(a.reason or "solver gave up", k)
                 break
             m = step.model()
             failing = [n for n in cand
@@ -208,8 +221,8 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             for n in failing:
                 last_cti[n] = (m, k + 1)
             cand = [n for n in cand if n not in failing]
-        for name in cand:
-            results[name] = Result(name, "holds", "kind", None, elapsed(),
+        for name in cand if closed else []:
+            results[name] = Result(name, Verdict.HOLDS, "kind", None, elapsed(),
                                    method=f"k-induction, k={k + 1}",
                                    extra={"k": k + 1, "decided_by": "kind"})
             proved.append(name)
@@ -225,7 +238,9 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             m, kk = last_cti[name]
             trace = decode_trace(enc, m, ts[: kk + 1], tsel[:kk])
             extra["cti"] = cti_json(model, trace, kk)
-        results[name] = Result(name, "unknown", "kind", base_depth, elapsed(),
+        if refused is not None:
+            extra["auxiliary_invariants_refused"] = refused
+        results[name] = Result(name, Verdict.UNKNOWN, "kind", base_depth, elapsed(),
                                reason=f"induction did not close at k={depth}", extra=extra)
 
     out = [results[n] for n in invariants]

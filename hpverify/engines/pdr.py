@@ -1,16 +1,32 @@
 """IC3/PDR through Z3's Spacer (constrained Horn clauses) on the BMC encoding.
 
-One predicate Inv over the state cells (the encoding's solver variables, `err` included):
+One predicate Inv over the state cells (the encoding's solver variables, `err` included),
+the reachable states that satisfy `types`, and a query Bad:
 
-    Inv(s) <- init(s)
-    Inv(t) <- Inv(s), step(s, sel, t)
-    false  <- Inv(s), not P(s)          P = the conjunction of the invariants checked
+    Inv(s) <- init(s), types(s)
+    Inv(t) <- Inv(s), step(s, sel, t), types(t)
+    Bad    <- init(s), not P(s)                 P = the conjunction of the invariants checked
+    Bad    <- Inv(s), step(s, sel, t), not P(t)
+    Bad    <- Inv(s), not P(s)
 
-- unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is minimised and
-  then RE-CHECKED with a fresh solver: init => inv, inv and step => inv', inv => P. A
-  certificate that fails the re-check raises `CertificateError` (an internal error), never
-  a proof. Every invariant in P is then proved for all depths; the certificate is printed
-  in the spec's own vocabulary (`extra["inductive_invariant"]`, see `render_invariant`; not "invariant", which the JSON result uses for the name).
+NOTE(typed-inv): a state outside `types` has no successor, so a reachable one is initial or
+the last state of its run, and the two Bad rules check them where they arise. The encoding
+leaves out that guard when no step can leave a type (NOTE(static-types), a stutter step
+may then start anywhere); one query up front says whether it holds, and when it does not
+PDR uses the plain clauses (`Inv(s) <- init(s)`, `Inv(t) <- Inv(s), step`, `Bad <- Inv(s),
+not P(s)`). Spacer used
+to see Inv over every bit pattern of every cell: with an initial state outside `types` and
+products in the invariants it generalised lemma by lemma over the out-of-type values (a
+one-state spec took a minute and 2 GB); bounded by `types`, it answers at once.
+
+- unsat (unreachable): Spacer's inductive invariant is a CERTIFICATE. It is RE-CHECKED
+  with fresh solvers (init => inv, inv and step => inv', inv => P), then minimised and
+  re-checked again. A certificate that fails the re-check is refused: the verdict is
+  `unknown` ("certificate refused: ..."), never a proof; a re-check cut short by the budget
+  is `unknown` too (NOTE(budget)); a minimised one that fails falls back to the original.
+  Otherwise every invariant in P is proved for all depths; the certificate is printed in
+  the spec's own vocabulary (`extra["inductive_invariant"]`, see `render_invariant`; not
+  "invariant", which the JSON result uses for the name).
 - sat (reachable): BMC deepens from depth 0 until a violation appears, so the trace is a
   shortest one (and the front end replays it); those invariants are reported violated and
   PDR runs again on the rest.
@@ -20,19 +36,38 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import z3
 
 from .. import ir
 from ..encode import Encoding, SymState
-from ..result import Result
-from .bmc import Progress, _reason, decode_trace
-from .common import Budget, solver_for
+from ..result import Result, Verdict
+from .bmc import Progress, decode_trace
+from .common import Answer, Budget, solver_for
 
 
 class CertificateError(AssertionError):
-    """Spacer's invariant does not re-check: a bug in the encoding or in the solver."""
+    """An invariant the tool found does not re-check: a bug in the encoding or the solver."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a certificate was not accepted: an obligation that fails (`sat`), or whose
+    check was cut short (`unknown`, with the reason)."""
+
+    what: str
+    answer: Answer
+
+    @property
+    def cut_short(self) -> bool:
+        return self.answer.unknown
+
+    def __str__(self) -> str:
+        if self.cut_short:
+            return f"{self.what}: {self.answer.reason}"
+        return f"{self.what}: {self.answer.result}"
 
 
 def _and(xs: Sequence[Any]) -> Any:
@@ -45,6 +80,9 @@ class _Spacer:
         self.s = enc.fresh_state("pdr_s")
         self.t = enc.fresh_state("pdr_t")
         self.sel = enc.fresh_selector("pdr")
+        guard = z3.SolverFor("QF_BV")  # NOTE(typed-inv): no step from outside `types`?
+        guard.add(z3.Not(enc.types_ok(self.s)), *enc.step(self.s, self.sel, self.t))
+        self.typed = budget.check(guard).unsat
 
     def run(self, names: Sequence[str]) -> tuple[Any, Any | None, str | None]:
         """(z3.sat/unsat/unknown, invariant over self.s or None, reason)."""
@@ -53,32 +91,47 @@ class _Spacer:
         fp.set(engine="spacer")
         fp.set("xform.inline_linear", False)
         fp.set("xform.inline_eager", False)
-        left = self.budget.remaining()
-        if left is not None:
-            fp.set("timeout", max(1, int(left * 1000)))
         sl, tl = s.leaves(), t.leaves()
         inv = z3.Function("Inv", *[x.sort() for x in sl], z3.BoolSort())
-        fp.register_relation(inv)
+        bad = z3.Function("Bad", z3.BoolSort())
+        fp.register_relation(inv, bad)
         fp.declare_var(*sl, *tl, self.sel)
-        fp.rule(inv(*sl), enc.init(s))
-        fp.rule(inv(*tl), [inv(*sl), *enc.step(s, self.sel, t)])
-        prop = _and([enc.invariant_ok(n, s) for n in names])
-        r = fp.query(z3.And(inv(*sl), z3.Not(prop)))
-        if r == z3.unsat:
-            return r, _definition(fp.get_answer(), inv, sl), None
-        if r == z3.unknown:
-            reason = fp.reason_unknown()
-            return r, None, ("timeout" if "timeout" in reason or "canceled" in reason
-                             else reason or "spacer gave up")
-        return r, None, None
+        step = enc.step(s, self.sel, t)
+        if self.typed:  # NOTE(typed-inv)
+            fp.rule(inv(*sl), [enc.init(s), enc.types_ok(s)])
+            fp.rule(inv(*tl), [inv(*sl), *step, enc.types_ok(t)])
+            fp.rule(bad(), [enc.init(s), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
+            fp.rule(bad(), [inv(*sl), *step,
+                            z3.Not(_and([enc.invariant_ok(n, t) for n in names]))])
+        else:
+            fp.rule(inv(*sl), enc.init(s))
+            fp.rule(inv(*tl), [inv(*sl), *step])
+        # redundant (an Inv state is initial or a successor), but it makes Spacer's Inv
+        # imply P: the certificate shown is an inductive invariant that proves P
+        fp.rule(bad(), [inv(*sl), z3.Not(_and([enc.invariant_ok(n, s) for n in names]))])
+        a = self.budget.query(fp, bad())
+        if a.unsat:
+            try:
+                return a.result, _definition(fp.get_answer(), inv, sl), None
+            except z3.Z3Exception as err:  # `qe` on Spacer's answer, cut short
+                return z3.unknown, None, f"certificate unreadable ({err})"
+        return a.result, None, a.reason
 
 
 def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
-    """Spacer's answer `ForAll(xs, Inv(xs) == body)` as body over `args`."""
+    """Spacer's answer `ForAll(xs, Inv(xs) == body)` (a conjunct of it, with `Bad`) as body
+    over `args`."""
+    if z3.is_and(answer):
+        mine = [c for c in answer.children() if _mentions(c, pred)]
+        if not mine:  # Inv unconstrained: true everywhere
+            return z3.BoolVal(True)
+        answer = mine[0]
     if z3.is_quantifier(answer):
         answer = answer.body()
     if z3.is_app(answer) and answer.decl().eq(pred):  # Inv(xs): true everywhere
         return z3.BoolVal(True)
+    if z3.is_not(answer) and answer.arg(0).decl().eq(pred):  # no reachable typed state
+        return z3.BoolVal(False)
     assert z3.is_eq(answer) and answer.arg(0).decl().eq(pred), answer
     subs: list[Any] = [None] * len(args)
     for j, v in enumerate(answer.arg(0).children()):
@@ -89,6 +142,14 @@ def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
     return body
 
 
+def _mentions(e: Any, pred: Any) -> bool:
+    if z3.is_quantifier(e):
+        return _mentions(e.body(), pred)
+    if z3.is_app(e) and e.decl().eq(pred):
+        return True
+    return any(_mentions(c, pred) for c in e.children())
+
+
 def _has_quantifier(e: Any) -> bool:
     if z3.is_quantifier(e):
         return True
@@ -96,6 +157,8 @@ def _has_quantifier(e: Any) -> bool:
 
 
 def lemmas_of(f: Any) -> list[Any]:
+    if z3.is_false(f):  # no reachable state within `types`
+        return [f]
     if z3.is_and(f):
         out: list[Any] = []
         for c in f.children():
@@ -107,37 +170,52 @@ def lemmas_of(f: Any) -> list[Any]:
 
 
 def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: Sequence[str],
-                      budget: Budget | None = None) -> str | None:
+                      budget: Budget | None = None, typed: bool = False) -> Refusal | None:
     """Re-check inv (the conjunction of lemmas over s) with fresh solvers; None if it is an
-    inductive invariant implying every named invariant, else what fails."""
+    inductive invariant implying every named invariant, else what fails (or was cut short:
+    the checks draw on `budget`). `typed`: inv covers the reachable states within `types`
+    (NOTE(typed-inv)), and the states outside it are checked where they arise."""
+    budget = budget or Budget()
     inv = _and(lemmas)
     t = enc.fresh_state("cert_t")
     sel = enc.fresh_selector("cert")
     sub = list(zip(s.leaves(), t.leaves(), strict=True))
     inv_t = z3.substitute(inv, *sub)
     prop = _and([enc.invariant_ok(n, s) for n in names])
-    checks = [("init => inv", [enc.init(s), z3.Not(inv)]),
-              ("inv and step => inv'", [inv, *enc.step(s, sel, t), z3.Not(inv_t)]),
-              ("inv => property", [inv, z3.Not(prop)])]
+    if typed:
+        prop_t = z3.substitute(prop, *sub)
+        checks = [("init and types => inv", [enc.init(s), enc.types_ok(s), z3.Not(inv)]),
+                  ("inv and step and types' => inv'",
+                   [inv, *enc.step(s, sel, t), enc.types_ok(t), z3.Not(inv_t)]),
+                  ("inv => property", [inv, z3.Not(prop)]),
+                  ("init => property", [enc.init(s), z3.Not(prop)]),
+                  ("inv and step => property'", [inv, *enc.step(s, sel, t), z3.Not(prop_t)]),
+                  ("no step from outside types",
+                   [z3.Not(enc.types_ok(s)), *enc.step(s, sel, t)])]
+    else:
+        checks = [("init => inv", [enc.init(s), z3.Not(inv)]),
+                  ("inv and step => inv'", [inv, *enc.step(s, sel, t), z3.Not(inv_t)]),
+                  ("inv => property", [inv, z3.Not(prop)])]
     for what, cs in checks:
         solver = z3.SolverFor("QF_BV")
         solver.add(*cs)
-        r = solver.check()
-        if r != z3.unsat:
-            return f"{what}: {r}"
+        a = budget.check(solver)
+        if not a.unsat:
+            return Refusal(what, a)
     return None
 
 
 def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str],
-             seconds: float) -> list[Any]:
-    """Drop lemmas the rest does not need (greedy, bounded in time): R stays inductive and
-    implies the property. Init implies every lemma already."""
-    deadline = time.perf_counter() + seconds
+             seconds: float, budget: Budget | None = None, typed: bool = True) -> list[Any]:
+    """Drop lemmas the rest does not need (greedy, bounded by `seconds` of the budget): R
+    stays inductive within `types` and implies the property, in R and in R's successors
+    (NOTE(typed-inv)). Init (within `types`) implies every lemma already."""
+    limit = (budget or Budget()).capped(seconds)
     t = enc.fresh_state("min_t")
     sel = enc.fresh_selector("min")
     sub = list(zip(s.leaves(), t.leaves(), strict=True))
     prop = _and([enc.invariant_ok(n, s) for n in names])
-    solver = solver_for(Budget())
+    solver = solver_for(limit)
     trans = z3.Bool("min_trans")
     solver.add(z3.Implies(trans, _and(enc.step(s, sel, t))))
     lits = [z3.Bool(f"lemma#{i}") for i in range(len(lemmas))]
@@ -145,19 +223,24 @@ def minimise(enc: Encoding, lemmas: list[Any], s: SymState, names: Sequence[str]
         solver.add(z3.Implies(lit, lem))
     no_prop = z3.Bool("min_no_prop")
     solver.add(z3.Implies(no_prop, z3.Not(prop)))
+    typed_t = z3.Bool("min_typed_t")
+    solver.add(z3.Implies(typed_t, enc.types_ok(t) if typed else z3.BoolVal(True)))
+    no_prop_t = z3.Bool("min_no_prop_t")
+    solver.add(z3.Implies(no_prop_t, z3.Not(z3.substitute(prop, *sub))))
     keep = [True] * len(lemmas)
     order = sorted(range(len(lemmas)), key=lambda i: -_size(lemmas[i]))
     for i in order:
-        if time.perf_counter() > deadline:
+        if limit.expired():
             break
         keep[i] = False
         kept = [lem for lem, k in zip(lemmas, keep, strict=True) if k]
         assumed = [lit for lit, k in zip(lits, keep, strict=True) if k]
         goal = z3.Bool(f"min_goal{i}")
         solver.add(z3.Implies(goal, z3.Not(z3.substitute(_and(kept), *sub))))
-        for extra in ([no_prop], [trans, goal]):  # R => P, and R and step => R'
-            solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
-            if solver.check(*extra, *assumed) != z3.unsat:
+        # R => P; R and step and types' => R'; R and step => P'
+        checks = [[no_prop], [trans, typed_t, goal]] + ([[trans, no_prop_t]] if typed else [])
+        for extra in checks:
+            if not limit.check(solver, *extra, *assumed).unsat:
                 keep[i] = True
                 break
     return [lem for lem, k in zip(lemmas, keep, strict=True) if k]
@@ -183,21 +266,27 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             progress("pdr", len(pending), time.perf_counter() - t0)
         if r == z3.unknown:
             for n in pending:
-                results[n] = Result(n, "unknown", "pdr", None if False else -1,
+                results[n] = Result(n, Verdict.UNKNOWN, "pdr", None if False else -1,
                                     time.perf_counter() - start, reason=reason)
             break
         if r == z3.unsat:
             assert inv is not None
             lemmas = lemmas_of(inv)
-            failure = check_certificate(enc, lemmas, spacer.s, pending)
+            typed = spacer.typed
+            failure = check_certificate(enc, lemmas, spacer.s, pending, budget, typed=typed)
             if failure is not None:
-                raise CertificateError(f"PDR certificate fails re-check ({failure})")
-            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds)
-            if small != lemmas:
-                failure = check_certificate(enc, small, spacer.s, pending)
-                if failure is not None:
-                    raise CertificateError(f"minimised PDR certificate fails re-check ({failure})")
-            shown = render_invariant(enc, small, spacer.s)
+                # NOTE(budget): a refused certificate is no proof, and no crash either
+                why = (str(failure.answer.reason) if failure.cut_short
+                       else f"certificate refused: {failure}")
+                for n in pending:
+                    results[n] = Result(n, Verdict.UNKNOWN, "pdr", -1, time.perf_counter() - start,
+                                        reason=why)
+                break
+            small = minimise(enc, lemmas, spacer.s, pending, minimise_seconds, budget, typed)
+            if small != lemmas and check_certificate(enc, small, spacer.s, pending,
+                                                     budget, typed=typed) is not None:
+                small = lemmas  # the original passed its re-check
+            shown = render_invariant(enc, small, spacer.s, budget)
             extra: dict[str, object] = {
                 "inductive_invariant": "\n".join(shown),
                 "inductive_invariant_clauses": shown,
@@ -207,7 +296,7 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             }
             elapsed = time.perf_counter() - start
             for n in pending:
-                results[n] = Result(n, "holds", "pdr", None, elapsed,
+                results[n] = Result(n, Verdict.HOLDS, "pdr", None, elapsed,
                                     method=f"PDR, inductive invariant of {len(small)} clauses, "
                                     "re-checked", extra=dict(extra))
             break
@@ -215,11 +304,11 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         found, why = bmc_state.violations(pending)
         if why is not None:
             for n in pending:
-                results[n] = Result(n, "unknown", "pdr", bmc_state.depth - 1,
+                results[n] = Result(n, Verdict.UNKNOWN, "pdr", bmc_state.depth - 1,
                                     time.perf_counter() - start, reason=why)
             break
         for n, res in found.items():
-            results[n] = Result(n, "violated", "pdr", depth, time.perf_counter() - start,
+            results[n] = Result(n, Verdict.VIOLATED, "pdr", depth, time.perf_counter() - start,
                                 trace=res, extra={"decided_by": "pdr+bmc"})
         pending = [n for n in pending if n not in results]
     return [results[n] for n in invariants]
@@ -244,16 +333,12 @@ class _Deepening:
             for name in names:
                 bad = z3.Bool(f"pbad:{name}@{k}")
                 self.solver.add(z3.Implies(bad, z3.Not(enc.invariant_ok(name, self.states[k]))))
-                left = self.budget.remaining()
-                if left is not None and left <= 0:
-                    return {}, "timeout"
-                self.budget.arm(self.solver)
-                r = self.solver.check(bad)
-                if r == z3.sat:
+                a = self.budget.check(self.solver, bad)
+                if a.sat:
                     found[name] = decode_trace(enc, self.solver.model(), self.states[: k + 1],
                                                self.sels[:k])
-                elif r == z3.unknown:
-                    return {}, _reason(self.solver)
+                elif a.unknown:
+                    return {}, a.reason
             if found:
                 return found, None
             for name in names:  # clean at depth k: a lemma for the deeper searches
@@ -443,7 +528,8 @@ def _wrap(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
     return text if simple or text.startswith("(") else f"({text})"
 
 
-def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> list[str]:
+def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState,
+                     budget: Budget | None = None) -> list[str]:
     """The certificate as clauses over the spec's names, one string each, in type-correct
     states (lemmas that only say "every cell lies within its type" are left out: that is
     the `types` invariant, proved with the rest)."""
@@ -455,7 +541,7 @@ def render_invariant(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> list[
         lem = z3.simplify(z3.substitute(lem, (s.err, z3.BoolVal(False))))
         solver = z3.SolverFor("QF_BV")
         solver.add(types, z3.Not(lem))
-        if solver.check() == z3.unsat:
+        if (budget or Budget()).check(solver).unsat:  # a type fact: `types` says it
             continue
         text = render_lemma(enc, lem, cells)
         if text is not None and text not in out:

@@ -1,19 +1,64 @@
-"""The engines beyond BMC, as `pipeline.engines()` finds them (see pipeline.py)."""
+"""The engines by name (the contract: engines/__init__.py): each entry adapts one engine
+function to `Engine`, mapping `EngineOptions` onto that function's parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
+from .. import ir
 from ..result import Result
+from . import Engine, EngineOptions
 
-Engine = Callable[..., list[Result]]
+
+def bmc(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    """`bmc` searches explicitly first on small state spaces (NOTE(bmc-search)); the state
+    limit is that search's cap."""
+    from .explicit import bmc_search_first as run
+
+    return run(model, invariants, options.depth, options.budget, progress=options.progress,
+               search_states=options.max_states, coverage=options.coverage)
+
+
+def sat_bmc(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    """SAT-based BMC alone: `auto`'s bmc member (its explicit member does the search)."""
+    from .bmc import bmc as run
+
+    return run(model, invariants, options.depth, options.budget, progress=options.progress,
+               coverage=options.coverage)
+
+
+def kind(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    from .kind import kind as run
+
+    return run(model, invariants, options.depth, options.budget, progress=options.progress,
+               coverage=options.coverage)
+
+
+def pdr(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    from .pdr import pdr as run
+
+    return run(model, invariants, options.depth, options.budget, progress=options.progress)
+
+
+def explicit(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    from .explicit import DEFAULT_MAX_STATES
+    from .explicit import explicit as run
+
+    limit = options.max_states if options.max_states is not None else DEFAULT_MAX_STATES
+    return run(model, invariants, options.depth, options.budget, progress=options.progress,
+               max_states=limit)
+
+
+def auto(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:
+    from .auto import portfolio
+
+    return portfolio(model, invariants, options)
+
+
+ENGINES: dict[str, Engine] = {"bmc": bmc, "kind": kind, "pdr": pdr, "explicit": explicit,
+                              "auto": auto}
 
 
 def extra_engines() -> dict[str, Engine]:
-    from .auto import auto
-    from .explicit import bmc_search_first, explicit
-    from .kind import kind
-    from .pdr import pdr
-
-    # `bmc` searches explicitly first on small state spaces (NOTE(bmc-search))
-    return {"bmc": bmc_search_first, "kind": kind, "pdr": pdr, "explicit": explicit, "auto": auto}
+    """The engines beyond BMC (the name pipeline.py once looked for)."""
+    return {n: e for n, e in ENGINES.items() if n != "bmc"}

@@ -173,7 +173,8 @@ CASES: list[Case] = [
     V("ka39_check_depth.hp", "lt7", 7, 1, depth=20),
     V("ka40_default_depth.hp", "lt10", 10, 0, met=True),
     H("ka40_default_depth.hp", "lt11", 0, met=True),
-    H("ka41_expect_vs_depth.hp", "lt7", 1, met=False),
+    V("ka41_expect_vs_depth.hp", "lt7", 7, 0, met=True),  # the expect deepens the search
+    V("ka41_expect_vs_depth.hp", "lt7", 7, 0, depth=3, met=True),
     V("ka41_expect_vs_depth.hp", "lt7", 7, 0, depth=7, met=True),
     # --- function types --------------------------------------------------------------------------------
     H("ka42_fun_of_fun.hp", "mutex", 0, met=True),
