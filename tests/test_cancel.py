@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LONG_RUN = ["prove", str(ROOT / "spec" / "soft_offline.hp"), "--depth", "60",
-            "--const", "NPAGES=4", "--const", "NFAULT=3", "--quiet"]
+# a state space too large for the explicit searches that bmc and auto start with
+LONG_RUN = ["prove", str(ROOT / "benchmarks" / "first_cut.hp"), "--depth", "60",
+            "--const", "VARIANT=patched", "--const", "NPAGES=12", "--const", "NFAULT=12",
+            "--quiet"]
 
 
 def children(pid: int) -> set[int]:

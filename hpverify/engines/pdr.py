@@ -126,6 +126,8 @@ def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
         if not mine:  # Inv unconstrained: true everywhere
             return z3.BoolVal(True)
         answer = mine[0]
+    elif not _mentions(answer, pred):  # only `Bad`'s definition: Inv unconstrained
+        return z3.BoolVal(True)
     if z3.is_quantifier(answer):
         answer = answer.body()
     if z3.is_app(answer) and answer.decl().eq(pred):  # Inv(xs): true everywhere
