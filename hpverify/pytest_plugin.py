@@ -169,7 +169,7 @@ class HpItem(pytest.Item):
         run = prove_config(spec, self.overrides, options, sources)
         (outcome,) = [o for o in run.outcomes if o.result.invariant == self.invariant]
         r = outcome.result
-        self.user_properties += [("verdict", r.verdict), ("engine", r.engine),
+        self.user_properties += [("verdict", str(r.verdict)), ("engine", r.engine),
                                  ("bound", "all" if r.bound is None else str(r.bound))]
         if r.trace is not None:
             self.user_properties.append(("length", str(r.trace.length)))

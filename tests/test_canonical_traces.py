@@ -48,7 +48,7 @@ def traces(path: str, engine: str, depth: int, **consts: str) -> str:
     ("spec/races/r07_alloc_vs_reserve.hp", 8, {"NPAGES": "2"}, 2),  # kind, pdr and explicit differed
     ("benchmarks/first_cut.hp", 10, {"VARIANT": "unpatched"}, 2),  # kind and explicit
     # kind, pdr and explicit differed
-    ("spec/soft_offline.hp", 8, {"VARIANT": "unpatched", "NPAGES": "2", "NFAULT": "2"}, 4),
+    ("spec/soft_offline.hp", 8, {"VARIANT": "unpatched", "NPAGES": "2", "NFAULT": "2"}, 5),
     ("multi", 6, {}, 2),
 ])
 def test_every_engine_prints_the_same_trace(spec: str, depth: int, consts: dict[str, str],

@@ -20,7 +20,7 @@ BLOCK = re.compile(r"(hpverify:\n\n```\n)(?P<body>.*?)(```)", re.S)
 
 
 def tool_table(file: str, variant: str, inv: str) -> str:
-    p = run_cli("prove", f"spec/races/{file}", "--const", f"VARIANT={variant}", "--inv", inv,
+    p = run_cli("prove", f"spec/races/{file}", "--const", f"VARIANT={variant}", "--inv", inv, "--traces",
                 "--no-progress")
     out = p.stdout
     start = out.index(" step |")
@@ -66,7 +66,8 @@ def test_soft_offline_trace_in_docs_is_current(args: str) -> None:
     m = next(m for m in MARKED.finditer(text) if m["args"] == args)
     argv = args.split()
     inv = argv[argv.index("--inv") + 1]
-    out = run_cli("prove", "spec/soft_offline.hp", *argv, "--depth", "10", "--no-progress").stdout
+    out = run_cli("prove", "spec/soft_offline.hp", *argv, "--depth", "10", "--traces",
+                  "--no-progress").stdout
     start = out.index(" step |")
     want = out[start:out.index("\n\n", out.index(f"breaks {inv}", start)) + 1]
     if os.environ.get("HPVERIFY_REGEN"):

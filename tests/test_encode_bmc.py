@@ -414,11 +414,7 @@ def _k_induction_fails(model: ir.Model, inv: str, k: int) -> bool:
 
 
 def _all_states(model: ir.Model) -> list[ir.State]:
-    import itertools
-
-    doms = [list(ev._values(v.type)) for v in model.vars]
-    return [dict(zip((v.name for v in model.vars), combo, strict=True))
-            for combo in itertools.product(*doms)]
+    return list(ev._typed_states(model.vars))
 
 
 def test_day_one_holds_but_needs_induction_depth_above_one() -> None:

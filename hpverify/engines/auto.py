@@ -40,11 +40,10 @@ def _conclusive(r: Result) -> bool:
 
 
 def _engine_table(explicit_limit: int) -> list[tuple[str, Engine]]:
-    from .registry import ENGINES, sat_bmc
+    from .members import PORTFOLIO  # its bmc is SAT BMC alone: explicit searches states
 
-    members = {**ENGINES, "bmc": sat_bmc}  # explicit is the member that searches states
     names = ["bmc", "kind", "pdr"] + (["explicit"] if explicit_limit > 0 else [])
-    return [(n, members[n]) for n in names]
+    return [(n, PORTFOLIO[n]) for n in names]
 
 
 def _child(name: str, engine: Engine, model: ir.Model, invariants: list[str],

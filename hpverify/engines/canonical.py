@@ -29,7 +29,7 @@ from .. import ir
 from ..encode import Encoding
 from ..result import Result, Trace
 from .bmc import canonical_model, decode_trace
-from .common import Budget, solver_for
+from .common import Answer, Budget, solver_for
 
 CANONICAL_ENGINES = ("bmc", "explicit")  # their instance sequences are canonical already
 START_LIMIT = 100_000  # initial states tried by Canonicaliser.start before it gives up
@@ -103,16 +103,12 @@ def sat_canonical(enc: Encoding, invariant: str, length: int, budget: Budget) ->
     bad = z3.Bool(f"canonical:{invariant}")
     solver.add(z3.Implies(bad, z3.Not(enc.invariant_ok(invariant, states[-1]))))
 
-    def check(*assumptions: z3.ExprRef) -> z3.CheckSatResult:
-        budget.arm(solver)
-        return solver.check(*assumptions)
+    def check(*assumptions: z3.ExprRef) -> Answer:
+        return budget.check(solver, *assumptions)  # NOTE(budget): unknown, never an exception
 
-    try:
-        if check(bad) != z3.sat:
-            return None
-        m = canonical_model(solver, check, bad, sels, enc)
-    except z3.Z3Exception:  # cancelled: the engine's trace stays
+    if not check(bad).sat:  # cut short: the engine's trace stays
         return None
+    m = canonical_model(solver, check, bad, sels, enc)
     # a cancelled query inside the minimisation leaves a model that is not the minimum
     left = budget.remaining()
     if left is not None and left <= 0:
