@@ -426,10 +426,10 @@ class Encoding:
         if not members:
             return z3.BoolVal(False)
         if isinstance(t, ir.IntT):
-            ints = sorted(members)  # type: ignore[type-var]
-            if ints == list(range(ints[0], ints[-1] + 1)):  # type: ignore[operator]
-                return z3.And(a >= self.int_val(ints[0]), a <= self.int_val(ints[-1]))  # type: ignore[arg-type]
-            return z3.Or([a == self.int_val(m) for m in ints])  # type: ignore[arg-type]
+            ints = sorted(m for m in members if isinstance(m, int))  # an int type's members
+            if ints == list(range(ints[0], ints[-1] + 1)):
+                return z3.And(a >= self.int_val(ints[0]), a <= self.int_val(ints[-1]))
+            return z3.Or([a == self.int_val(m) for m in ints])
         assert isinstance(t, ir.EnumT)
         if len(members) == len(t.members):
             return z3.BoolVal(True)  # wellformed states hold only members
@@ -599,7 +599,7 @@ class Encoding:
         if pos is not None:  # a constant entry: only that cell changes (NOTE(limits))
             return old[:pos] + (self._update(old[pos], t.cod, idx[1:], value, ev, alive),) \
                 + old[pos + 1:]
-        vals = t.dom.values()
+        vals: tuple[ir.Value, ...] = t.dom.values()
         inside = self.member(idx[0], t.dom, vals)
         if not z3.is_true(z3.simplify(inside)):
             ev.errs.append(z3.And(alive, z3.Not(inside)))

@@ -36,8 +36,9 @@ FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 def itf_value(v: ir.Value, t: ir.Type) -> object:
     if isinstance(t, ir.FunT):
         assert isinstance(v, tuple)
+        dom: tuple[ir.Value, ...] = t.dom.values()
         return {"#map": [[itf_value(d, t.dom), itf_value(x, t.cod)]
-                         for d, x in zip(t.dom.values(), v, strict=True)]}
+                         for d, x in zip(dom, v, strict=True)]}
     if isinstance(v, bool):
         return v
     if isinstance(v, int):

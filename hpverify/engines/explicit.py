@@ -29,7 +29,7 @@ from typing import Any
 from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding
-from ..result import Result, Trace
+from ..result import Result, Trace, Verdict
 from .bmc import Progress
 from .common import Budget
 from .compiled import (
@@ -212,21 +212,21 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expand)
                      or _trace(model, codec, parent, key))
             assert trace.length == lvl
-            out.append(Result(name, "violated", "explicit", depth, elapsed, trace=trace,
+            out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
         elif name in violations or (not exhausted and complete >= depth):
             # NOTE(explicit-bound): a bound and a trace agree, as in bmc: a violation longer
             # than the depth, or a search cut short past it, is "holds up to depth k".
-            out.append(Result(name, "holds", "explicit", depth, elapsed,
+            out.append(Result(name, Verdict.HOLDS, "explicit", depth, elapsed,
                               distinct_states=n_states, extra=extra))
         elif exhausted:
-            out.append(Result(name, "holds", "explicit", None, elapsed,
+            out.append(Result(name, Verdict.HOLDS, "explicit", None, elapsed,
                               method=f"explicit-state search, {n_states} states, "
                               f"diameter {diameter}",
                               distinct_states=n_states, extra=extra))
         else:
             assert stop_reason is not None
-            out.append(Result(name, "unknown", "explicit", complete, elapsed, reason=stop_reason,
+            out.append(Result(name, Verdict.UNKNOWN, "explicit", complete, elapsed, reason=stop_reason,
                               distinct_states=n_states, extra=extra))
     return out
 
@@ -308,7 +308,7 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
         for name, keys in bad.items():
             trace = (_canonical_trace(model, codec, levels, keys, expand)
                      or _trace(model, codec, parent, keys[0]))
-            results[name] = Result(name, "violated", "bmc", depth, time.perf_counter() - start,
+            results[name] = Result(name, Verdict.VIOLATED, "bmc", depth, time.perf_counter() - start,
                                    trace=trace)
         pending = [n for n in pending if n not in bad]
         if progress is not None:
@@ -340,9 +340,9 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
         frontier = nxt
     elapsed = time.perf_counter() - start
     for name in pending:
-        results[name] = Result(name, "holds", "bmc", depth, elapsed)
+        results[name] = Result(name, Verdict.HOLDS, "bmc", depth, elapsed)
     if ir.TYPES in invariants and types_safe:
-        results[ir.TYPES] = Result(ir.TYPES, "holds", "bmc", depth, elapsed,
+        results[ir.TYPES] = Result(ir.TYPES, Verdict.HOLDS, "bmc", depth, elapsed,
                                    extra={"static": "no step can leave a type (interval analysis)"})
     for r in results.values():
         r.extra["solve_seconds"] = 0.0
@@ -519,7 +519,7 @@ def initial_states(model: ir.Model, brute_limit: int = 1 << 12, limit: int | Non
 def _cut_short(invariants: Sequence[str], start: float, n_states: int,
                reason: str) -> list[Result]:
     """Every invariant unknown: the search stopped before its first level was complete."""
-    return [Result(name, "unknown", "explicit", -1, time.perf_counter() - start, reason=reason,
+    return [Result(name, Verdict.UNKNOWN, "explicit", -1, time.perf_counter() - start, reason=reason,
                    distinct_states=n_states, extra={"decided_by": "explicit"})
             for name in invariants]
 

@@ -393,7 +393,8 @@ def candidates(atoms: Sequence[Atom], samples: Sequence[Sequence[bool]]) -> list
     for x, a in enumerate(varying):
         ma, na = masks[a], full ^ masks[a]
         for b in varying[x + 1:]:
-            if cells[a] is not None and cells[a] == cells[b] and len(cells[a]) == 1:
+            ca = cells[a]
+            if ca is not None and ca == cells[b] and len(ca) == 1:
                 continue  # two facts about one cell: a tautology or a type fact
             mb, nb = masks[b], full ^ masks[b]
             for pa, va in ((True, ma), (False, na)):
@@ -477,8 +478,8 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     if rounds is None:
         return None
     kept = tuple(c for c, a in zip(cands, alive, strict=True) if a)
-    proved = frozenset(atoms[c[0][0]].inv for c in kept
-                       if len(c) == 1 and atoms[c[0][0]].inv is not None)  # type: ignore[misc]
+    proved = frozenset(inv for c in kept if len(c) == 1
+                       for inv in [atoms[c[0][0]].inv] if inv is not None)
     stats = {"atoms": len(atoms), "samples": len(states), "sample_seconds": t_sample,
              "candidates": n_cands, "lemmas": len(kept), "rounds": rounds,
              "seconds": time.perf_counter() - t0}

@@ -249,7 +249,7 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
 
         cov_depth: int | None = max(base_depth, 0)
         if lemmas is None:
-            never = never_enabled_bmc(enc, cov_depth, budget)
+            never = never_enabled_bmc(enc, max(base_depth, 0), budget)
         else:
             # the sampled runs show most actions firing; the auxiliary invariants prove
             # most of the others dead at every depth; BMC looks for what is left

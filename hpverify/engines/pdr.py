@@ -303,11 +303,11 @@ def pdr(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                                     "re-checked", extra=dict(extra))
             break
         # reachable: shortest traces from BMC
-        found, why = bmc_state.violations(pending)
-        if why is not None:
+        found, cut = bmc_state.violations(pending)
+        if cut is not None:
             for n in pending:
                 results[n] = Result(n, Verdict.UNKNOWN, "pdr", bmc_state.depth - 1,
-                                    time.perf_counter() - start, reason=why)
+                                    time.perf_counter() - start, reason=cut)
             break
         for n, res in found.items():
             results[n] = Result(n, Verdict.VIOLATED, "pdr", depth, time.perf_counter() - start,
@@ -400,8 +400,9 @@ def _set_text(cell: _Cell, vals: list[ir.Value]) -> str:
     if len(rest) == 1:
         return f"{cell.text} != {_show(rest[0])}"
     if isinstance(cell.type, ir.IntT):
-        lo, hi = min(vals), max(vals)  # type: ignore[type-var]
-        if list(vals) == list(range(lo, hi + 1)):  # type: ignore[arg-type]
+        ints = [v for v in vals if isinstance(v, int)]  # every value of an int cell
+        lo, hi = min(ints), max(ints)
+        if ints == list(range(lo, hi + 1)):
             if lo == dom[0]:
                 return f"{cell.text} <= {hi}"
             if hi == dom[-1]:
