@@ -54,11 +54,20 @@ class StateCodec:
         self.model = model
         self.names = [v.name for v in model.vars]
         self.types = [v.type for v in model.vars]
-        self.scalars: list[tuple[Any, ...]] = []  # per cell: its values in order
+        # per cell: its values in order; an int cell's as a range, looked up by offset, so
+        # that `var x: 0..30000000` costs nothing until its states are stored (NOTE(limits))
+        self.scalars: list[Sequence[Any]] = []
+        self.index: list[dict[tuple[type, Any], int] | None] = []
         for v in model.vars:
             for _, t in ir.slots(v.name, v.type):
-                self.scalars.append(tuple(t.values()))
-        self.index = [{(type(x), x): i for i, x in enumerate(vals)} for vals in self.scalars]
+                if isinstance(t, ir.IntT):
+                    assert t.lo is not None and t.hi is not None
+                    self.scalars.append(range(t.lo, t.hi + 1))
+                    self.index.append(None)
+                else:
+                    vals = tuple(t.values())
+                    self.scalars.append(vals)
+                    self.index.append({(type(x), x): i for i, x in enumerate(vals)})
 
     def _flat(self, v: ir.Value, t: ir.Type, out: list[ir.Value]) -> None:
         if isinstance(t, ir.FunT):
@@ -76,7 +85,11 @@ class StateCodec:
             return ("err", *cells)
         code = 0
         for vals, idx, x in zip(self.scalars, self.index, cells, strict=True):
-            d = idx.get((type(x), x))
+            if idx is not None:
+                d = idx.get((type(x), x))
+            else:
+                assert isinstance(vals, range)
+                d = x - vals.start if type(x) is int and x in vals else None
             if d is None:
                 return ("bad", *cells)
             code = code * len(vals) + d
