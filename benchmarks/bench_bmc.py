@@ -2,7 +2,7 @@
 """hpverify's BMC against the hand-written expert Z3 encoding (issue 2's benchmark).
 
 Model: the first-cut soft-offline model (benchmarks/first_cut.hp, a one-to-one transcription
-of ../shared/kernel-model-first-cut.md and ../shared/baselines/z3hand/bmc.py), patched
+of the hand-written expert encoding benchmarks/z3hand/bmc.py), patched
 variant, NPAGES=3, NFAULT=3, all invariants, depth 30, both in one run each.
 
     python benchmarks/bench_bmc.py [--runs 5] [--baseline PATH]
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_BASELINE = HERE.parent.parent / "shared" / "baselines" / "z3hand" / "bmc.py"
+DEFAULT_BASELINE = HERE / "z3hand" / "bmc.py"  # the hand-written expert baseline
 
 
 def run_baseline(path: Path, seed: int) -> tuple[float, float]:

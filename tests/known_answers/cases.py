@@ -1,7 +1,8 @@
 """Known-answer table for tests/known_answers/*.hp.
 
 One entry per (file, constants, depth, invariant) asserted. Answers were derived by hand
-from /work/shared/hp-language.md (each spec's header comment gives the reasoning) and
+from the language's core rules (docs/language.md; each spec's header comment gives the
+reasoning) and
 cross-checked with an independent throwaway explicit-state enumerator.
 
 * verdict "holds" means: no violation within the bound (check depth / --depth / 10).
