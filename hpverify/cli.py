@@ -228,13 +228,15 @@ class View:
     traces: bool = True  # every counterexample, the expected ones too
     vacuity: bool = True  # the never-enabled warnings under each setting
     full_table: bool = True  # the summary table lists every row, not only those not ok
+    settled: bool = True  # the verdict lines of a setting where everything is as expected
     show_invariant: bool = False
 
 
 # NOTE(output-for-people): a batch run (more than one spec setting) is read for what went
-# wrong. It prints every setting's verdict lines, but a counterexample only when it is
-# unexpected (a violation no `expect` covers, or an unmet `expect`); the expected ones
-# appear with --traces (or --verbose). Its never-enabled warnings are collected into a few
+# wrong. It prints the verdict lines of a setting only when something in it failed or is
+# unknown, and a counterexample only when it is unexpected (a violation no `expect` covers,
+# or an unmet `expect`); every setting and the expected counterexamples appear with
+# --traces (or --verbose); the summary after the run covers every setting. Its never-enabled warnings are collected into a few
 # lines at the end (file, action, in how many settings), each setting's own with --verbose.
 # A run of one spec setting prints everything: that is the run a user reads a trace from.
 def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
@@ -252,7 +254,8 @@ def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
             exp = "  [unexpected]"
         lines.append(f"  {r.invariant.ljust(width)}  {r.wording()}{exp}  ({r.seconds:.2f}s, {r.engine})")
     lines += notes(run, view)
-    if view.quiet and not any(o.failed or o.result.verdict == "unknown" for o in run.outcomes):
+    if (view.quiet or not view.settled) and not any(
+            o.failed or o.result.verdict == "unknown" for o in run.outcomes):
         return
     term = _terminal(out)
     if term is None:
@@ -488,6 +491,7 @@ def cmd_prove(args: argparse.Namespace, sources: SourceCache) -> int:
 def _view(args: argparse.Namespace, batch: bool) -> View:
     return View(quiet=args.quiet, traces=args.traces or args.verbose or not batch,
                 vacuity=args.verbose or not batch, full_table=args.verbose or args.quiet,
+                settled=args.traces or args.verbose or not batch,
                 show_invariant=args.show_invariant)
 
 
