@@ -19,7 +19,7 @@ from .engines import Engine, EngineOptions
 from .engines.common import Budget
 from .lower import lower
 from .parse import load_spec
-from .result import Result
+from .result import Result, Verdict
 from .trace import replay
 
 DEFAULT_DEPTH = 10
@@ -151,7 +151,7 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     by_name: dict[str, Result] = {}
     for group_depth, group in search_groups(checked, names, depth):
         for r in engine(model, group, replace(run, depth=group_depth)):
-            by_name[r.invariant] = r
+            by_name[r.invariant] = within_depth(r, group_depth)
     results = [by_name[n] for n in names]
     results = canonical_traces(model, results, run.budget)
     outcomes = []
@@ -172,6 +172,17 @@ def canonical_traces(model: ir.Model, results: Sequence[Result], budget: Budget)
 
     canon = Canonicaliser(model, budget)
     return [canon.result(r) for r in results]
+
+
+def within_depth(r: Result, depth: int) -> Result:
+    """NOTE(depth-bound): `--depth K` searches traces of at most K steps, whatever the engine.
+    An unbounded engine (pdr, kind) may find a longer violation; it is true, but reporting
+    it would make the verdict and the exit status depend on the engine: it reads as bmc's
+    "holds up to depth K", and its length is kept in JSON (`violated_beyond_depth`)."""
+    if r.verdict != Verdict.VIOLATED or r.trace is None or r.trace.length <= depth:
+        return r
+    return replace(r, verdict=Verdict.HOLDS, bound=depth, trace=None,
+                   extra={**r.extra, "violated_beyond_depth": r.trace.length})
 
 
 def search_groups(checked: CheckedSpec, names: Sequence[str],

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -117,11 +118,30 @@ class StateCodec:
         return next(it)
 
 
+MAX_CELL_VALUES = 1 << 22  # an explicit-state engine lists a cell's values (codec, keys)
+
+
+def too_wide(model: ir.Model) -> str | None:
+    """Why the explicit-state search cannot run on `model` (an int cell with more than
+    MAX_CELL_VALUES values: its tables would not fit in memory), or None. NOTE(limits)."""
+    for v in model.vars:
+        for _, t in ir.slots(v.name, v.type):
+            if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None \
+                    and t.hi - t.lo + 1 > MAX_CELL_VALUES:
+                return (f"variable {v.name} has a cell with {t.hi - t.lo + 1} values, more than "
+                        f"an explicit-state search lists ({MAX_CELL_VALUES})")
+    return None
+
+
 def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
              progress: Progress | None = None, max_states: int = DEFAULT_MAX_STATES,
              stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
     """`init_brute_limit` is accepted for older callers and not used (NOTE(fast-init))."""
     start = time.perf_counter()
+    wide = too_wide(model)
+    if wide is not None:
+        return [Result(n, Verdict.UNKNOWN, "explicit", -1, time.perf_counter() - start,
+                       reason=wide) for n in dict.fromkeys(invariants)]
     codec = StateCodec(model)
     # The hot loop runs compiled code over flat cell tuples (compiled.py); its keys are
     # exactly codec.encode's, so traces decode as before.
@@ -285,6 +305,8 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
     from .coverage import attach_never_enabled
 
     start = time.perf_counter()
+    if too_wide(model) is not None:
+        return None  # SAT BMC handles wide int cells as bit-vectors
     types_safe = types_statically_safe(model)
     pending = [n for n in dict.fromkeys(invariants) if not (n == ir.TYPES and types_safe)]
     codec = StateCodec(model)
@@ -380,6 +402,7 @@ class Cut(Exception):
 
 
 CHECK_EVERY = 4096  # candidates (or states) between two looks at the clock
+MAX_CANDIDATES = 1 << 27  # candidate initial states judged at most (past it: unknown)
 
 
 def _conjuncts(items: Sequence[ir.Expr]) -> list[ir.Expr]:
@@ -414,7 +437,11 @@ def initial_cells(model: ir.Model, budget: Budget | None = None,
     solves them (`_solved_forced`)."""
     base = cell_offsets(model)
     scalars = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
-    domains: list[tuple[Any, ...]] = [tuple(t.values()) for t in scalars]
+    # an int cell's values stay a range until they are needed (`var x: 0..10**14` with
+    # `init { x = 0 }` lists one value), NOTE(limits)
+    domains: list[Sequence[Any]] = [
+        range(t.lo, t.hi + 1) if isinstance(t, ir.IntT) and t.lo is not None
+        and t.hi is not None else tuple(t.values()) for t in scalars]
     forced = ev.forced_targets(model)
     targets: list[tuple[int, int, ir.Expr]] = []
     for name, path, rhs in forced:
@@ -453,6 +480,8 @@ def initial_cells(model: ir.Model, budget: Budget | None = None,
     for (c, _), ok in zip(unary, checks, strict=True):
         probe = list(placeholder)
         kept = []
+        if len(domains[c]) > MAX_CANDIDATES:
+            raise Cut(f"a cell with {len(domains[c])} candidate initial values")
         for v in domains[c]:
             probe[c] = v
             if ok(tuple(probe)) is not None:
@@ -461,6 +490,8 @@ def initial_cells(model: ir.Model, budget: Budget | None = None,
     solve = _solved_forced(model, forced) if dynamic else None
     seen: set[Cells] = set()
     tick = 0
+    if math.prod(len(d) for d in domains) > MAX_CANDIDATES:
+        raise Cut(f"more than {MAX_CANDIDATES} candidate initial states")
     for cand in itertools.product(*domains):
         tick += 1
         if budget is not None and tick % CHECK_EVERY == 0:

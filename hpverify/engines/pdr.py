@@ -424,6 +424,16 @@ def _literals(lemma: Any) -> list[Any]:
     return [lemma]
 
 
+RENDER_VALUES = 4096  # a one-cell literal over more values is printed as it stands
+
+
+def _few_values(t: ir.Type) -> bool:
+    """Whether a one-cell literal over t is rendered as the set of values it allows."""
+    if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
+        return t.hi - t.lo + 1 <= RENDER_VALUES
+    return True
+
+
 def render_lemma(enc: Encoding, lemma: Any, cells: dict[int, _Cell]) -> str | None:
     """One clause as `premises implies conclusions` over the spec's names (exact in
     type-correct states); None for a clause that every type-correct state satisfies."""
@@ -432,7 +442,7 @@ def render_lemma(enc: Encoding, lemma: Any, cells: dict[int, _Cell]) -> str | No
     for lit in _literals(lemma):
         acc: dict[int, _Cell] = {}
         _leaves_in(lit, cells, acc)
-        if len(acc) == 1:
+        if len(acc) == 1 and _few_values(next(iter(acc.values())).type):
             (cid, cell), = acc.items()
             dom = list(cell.type.values())
             ok = set(single.get(cid, (cell, set()))[1])
