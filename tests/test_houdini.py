@@ -209,3 +209,23 @@ def test_render_prints_hp_syntax() -> None:
     assert ir.render(ir.Member(n, (1, 2))) == "n in {1, 2}"
     assert ir.render(ir.Count((x, y))) == "count(x, y)"
     assert ir.render(ir.Ite(x, n, m, i)) == "(if x then n else m)"
+
+
+def test_an_out_of_type_successor_makes_houdini_give_up_not_crash(tmp_path) -> None:
+    """A successor outside the types may wrap the encoding's arithmetic (widths assume cells
+    within their types): `3 * v1` with v1 = 3. Houdini then trusts no lemma (kind goes on
+    without them) instead of raising its encoding/evaluator disagreement error."""
+    import json
+
+    from conftest import run_cli
+
+    f = tmp_path / "wrap.hp"
+    f.write_text("spec wrap\ntype R = 0..2\nvar v0: R -> bool\nvar v1: R\nvar v2: R -> bool\n"
+                 "init { forall z in R: v0[z] = true; v1 = 0; }\n"
+                 "action act0 { v1' = (v1 + 1) }\naction act1 { require (0 <= (3 * v1)) }\n"
+                 "invariant inv0: true\n")
+    p = run_cli("prove", str(f), "--engine", "kind", "--json")
+    assert p.returncode == 1, p.stderr
+    res = {r["invariant"]: r for r in json.loads(p.stdout)["specs"][0]["results"]}
+    assert res["types"]["verdict"] == "violated" and res["types"]["trace"]["length"] == 3
+    assert res["inv0"]["verdict"] == "holds" and res["inv0"]["bound"] is None
