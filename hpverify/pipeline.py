@@ -181,6 +181,10 @@ def within_depth(r: Result, depth: int) -> Result:
     "holds up to depth K", and its length is kept in JSON (`violated_beyond_depth`)."""
     if r.verdict != Verdict.VIOLATED or r.trace is None or r.trace.length <= depth:
         return r
+    if not r.shortest:  # a shorter violation within the depth is not excluded
+        return replace(r, verdict=Verdict.UNKNOWN, trace=None,
+                       reason=f"a violation in {r.trace.length} steps, beyond depth {depth}",
+                       extra={**r.extra, "violated_beyond_depth": r.trace.length})
     return replace(r, verdict=Verdict.HOLDS, bound=depth, trace=None,
                    extra={**r.extra, "violated_beyond_depth": r.trace.length})
 
