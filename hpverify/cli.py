@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "fresh solver)")
     pr.add_argument("--traces", action="store_true",
                     help="print every counterexample, also those an 'expect' line "
-                    "expects (a run of several spec settings prints only the unexpected ones)")
+                    "expects (a run of several spec files prints only the unexpected ones)")
     pr.add_argument("--verbose", action="store_true",
                     help="--traces, each setting's never-enabled warnings, and the full "
                     "summary table")
@@ -232,13 +232,13 @@ class View:
     show_invariant: bool = False
 
 
-# NOTE(output-for-people): a batch run (more than one spec setting) is read for what went
+# NOTE(output-for-people): a batch run (more than one spec file) is read for what went
 # wrong. It prints the verdict lines of a setting only when something in it failed or is
 # unknown, and a counterexample only when it is unexpected (a violation no `expect` covers,
 # or an unmet `expect`); every setting and the expected counterexamples appear with
 # --traces (or --verbose); the summary after the run covers every setting. Its never-enabled warnings are collected into a few
 # lines at the end (file, action, in how many settings), each setting's own with --verbose.
-# A run of one spec setting prints everything: that is the run a user reads a trace from.
+# A run of one spec file prints everything: that is the run a user reads a trace from.
 def print_run(run: SpecRun, out: TextIO, view: View = View()) -> None:
     consts = _consts_text(run)
     header = f"{run.file}: spec {run.spec}" + (f" ({consts})" if consts else "")
@@ -509,7 +509,9 @@ def _prove_all(args: argparse.Namespace, options: Options, files: Sequence[str],
             plan.extend((f, spec, overrides) for overrides in configs(spec, options, sources))
         except Exception as err:  # noqa: BLE001 - reported as this file's problem
             problems.append(_problem(f, err, sources))
-    view = _view(args, len(plan) > 1)
+    # NOTE(output-for-people): a batch is a run over several files (a directory); one file,
+    # sweeps included, prints every counterexample, as the contract's text output does
+    view = _view(args, len({f for f, _, _ in plan}) > 1)
     progress = Progress(enabled=not (args.quiet or args.no_progress))
     for i, (f, spec, overrides) in enumerate(plan, start=1):
         label = f + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})"

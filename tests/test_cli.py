@@ -306,15 +306,18 @@ def test_batch_collects_vacuity_warnings(tmp_path, capsys, monkeypatch):
                                "action up { require x < N  x' = x + 1 }\n"
                                "action never { require x > 5  x' = 0 }\n"
                                "invariant low: x <= N\ncheck depth 3\n")
-    code, out, _ = run(capsys, "prove", "dead.hp", "--const", "N=1..2", "--no-progress")
+    Path("dead2.hp").write_text(Path("dead.hp").read_text())  # two files: a batch
+    code, out, _ = run(capsys, "prove", "dead.hp", "dead2.hp", "--const", "N=1..2",
+                       "--no-progress")
     assert code == 0
     assert "  warning: action" not in out  # not under each setting
-    assert ("warning: actions never enabled, invariants may hold vacuously (2 warnings; "
+    assert ("warning: actions never enabled, invariants may hold vacuously (4 warnings; "
             "each setting's with --verbose):\n  dead.hp: never in 2 of 2 settings "
+            "(checked to depth 3)\n  dead2.hp: never in 2 of 2 settings "
             "(checked to depth 3)\n") in out
-    code, out, _ = run(capsys, "prove", "dead.hp", "--const", "N=1..2", "--no-progress",
-                       "--verbose")
-    assert out.count("  warning: action never is never enabled (checked to depth 3)") == 2
+    code, out, _ = run(capsys, "prove", "dead.hp", "dead2.hp", "--const", "N=1..2",
+                       "--no-progress", "--verbose")
+    assert out.count("  warning: action never is never enabled (checked to depth 3)") == 4
     assert "warning: actions never enabled" not in out
 
 
