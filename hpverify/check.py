@@ -17,6 +17,7 @@ from . import ir
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, Span
 from .fold import ExpansionBudget, ExpansionLimit, Unbound, expand
+from .process import BAD, BAD_VALUE, DEADLOCK, FREE, desugar
 
 
 class _ErrT:
@@ -49,6 +50,7 @@ class Action:
     actor: ir.CoreExpr | None
     body: tuple[ir.Stmt, ...]
     span: Span
+    origin: s.StepOrigin | None = None  # the process step it was generated from
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ class CheckedSpec:
     depth: int | None
     expects: tuple[Expect, ...]  # those whose `when` holds for these constants
     sweeps: tuple[Sweep, ...]
+    deadlock: bool = False  # lower.py completes the `deadlock` invariant (NOTE(deadlock))
 
 
 # What a name in scope stands for.
@@ -103,6 +106,7 @@ class _TypeDef:
 class _StateVar:
     type: ir.Type
     span: Span
+    lock: bool = False  # a lock's variable: only lock()/unlock() read and write it
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,13 @@ class Checker:
         self.spec_name = ""
         self.action_names: dict[str, _Other] = {}
         self.invariant_names: dict[str, _Other] = {}
+        # processes and locks (process.py): the lock owners' type, built at `Processes`
+        self.owner_type: ir.EnumT | None = None
+        # process → (its domain's type, the domain's values, their owner values)
+        self.owners: dict[str, tuple[ir.Type | None, tuple[ir.Value, ...],
+                                     tuple[ir.EnumValue, ...]]] = {}
+        self.deadlock = False
+        self.builtins = {d.name for d in spec.decls if isinstance(d, s.BuiltinInvariant)}
 
     # ---- reporting
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
@@ -214,11 +225,12 @@ class Checker:
         for decl in decls:
             self._decl(decl)
         expects = self._expects()  # unknown --const names are reported by pipeline.configs
-        if self.errors:
-            raise HpError(self.errors)
+        if self.errors:  # a process's header is checked once per step: report it once
+            raise HpError(list(dict.fromkeys(self.errors)))
         return CheckedSpec(
             self.spec_name, self.spec.file, tuple(self.consts), tuple(self.vars), tuple(self.init),
-            tuple(self.invariants), tuple(self.actions), self.depth, expects, tuple(self.sweeps))
+            tuple(self.invariants), tuple(self.actions), self.depth, expects, tuple(self.sweeps),
+            self.deadlock)
 
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
@@ -301,7 +313,8 @@ class Checker:
             case s.CheckSweep():
                 self._sweep(d)
             case s.ExpectDecl():
-                if d.name != ir.TYPES and d.name not in self.invariant_names:
+                if d.name != ir.TYPES and d.name not in self.invariant_names \
+                        and d.name not in self.builtins:
                     later = [x for x in self.spec.decls if isinstance(x, s.InvariantDecl)
                              and x.name == d.name]
                     if later:
@@ -314,6 +327,66 @@ class Checker:
                     self.raw_expects.append(d)
             case s.IncludeDecl():  # resolved by the loader; nothing left here
                 pass
+            case s.Processes() | s.LockVarDecl() | s.BuiltinInvariant():
+                self._generated(d)
+            case s.LockDecl() | s.ProcessDecl() | s.CheckDeadlock() | s.TerminalDecl():
+                raise AssertionError("process.desugar removes these")  # pragma: no cover
+
+    # ---- processes and locks: what process.py generates ------------------------------
+    def _generated(self, d: s.Processes | s.LockVarDecl | s.BuiltinInvariant) -> None:
+        match d:
+            case s.Processes():
+                values = [ir.EnumValue(FREE)]
+                for p in d.procs:
+                    if p.self_param is None:
+                        own = ir.EnumValue(p.name if p.name != FREE else f"{p.name}()")
+                        self.owners[p.name] = (None, (), (own,))
+                        values.append(own)
+                        continue
+                    dom = self._domain(p.self_param.domain, _Ctx("a process's domain", False))
+                    if dom is None:
+                        continue
+                    owned = tuple(ir.EnumValue(f"{p.name}({ir.show_value(v, dom[0])})")
+                                  for v in dom[1])
+                    self.owners[p.name] = (dom[0], dom[1], owned)
+                    values.extend(owned)
+                values.append(ir.EnumValue(BAD_VALUE))
+                self.owner_type = ir.EnumT("lock owner", tuple(values))
+            case s.LockVarDecl():
+                t: ir.Type | None = self._type(s.OwnerType(d.span), declaring=False)
+                if d.domain is not None and t is not None:
+                    t = self._type(s.FunType(d.domain, s.OwnerType(d.span), d.span), False)
+                if t is not None:
+                    self._declare(d.name, _StateVar(t, d.name_span, lock=True), d.name_span)
+                    self.vars.append(ir.StateVar(d.name, t))
+            case s.BuiltinInvariant():
+                body = self._bool(d.body, _Ctx(f"invariant '{d.name}'", state=True))
+                self._declare_in(self.invariant_names, d.name, _Other("invariant", d.span))
+                self.invariants.append(ir.Invariant(d.name, body, d.span, None))
+                if d.name == DEADLOCK:
+                    self.deadlock = True
+
+    def _lock_value(self, e: s.LockValue, ctx: _Ctx) -> ir.Expr:
+        """A value of the owner type: free, bad, or the owner value of the instance running
+        the step (an `if` over the process's domain, folded per instance)."""
+        ot = self.owner_type
+        if ot is None:
+            return _POISON
+        if e.kind == FREE:
+            return ir.Lit(ir.EnumValue(FREE), ot)
+        if e.kind == BAD:
+            return ir.Lit(ir.EnumValue(BAD_VALUE), ot)
+        assert e.process is not None
+        dom_t, members, owned = self.owners.get(e.process, (None, (), ()))
+        if not owned:
+            return _POISON
+        if e.self_expr is None or dom_t is None:
+            return ir.Lit(owned[0], ot)
+        me, _ = self._expr(e.self_expr, ctx)
+        out: ir.Expr = ir.Lit(owned[-1], ot)
+        for v, own in zip(reversed(members[:-1]), reversed(owned[:-1]), strict=True):
+            out = ir.Ite(ir.Eq(me, ir.Lit(v, dom_t)), ir.Lit(own, ot), out, ot)
+        return out
 
     def _const(self, d: s.ConstDecl) -> None:
         ctx = _Ctx(f"constant '{d.name}'", state=False)
@@ -412,7 +485,7 @@ class Checker:
                 self.error("HP120", "an actor must be an int, a bool or an enum value", d.actor.span)
         body = self._block(d.body, ctx, set())
         self._declare_in(self.action_names, d.name, _Other("action", d.name_span))
-        self.actions.append(Action(d.name, tuple(params), actor, tuple(body), d.span))
+        self.actions.append(Action(d.name, tuple(params), actor, tuple(body), d.span, d.origin))
 
     # ---- statements
     def _block(self, stmts: tuple[s.Stmt, ...], ctx: _Ctx, assigned: set[str]) -> list[ir.Stmt]:
@@ -450,6 +523,10 @@ class Checker:
                            "variables can be primed", st.target_span)
             self._expr(st.value, ctx)
             return None
+        if entry.lock and not st.generated:
+            self.error("HP412", f"'{st.var}' is a lock: it changes only by lock() and unlock() "
+                       "in a process", st.target_span)
+            return None
         if not st.indices and st.var in assigned:
             self.error("HP142", f"'{st.var}' is assigned as a whole after another assignment to it "
                        "on the same path", st.span)
@@ -474,6 +551,10 @@ class Checker:
 
     # ---- types and domains
     def _type(self, t: s.TypeExpr, declaring: bool) -> ir.Type | None:
+        if isinstance(t, s.IrType):  # generated (process.py): a program counter's labels
+            return t.type
+        if isinstance(t, s.OwnerType):
+            return self.owner_type
         if isinstance(t, s.FunType):
             dom = self._type(t.dom, declaring)
             cod = self._type(t.cod, declaring)
@@ -630,6 +711,15 @@ class Checker:
                 return ir.Lit(e.value, ir.BoolT())
             case s.Name():
                 return self._name(e, ctx)
+            case s.IrLit():  # generated (process.py): a label
+                return ir.Lit(e.value, e.type)
+            case s.LockValue():
+                return self._lock_value(e, ctx)
+            case s.GenVar():
+                entry = self.names.get(e.name)
+                if not isinstance(entry, _StateVar):
+                    return _POISON  # the lock's declaration failed: reported there
+                return ir.Var(e.name, entry.type)
             case s.Primed():
                 self.error("HP140", f"primed variable {e.name}' cannot be read in {ctx.what}: "
                            "primes appear only on the left of an assignment, and every right-hand "
@@ -800,6 +890,13 @@ class Checker:
             case _EnumVal():
                 return ir.Lit(ir.EnumValue(e.name), entry.type)
             case _StateVar():
+                if entry.lock:
+                    self.error("HP411", f"'{e.name}' is a lock, not a value: only lock() and "
+                               "unlock() use it", e.span,
+                               Note("to state who may hold it, keep a variable beside it; a "
+                                    "release by a non-owner breaks the built-in invariant "
+                                    "`locks`"))
+                    return _POISON
                 if not ctx.state:
                     self.error("HP130", f"{ctx.what} cannot read state variable '{e.name}'", e.span)
                     return _POISON
@@ -882,4 +979,4 @@ def const_names(spec: s.SpecFile) -> list[str]:
 
 
 def check(spec: s.SpecFile, overrides: Mapping[str, str] | None = None) -> CheckedSpec:
-    return Checker(spec, overrides or {}).run()
+    return Checker(desugar(spec), overrides or {}).run()

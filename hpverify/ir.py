@@ -271,6 +271,15 @@ Stmt = Require | Assign | If
 
 
 @dataclass(frozen=True, slots=True)
+class StepOrigin:
+    """The process step an action was generated from (process.py): how traces name it."""
+
+    process: str
+    label: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Instance:
     """One action with concrete parameter values: the unit a step fires."""
 
@@ -281,8 +290,15 @@ class Instance:
     actor_type: Type | None
     body: tuple[Stmt, ...]
     span: Span = field(compare=False, repr=False)
+    origin: StepOrigin | None = field(default=None, compare=False, repr=False)
 
     def label(self) -> str:
+        if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
+            who = self.origin.process
+            if self.params:
+                who += "(" + ", ".join(show_value(v, t) for (_, v), t in
+                                       zip(self.params, self.param_types, strict=True)) + ")"
+            return f"{who} at {self.origin.label} (line {self.origin.line})"
         if not self.params:
             return self.action
         args = ", ".join(f"{n}={show_value(v, t)}"

@@ -12,6 +12,7 @@ from . import ir
 from .check import Action, CheckedSpec
 from .diagnostics import Diagnostic, HpError, Span
 from .fold import MAX_EXPANSION, Env, ExpansionBudget, ExpansionLimit, expand, pure
+from .process import DEADLOCK
 
 
 def expand_stmts(stmts: tuple[ir.Stmt, ...], env: Env) -> tuple[ir.Stmt, ...]:
@@ -55,7 +56,7 @@ def instances(action: Action) -> list[ir.Instance]:
             assert isinstance(a, ir.Lit), "the checker keeps actors constant"
             actor, actor_type = a.value, a.type
         out.append(ir.Instance(action.name, tuple(env.items()), types, actor, actor_type, body,
-                               action.span))
+                               action.span, action.origin))
     return out
 
 
@@ -68,6 +69,46 @@ def _stmt_pure(st: ir.Stmt) -> bool:
         case ir.If():
             return pure(st.cond) and all(map(_stmt_pure, st.then)) and all(map(_stmt_pure, st.else_))
     return False  # pragma: no cover
+
+
+# ---- the deadlock check ---------------------------------------------------------------------
+# NOTE(deadlock): the built-in invariant `deadlock` (process.py makes it: on by default in a
+# spec with a process, `check deadlock` in a flat spec) holds in a state where some action
+# instance is enabled, or every process instance has finished, or a `terminal` condition
+# holds. The checker translated the last two; the first is known only here, once the
+# parameters are expanded: each instance's guard, as an ordinary IR expression, so that every
+# engine checks `deadlock` as it checks any invariant and its shortest trace is found the
+# same way. As in TLC, a state that only stutters is not a deadlock only if some step is
+# enabled; a step that leaves the state unchanged counts as enabled.
+def enabled(body: tuple[ir.Stmt, ...]) -> ir.Expr:
+    """The condition under which a step with this body is enabled: the `require`s on the
+    path its `if`s take, in order (a require reads the state before the step, as every
+    expression does)."""
+    conds: list[ir.Expr] = []
+    for st in body:
+        match st:
+            case ir.Require():
+                conds.append(st.cond)
+            case ir.If():
+                then, else_ = enabled(st.then), enabled(st.else_)
+                if not (_is_true(then) and _is_true(else_)):
+                    conds.append(ir.Ite(st.cond, then, else_, ir.BoolT()))
+    if not conds:
+        return ir.Lit(True, ir.BoolT())
+    return conds[0] if len(conds) == 1 else ir.And(tuple(conds))
+
+
+def _is_true(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Lit) and e.value is True
+
+
+def _or(args: tuple[ir.Expr, ...]) -> ir.Expr:
+    args = tuple(a for a in args if not (isinstance(a, ir.Lit) and a.value is False))
+    if any(_is_true(a) for a in args):
+        return ir.Lit(True, ir.BoolT())
+    if not args:
+        return ir.Lit(False, ir.BoolT())
+    return args[0] if len(args) == 1 else ir.Or(args)
 
 
 # ---- init definitions ----------------------------------------------------------------------
@@ -218,7 +259,10 @@ def lower(spec: CheckedSpec) -> ir.Model:
         invs: list[ir.Invariant] = []
         for i in spec.invariants:
             where = i.span
-            invs.append(ir.Invariant(i.name, expand(i.body, {}), i.span, i.body_span))
+            body = expand(i.body, {})
+            if spec.deadlock and i.name == DEADLOCK:
+                body = _or((body, *(enabled(inst.body) for inst in insts)))
+            invs.append(ir.Invariant(i.name, body, i.span, i.body_span))
     except ExpansionLimit:
         raise HpError(Diagnostic(
             "HP303", f"the spec expands to more than {MAX_EXPANSION} terms (nested quantifiers, "

@@ -72,7 +72,7 @@ def _unknown_declaration(file: str, err: UnexpectedToken, text: str) -> Diagnost
     """HP006: a NAME where a declaration starts reads as `include`, so that the parser wants
     a STRING next. Only when that name is the first word of its line (otherwise it most
     likely continues, wrongly, the declaration before it)."""
-    if set(err.expected) != {"STRING"}:
+    if not {"STRING"} <= set(err.expected) <= {"STRING", "COLON"}:  # include or terminal
         return None
     history = getattr(err, "token_history", None) or []
     if history and history[-1].type == "NAME":
@@ -261,6 +261,118 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def include_decl(self, meta: Any, c: list[Any]) -> s.IncludeDecl:
         self._word(c[0], "include", "a declaration")
         return s.IncludeDecl(str(c[1])[1:-1], self._span(meta))
+
+    # ---- processes, locks and the deadlock check (process.py desugars them)
+    @v_args(meta=True)
+    def lock_decl(self, meta: Any, c: list[Any]) -> s.LockDecl:
+        return s.LockDecl(self._name(c[0]), c[1] if len(c) > 1 else None, self._span(meta),
+                          self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def process_decl(self, meta: Any, c: list[Any]) -> s.ProcessDecl:
+        name, rest = c[0], c[1:]
+        self_param: s.Param | None = None
+        actor: s.Expr | None = None
+        locals_: list[s.Local] = []
+        body: list[s.PStmt] = []
+        for item in rest:
+            if isinstance(item, tuple) and item and item[0] == "self":
+                self_param = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "actor":
+                actor = item[1]
+            elif isinstance(item, s.Local):
+                locals_.append(item)
+            elif item is not None and not isinstance(item, Token):
+                body.append(item)
+        return s.ProcessDecl(self._name(name), self_param, actor, tuple(locals_), tuple(body),
+                             self._span(meta), self._tspan(name))
+
+    def proc_self(self, c: list[Any]) -> tuple[str, s.Param]:
+        return ("self", c[0])
+
+    @v_args(meta=True)
+    def local_decl(self, meta: Any, c: list[Any]) -> s.Local:
+        return s.Local(self._name(c[0]), c[1], c[2] if len(c) > 2 else None, self._span(meta),
+                       self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def check_flag(self, meta: Any, c: list[Any]) -> s.CheckDeadlock:
+        self._word(c[0], "deadlock", "'depth', 'deadlock' or a constant to sweep ('check N in D')")
+        return s.CheckDeadlock(True, self._span(meta))
+
+    @v_args(meta=True)
+    def check_flag_on(self, meta: Any, c: list[Any]) -> s.CheckDeadlock:
+        return self.check_flag(meta, c)
+
+    @v_args(meta=True)
+    def check_flag_off(self, meta: Any, c: list[Any]) -> s.CheckDeadlock:
+        self._word(c[0], "deadlock", "'depth', 'deadlock' or a constant to sweep ('check N in D')")
+        return s.CheckDeadlock(False, self._span(meta))
+
+    @v_args(meta=True)
+    def terminal_decl(self, meta: Any, c: list[Any]) -> s.TerminalDecl:
+        if str(c[0]) != "terminal":
+            diag = hints.unknown_declaration(self.file, str(c[0]), c[0].line or 0,
+                                             c[0].column or 0)
+            self.errors.append(diag)
+        return s.TerminalDecl(c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def labelled(self, meta: Any, c: list[Any]) -> s.Labelled:
+        return s.Labelled(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    def pblock(self, c: list[Any]) -> tuple[s.PStmt, ...]:
+        return tuple(x for x in c if x is not None and not isinstance(x, Token))
+
+    @v_args(meta=True)
+    def proc_if(self, meta: Any, c: list[Any]) -> s.ProcIf:
+        cond, then, *rest = c
+        else_: tuple[s.PStmt, ...] = ()
+        if rest and rest[0] is not None:
+            else_ = rest[0]
+        return s.ProcIf(cond, then, else_, self._span(meta))
+
+    def proc_else_if(self, c: list[Any]) -> tuple[s.PStmt, ...]:
+        return (c[0],)
+
+    def proc_else_block(self, c: list[Any]) -> tuple[s.PStmt, ...]:
+        return c[0]  # type: ignore[no-any-return]
+
+    @v_args(meta=True)
+    def prequire(self, meta: Any, c: list[Any]) -> s.Require:
+        return self.require(meta, c)
+
+    @v_args(meta=True)
+    def passign(self, meta: Any, c: list[Any]) -> s.Assign:
+        return self.assign(meta, c)
+
+    @v_args(meta=True)
+    def plet(self, meta: Any, c: list[Any]) -> s.Let:
+        return self.let_stmt(meta, c)
+
+    @v_args(meta=True)
+    def await_stmt(self, meta: Any, c: list[Any]) -> s.Await:
+        return s.Await(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def lock_stmt(self, meta: Any, c: list[Any]) -> s.LockStmt:
+        return s.LockStmt(c[0], False, self._span(meta))
+
+    @v_args(meta=True)
+    def unlock_stmt(self, meta: Any, c: list[Any]) -> s.LockStmt:
+        return s.LockStmt(c[0], True, self._span(meta))
+
+    @v_args(meta=True)
+    def goto_stmt(self, meta: Any, c: list[Any]) -> s.Goto:
+        return s.Goto(self._name(c[0]), self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def return_stmt(self, meta: Any, c: list[Any]) -> s.Return:
+        return s.Return(self._span(meta))
+
+    @v_args(meta=True)
+    def while_stmt(self, meta: Any, c: list[Any]) -> s.While:
+        return s.While(c[0], c[1], self._span(meta))
 
     # ---- types
     @v_args(meta=True)
