@@ -366,6 +366,38 @@ class Checker:
                 if d.name == DEADLOCK:
                     self.deadlock = True
 
+    def _at_label(self, e: s.AtLabel, ctx: _Ctx) -> ir.Expr:
+        """`P@L`, `P[i]@L`: the program counter of (that instance of) process P is L."""
+        target = e.process.fn if isinstance(e.process, s.Index) else e.process
+        name = target.name if isinstance(target, s.Name) else None
+        entry = self.names.get(f"{name}.pc") if name is not None else None
+        if not isinstance(entry, _StateVar):
+            self.error("HP419", "`@` follows a process (`P@label`, or `P[i]@label` for a "
+                       "process with a parameter)", e.process.span)
+            return _POISON
+        pct = entry.type.cod if isinstance(entry.type, ir.FunT) else entry.type
+        assert isinstance(pct, ir.EnumT)
+        if e.label not in pct.members[:-1]:
+            self.error("HP402", f"process '{name}' has no label '{e.label}'", e.label_span,
+                       Note("labels: " + ", ".join(pct.members[:-1])))
+            return _POISON
+        if not ctx.state:
+            self.error("HP130", f"{ctx.what} cannot read where a process is", e.span)
+            return _POISON
+        pc: ir.Expr = ir.Var(f"{name}.pc", entry.type)
+        if isinstance(entry.type, ir.FunT) != isinstance(e.process, s.Index):
+            self.error("HP419", f"process '{name}' " + (
+                f"has one instance per value: write `{name}[i]@{e.label}`"
+                if isinstance(entry.type, ir.FunT) else
+                f"has a single instance: write `{name}@{e.label}`"), e.process.span)
+            return _POISON
+        if isinstance(e.process, s.Index) and isinstance(entry.type, ir.FunT):
+            idx, it = self._expr(e.process.index, ctx)
+            if not self._check_index(entry.type, it, e.process.index.span):
+                return _POISON
+            pc = ir.Index(pc, idx, pct)
+        return ir.Eq(pc, ir.Lit(ir.EnumValue(e.label), pct))
+
     def _lock_value(self, e: s.LockValue, ctx: _Ctx) -> ir.Expr:
         """A value of the owner type: free, bad, or the owner value of the instance running
         the step (an `if` over the process's domain, folded per instance)."""
@@ -711,6 +743,8 @@ class Checker:
                 return ir.Lit(e.value, ir.BoolT())
             case s.Name():
                 return self._name(e, ctx)
+            case s.AtLabel():
+                return self._at_label(e, ctx)
             case s.IrLit():  # generated (process.py): a label
                 return ir.Lit(e.value, e.type)
             case s.LockValue():

@@ -501,6 +501,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return s.Index(c[0], c[1], self._span(meta))
 
     @v_args(meta=True)
+    def at_label(self, meta: Any, c: list[Any]) -> s.AtLabel:
+        return s.AtLabel(c[0], self._name(c[1]), self._span(meta), self._tspan(c[1]))
+
+    @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> s.IntLit:
         digits = str(c[0]).lstrip("0") or "0"
         if len(digits) > MAX_LITERAL_DIGITS:

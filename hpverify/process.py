@@ -603,6 +603,8 @@ class _Desugar:
                                else_=self._expr(p, e.else_, bound))
             case s.Quant() | s.FunCons():
                 return replace(e, body=self._expr(p, e.body, bound | {e.var}))
+            case s.AtLabel():
+                return replace(e, process=self._expr(p, e.process, bound))
         return e
 
 
