@@ -20,8 +20,12 @@ names and types are known to be right), keeping the spec's own structure:
 Where the two semantics differ (documented in docs/cli.md): hp treats a read or write of
 `f[i]` with i outside f's domain as a `types` violation; TLC reports such a read as an
 evaluation error, and `[f EXCEPT ![i] = e]` outside the domain leaves f unchanged. hp
-checks to a bound (or proves), TLC explores every reachable state; the .cfg turns TLC's
-deadlock check off, since hp has no notion of deadlock.
+checks to a bound (or proves), TLC explores every reachable state.
+
+Processes and locks are exported as process.py desugars them (`alloc.pc` becomes `alloc_pc`;
+labels and lock owners are strings). The .cfg turns TLC's deadlock check on exactly when the
+spec checks `deadlock` (NOTE(deadlock)); then a `Terminating` step, as in PlusCal's
+translation, stutters where every process has finished or `terminal` holds.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from . import ir
 from . import syntax as s
 from .check import check
 from .diagnostics import SourceCache
+from .process import BAD, BAD_VALUE, DEADLOCK, FREE, LOCKS, desugar
 
 # TLA+ reserved words and the standard modules' names we EXTEND (Integers, FiniteSets)
 RESERVED = frozenset("""
@@ -49,6 +54,7 @@ _BINOPS = {"and": "/\\", "or": "\\/", "implies": "=>", "=": "=", "!=": "#", "<":
 
 
 def _legal(want: str) -> str:
+    want = re.sub(r"[^A-Za-z0-9_]", "_", want)  # generated names: `alloc.pc` -> alloc_pc
     ok = re.search(r"[A-Za-z]", want) and not want.startswith(("_", "WF_", "SF_"))
     return want if ok else f"hp{want}"
 
@@ -99,9 +105,13 @@ def _walk(x: object) -> Iterator[object]:
 class _Exporter:
     def __init__(self, spec: s.SpecFile, overrides: Mapping[str, str],
                  sources: SourceCache) -> None:
+        self.checked = check(spec, overrides)
+        spec = desugar(spec)  # processes and locks as ordinary declarations (process.py)
         self.spec = spec
         self.overrides = dict(overrides)
-        self.checked = check(spec, overrides)
+        # lock owners (strings, as every enum value) and each process's owner values
+        self.owner_type = next((t for t in (_scalar(v.type) for v in self.checked.vars)
+                                if isinstance(t, ir.EnumT) and t.name == "lock owner"), None)
         self.names = _Names()
         self.glob: dict[str, str] = {}  # hp global name -> TLA+ text
         self.enum_values: set[str] = set()
@@ -123,6 +133,11 @@ class _Exporter:
                 return "{" + ", ".join(f'"{v}"' for v in d.values) + "}"
             case s.FunType():
                 return f"[{self.domain(d.dom, env)} -> {self.domain(d.cod, env)}]"
+            case s.IrType():
+                return _ir_set(d.type)
+            case s.OwnerType():
+                assert self.owner_type is not None
+                return _ir_set(self.owner_type)
         raise AssertionError(d)  # pragma: no cover
 
     def bind(self, name: str, env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -168,7 +183,40 @@ class _Exporter:
                 dom = self.domain(e.domain, env)
                 x, inner = self.bind(e.var, env)
                 return f"[{x} \\in {dom} |-> {self.expr(e.body, inner)}]"
+            case s.IrLit():
+                return _tla_value(e.value)
+            case s.GenVar():
+                return self.glob[e.name]
+            case s.AtLabel():
+                target = e.process.fn if isinstance(e.process, s.Index) else e.process
+                assert isinstance(target, s.Name)
+                pc = self.glob[f"{target.name}.pc"]
+                if isinstance(e.process, s.Index):
+                    pc += f"[{self.expr(e.process.index, env)}]"
+                return f'({pc} = "{e.label}")'
+            case s.LockValue():
+                return self.lock_value(e, env)
         raise AssertionError(f"cannot export {e!r}")  # pragma: no cover
+
+    def lock_value(self, e: s.LockValue, env: Mapping[str, str]) -> str:
+        """A lock owner: the string the checker made (`"alloc(c0)"`); for a process with a
+        parameter, an IF over the parameter's values."""
+        if e.kind == FREE:
+            return f'"{FREE}"'
+        if e.kind == BAD:
+            return f'"{BAD_VALUE}"'
+        assert self.owner_type is not None and e.process is not None
+        mine = [str(v) for v in self.owner_type.members if v.startswith(f"{e.process}(")
+                and v.endswith(")")]
+        if e.self_expr is None:
+            return f'"{e.process}"' if f"{e.process}" in self.owner_type.members \
+                else f'"{e.process}()"'
+        me = self.expr(e.self_expr, env)
+        out = f'"{mine[-1]}"'
+        for v in reversed(mine[:-1]):
+            inner = v[len(e.process) + 1:-1]
+            out = f'(IF {me} = {_tla_value(_parse_value(inner))} THEN "{v}" ELSE {out})'
+        return out
 
     # ---- actions -----------------------------------------------------------------
     def block(self, body: tuple[s.Stmt, ...], env: dict[str, str], nexts: dict[str, str],
@@ -255,14 +303,17 @@ class _Exporter:
         module = self.names.fresh(self.checked.name)
         for d in self.spec.decls:  # every global name first: binders must avoid them all
             match d:
-                case s.ConstDecl() | s.TypeDecl() | s.VarDecl():
+                case s.ConstDecl() | s.TypeDecl() | s.VarDecl() | s.LockVarDecl():
                     self.glob[d.name] = self.names.fresh(d.name)
-                    if isinstance(d, s.VarDecl):
+                    if isinstance(d, (s.VarDecl, s.LockVarDecl)):
                         self.var_names.append(d.name)
                 case s.ActionDecl():
                     self.glob[f"action:{d.name}"] = self.names.fresh(d.name)
                 case s.InvariantDecl():
                     self.glob[f"invariant:{d.name}"] = self.names.fresh(d.name)
+                case s.BuiltinInvariant():
+                    self.glob[f"invariant:{d.name}"] = self.names.fresh(
+                        d.name if d.name == LOCKS else "Terminating")
         constants: list[tuple[str, str]] = []  # TLA+ name, cfg value
         defs: list[str] = []
         for d in self.spec.decls:
@@ -277,12 +328,23 @@ class _Exporter:
                         defs.append(f"{tla} == {self.expr(d.value, {})}")
                 case s.TypeDecl():
                     defs.append(f"{self.glob[d.name]} == {self.domain(d.type, {})}")
-        var_types = {d.name: d.type for d in self.spec.decls if isinstance(d, s.VarDecl)}
-        invs: list[tuple[str, str]] = []
+        var_types: dict[str, s.TypeExpr] = {}
         for d in self.spec.decls:
-            if isinstance(d, s.InvariantDecl):
+            if isinstance(d, s.VarDecl):
+                var_types[d.name] = d.type
+            elif isinstance(d, s.LockVarDecl):
+                var_types[d.name] = (s.OwnerType(d.span) if d.domain is None
+                                     else s.FunType(d.domain, s.OwnerType(d.span), d.span))
+        invs: list[tuple[str, str]] = []
+        terminating: str | None = None  # NOTE(deadlock): a fine end stutters, as in PlusCal
+        for d in self.spec.decls:
+            if isinstance(d, s.InvariantDecl) or (isinstance(d, s.BuiltinInvariant)
+                                                  and d.name == LOCKS):
                 self.names.new_definition()
                 invs.append((self.glob[f"invariant:{d.name}"], self.expr(d.body, {})))
+            elif isinstance(d, s.BuiltinInvariant) and d.name == DEADLOCK:
+                self.names.new_definition()
+                terminating = self.expr(d.body, {})
 
         out = [f"---- MODULE {module} ----",
                f"(* Generated by `hpverify export --tla` from {self.spec.file} (spec "
@@ -314,6 +376,11 @@ class _Exporter:
                 name, text = self.action(d)
                 names.append(name)
                 out += [text, ""]
+        if terminating is not None:
+            name = self.glob[f"invariant:{DEADLOCK}"]
+            out += ["\\* every process has finished (or `terminal` holds): not a deadlock",
+                    f"{name} ==\n    /\\ {terminating}\n    /\\ UNCHANGED vars", ""]
+            names.append(name)
         out.append("Next ==" + ("".join(f"\n    \\/ {n}" for n in names) or " FALSE"))
         out.append("")
         out.append("Spec == Init /\\ [][Next]_vars")
@@ -329,8 +396,12 @@ class _Exporter:
             cfg += [f"    {n} = {v}" for n, v in constants]
         cfg += ["SPECIFICATION Spec", "INVARIANTS", "    TypeOK"]
         cfg += [f"    {n}" for n, _ in invs]
-        cfg.append("\\* hp has no notion of deadlock: a state without successors is fine")
-        cfg.append("CHECK_DEADLOCK FALSE")
+        if terminating is not None:
+            cfg.append("\\* the spec checks deadlock (`deadlock`: see Terminating)")
+            cfg.append("CHECK_DEADLOCK TRUE")
+        else:
+            cfg.append("\\* the spec does not check deadlock: a state without successors is fine")
+            cfg.append("CHECK_DEADLOCK FALSE")
         return "\n".join(out) + "\n", "\n".join(cfg) + "\n"
 
     def init(self, var_types: Mapping[str, s.TypeExpr]) -> list[str]:
@@ -380,7 +451,7 @@ class _Exporter:
               ) -> tuple[str, str, set[str]] | None:
         """(var, value, vars the value reads) when item e forces a variable's value."""
         def is_var(x: s.Expr) -> bool:
-            return isinstance(x, s.Name) and x.name in var_types
+            return isinstance(x, (s.Name, s.GenVar)) and x.name in var_types
 
         if is_var(e):
             return e.name, "TRUE", set()  # type: ignore[union-attr]
@@ -422,6 +493,44 @@ class _Exporter:
         self.names.new_definition()
         x, env = self.bind(e.var, {})
         return f, f"[{x} \\in {self.domain(e.domain, {})} |-> {self.expr(value, env)}]", reads
+
+
+def _scalar(t: ir.Type) -> ir.Type:
+    while isinstance(t, ir.FunT):
+        t = t.cod
+    return t
+
+
+def _tla_value(v: ir.Value) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    return f'"{v}"'
+
+
+def _parse_value(text: str) -> ir.Value:
+    """A domain value as a trace shows it (`c0`, `3`, `true`)."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return ir.EnumValue(text)
+
+
+def _ir_set(t: ir.Type) -> str:
+    """A generated type (labels, lock owners) as a TLA+ set."""
+    match t:
+        case ir.EnumT():
+            return "{" + ", ".join(f'"{v}"' for v in t.members) + "}"
+        case ir.BoolT():
+            return "BOOLEAN"
+        case ir.IntT():
+            return f"({t.lo}..{t.hi})"
+        case ir.FunT():
+            return f"[{_ir_set(t.dom)} -> {_ir_set(t.cod)}]"
+    raise AssertionError(t)  # pragma: no cover
 
 
 def _split_forall(e: s.Expr) -> list[s.Expr]:

@@ -102,7 +102,7 @@ INVARIANTS
     TypeOK
     small
     counted
-\\* hp has no notion of deadlock: a state without successors is fine
+\\* the spec does not check deadlock: a state without successors is fine
 CHECK_DEADLOCK FALSE
 """
 
