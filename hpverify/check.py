@@ -377,9 +377,10 @@ class Checker:
             return _POISON
         pct = entry.type.cod if isinstance(entry.type, ir.FunT) else entry.type
         assert isinstance(pct, ir.EnumT)
-        if e.label not in pct.members[:-1]:
+        if e.label not in pct.members:  # the labels, then `done` (FINISHED)
             self.error("HP402", f"process '{name}' has no label '{e.label}'", e.label_span,
-                       Note("labels: " + ", ".join(pct.members[:-1])))
+                       Note("labels: " + ", ".join(pct.members[:-1]) + "; and `done`: the "
+                            "process has finished"))
             return _POISON
         if not ctx.state:
             self.error("HP130", f"{ctx.what} cannot read where a process is", e.span)
@@ -498,7 +499,8 @@ class Checker:
         return tuple(out)
 
     def _action(self, d: s.ActionDecl) -> None:
-        ctx = _Ctx(f"action '{d.name}'", state=True)
+        what = f"process '{d.origin.process}'" if d.origin else f"action '{d.name}'"
+        ctx = _Ctx(what, state=True)
         params: list[Param] = []
         for p in d.params:
             dom = self._domain(p.domain, _Ctx("parameter domain", state=False))
@@ -511,7 +513,7 @@ class Checker:
             ctx = ctx.with_local(p.name, _Local(ir.Bound(p.name, t), p.span, "parameter"))
         actor: ir.CoreExpr | None = None
         if d.actor is not None:
-            actx = _Ctx(f"the actor of action '{d.name}'", state=False, locals=ctx.locals)
+            actx = _Ctx(f"the actor of {what}", state=False, locals=ctx.locals)
             actor, at = self._expr(d.actor, actx)
             if isinstance(at, ir.FunT):
                 self.error("HP120", "an actor must be an int, a bool or an enum value", d.actor.span)

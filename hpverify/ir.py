@@ -292,13 +292,19 @@ class Instance:
     span: Span = field(compare=False, repr=False)
     origin: StepOrigin | None = field(default=None, compare=False, repr=False)
 
+    def process_instance(self) -> str | None:
+        """`truncate(c0)` for a step of a process instance (process.py), else None."""
+        if self.origin is None:
+            return None
+        who = self.origin.process
+        if self.params:
+            who += "(" + ", ".join(show_value(v, t) for (_, v), t in
+                                   zip(self.params, self.param_types, strict=True)) + ")"
+        return who
+
     def label(self) -> str:
         if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
-            who = self.origin.process
-            if self.params:
-                who += "(" + ", ".join(show_value(v, t) for (_, v), t in
-                                       zip(self.params, self.param_types, strict=True)) + ")"
-            return f"{who} at {self.origin.label} (line {self.origin.line})"
+            return f"{self.process_instance()} at {self.origin.label} (line {self.origin.line})"
         if not self.params:
             return self.action
         args = ", ".join(f"{n}={show_value(v, t)}"

@@ -7,14 +7,14 @@ export work unchanged:
 
     lock inode_lock                 var inode_lock: <owner>        (free, an instance, or
     lock page_lock: Page            var page_lock: Page -> <owner>  the bad-unlock value)
-    process truncate(c: Cpu) {      var truncate.pc: Cpu -> {start, enqueue, (done)}
+    process truncate(c: Cpu) {      var truncate.pc: Cpu -> {start, enqueue, done}
       local n: 0..3 = 0             var truncate.n: Cpu -> 0..3
       start: ...                    action truncate.start(c: Cpu) by c {
       enqueue: ...                    require truncate.pc[c] = start  ...  truncate.pc'[c] = enqueue }
     }                               action truncate.enqueue(c: Cpu) by c { ... }
 
 NOTE(generated-names): every generated name contains a `.` (`truncate.pc`, `truncate.n`,
-`truncate.start`) or is a value of a generated type (the labels, `(done)`, `free`,
+`truncate.start`) or is a value of a generated type (the labels, `done`, `free`,
 `truncate(c0)`, `(bad unlock)`), so no user name can collide with one: users cannot spell
 a `.` in a name, and the generated types' values are not names in any scope (the checker
 takes them as `IrLit`/`LockValue` nodes, never by name). Locks keep their own names, which
@@ -39,7 +39,8 @@ from . import ir
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, Span
 
-FINISHED = ir.EnumValue("(done)")  # the program counter of an instance that has finished
+# The program counter of an instance that has finished (`P@done`): no label may be `done`.
+FINISHED = ir.EnumValue("done")
 FREE = "free"  # a lock's value when no instance holds it
 BAD = "bad"
 BAD_VALUE = "(bad unlock)"  # NOTE(bad-unlock): a lock released by an instance not holding it
@@ -284,6 +285,11 @@ class _Desugar:
             else:
                 p.locals[loc.name] = loc
         for lab in _labels(p.decl.body):
+            if lab.label == FINISHED:
+                self.error("HP420", "a label cannot be named 'done': `P@done` means that the "
+                           "process has finished", lab.label_span,
+                           Note("name the last step otherwise (`finish:`, `out:`)"))
+                continue
             old = p.labels.get(lab.label)
             if old is not None:
                 self.error("HP401", f"label '{lab.label}' is used twice in process '{p.name}'",

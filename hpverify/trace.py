@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import evaluate as ev
 from . import ir
+from .process import DEADLOCK
 from .result import Trace
 
 
@@ -212,11 +213,28 @@ def render_trace(model: ir.Model, trace: Trace, invariant: str, source_text: str
     if invariant == ir.TYPES:
         out.append(f"state {trace.length} violates types:")
         out += _type_breaks(model, final)
+    elif invariant == DEADLOCK and not source_text:
+        out.append(f"state {trace.length} breaks deadlock: no step can run")
+        out += waiting(model, final)
+        out += render_state(model, final, only=reads(model.invariant(invariant).body))
     else:
         what = f": {source_text}" if source_text else ""
         out.append(f"state {trace.length} breaks {invariant}{what}")
         out += render_state(model, final, only=reads(model.invariant(invariant).body))
     return "\n".join(out)
+
+
+def waiting(model: ir.Model, st: ir.State) -> list[str]:
+    """`  left waits at take_b (line 15)` for each process instance that has not finished
+    (its step at the label it is at: the first `require` of a process step, process.py)."""
+    out: list[str] = []
+    for inst in model.instances:
+        if inst.origin is None or not inst.body or not isinstance(inst.body[0], ir.Require):
+            continue
+        if ev.value(inst.body[0].cond, st) is True:
+            out.append(f"  {inst.process_instance()} waits at {inst.origin.label} "
+                       f"(line {inst.origin.line})")
+    return out
 
 
 def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
