@@ -141,7 +141,42 @@ class FunCons:
     var_span: Span = _pos()
 
 
-Expr = IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant | FunCons
+# ---- definitions, let, aggregates (docs/language.md "Definitions, let and arithmetic")
+@dataclass(frozen=True, slots=True)
+class LetIn:
+    """`let x = value in body`."""
+
+    name: str
+    value: Expr
+    body: Expr
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """`sum x in D: e`, `min ...`, `max ...`, `choose x in D: P`."""
+
+    kind: str  # sum | min | max | choose
+    var: str
+    domain: Domain
+    body: Expr
+    span: Span = _pos()
+    var_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """`name(args)`: a definition with parameters, or the built-in `min(a, b)`/`max(a, b)`."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+Expr = (IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant | FunCons
+        | LetIn | Aggregate | Call)
 
 
 # ---- statements -----------------------------------------------------------------------
@@ -176,7 +211,18 @@ class Let:
     name_span: Span = _pos()
 
 
-Stmt = Require | Assign | If | Let
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """`x'[i...] in D`: the step chooses the written value among D's."""
+
+    var: str
+    indices: tuple[Expr, ...]
+    domain: Domain
+    span: Span = _pos()
+    target_span: Span = _pos()
+
+
+Stmt = Require | Assign | If | Let | Pick
 
 
 # ---- declarations ---------------------------------------------------------------------
@@ -277,9 +323,20 @@ class IncludeDecl:
     span: Span = _pos()
 
 
+@dataclass(frozen=True, slots=True)
+class DefDecl:
+    """`def name(p: D, ...) = expr` or `def name = expr`: expanded at each use."""
+
+    name: str
+    params: tuple[Param, ...]
+    body: Expr
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
 Decl = (
     SpecDecl | ConstDecl | TypeDecl | VarDecl | InitDecl | ActionDecl | InvariantDecl
-    | CheckDepth | CheckSweep | ExpectDecl | IncludeDecl
+    | CheckDepth | CheckSweep | ExpectDecl | IncludeDecl | DefDecl
 )
 
 
