@@ -839,10 +839,10 @@ class Checker:
                          span: Span) -> tuple[int, int] | None:
         lo_iv, hi_iv = _interval(lo), _interval(hi)
         if lo_iv is None or hi_iv is None:
-            self.error("HP435", "the bounds of this range read state, and their values are not "
-                       "bounded by the types: cannot expand it", span,
-                       Note("a range that reads state is expanded over the values its bounds "
-                            "can take; use bounded variables (0..N) in its bounds"))
+            self.error("HP131", "the bounds of this range read state, and the types do not bound "
+                       "their values", span,
+                       Note("a range that reads state is expanded over every value its bounds "
+                            "can take (from the variables' types), each one guarded"))
             return None
         first, last = lo_iv[0], hi_iv[1]
         if last - first + 1 > MAX_DOMAIN:
@@ -1089,6 +1089,14 @@ def _interval(e: ir.CoreExpr) -> tuple[int, int] | None:
             return 0, len(e.args)
         case ir.Quant(kind="count"):
             return (0, len(e.members)) if e.bounds is None else None
+        case ir.Quant(kind="sum" | "min" | "max") if e.bounds is None:
+            b = _interval(e.body)
+            if b is None:
+                return None
+            if e.kind != "sum":
+                return b
+            n = len(e.members)
+            return min(0, n * b[0]), max(0, n * b[1])
     t = getattr(e, "type", None)
     if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
         return t.lo, t.hi

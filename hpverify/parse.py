@@ -42,7 +42,7 @@ _TERMINAL_WORDS = {
     "COLON": "':'", "SEMICOLON": "';'", "COMMA": "','", "EQUAL": "'='", "MINUS": "'-'",
     "PLUS": "'+'", "STAR": "'*'", "__ANON_0": "'..'", "$END": "end of file", "HOLDS": "'holds'",
     "VIOLATED": "'violated'", "SLASH": "'/'", "PERCENT": "'%'",
-    "AGG": "'sum', 'min', 'max' or 'choose'",
+    "AGG": "'sum', 'min', 'max' or 'choose'", "DEF": "'def'",
 }
 
 
@@ -108,6 +108,8 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
         hint = _unknown_declaration(file, err, text)
         if hint is None and tok.type != "$END":
             hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
+        if hint is None and tok.type != "$END":
+            hint = hints.foreign_word(file, text, tok.start_pos or 0)
         if hint is not None:
             return hint
         if tok.type == "$END":
@@ -419,8 +421,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     # ---- definitions, let, aggregates, choice
     @v_args(meta=True)
     def def_decl(self, meta: Any, c: list[Any]) -> s.DefDecl:
-        word, name, *rest = c
-        self._word(word, "def", "a declaration")
+        _, name, *rest = c
         params: tuple[s.Param, ...] = ()
         if len(rest) == 2:
             params = rest[0][1]
