@@ -818,7 +818,7 @@ class Checker:
             if guard is not None and kind == "sum":
                 body = ir.Ite(guard, body, ir.Lit(0, ir.IntT()), ir.IntT())
         if kind in ("min", "max", "choose") and not members and bounds is None:
-            self.error("HP437", f"'{kind}' over an empty domain has no value", e.domain.span)
+            self.error("HP435", f"'{kind}' over an empty domain has no value", e.domain.span)
             return _POISON
         rt: ir.Type = (ir.BoolT() if kind in ("forall", "exists") else
                        t if kind == "choose" else ir.IntT())
