@@ -865,9 +865,10 @@ class Checker:
             locals_[p.name] = _Local(ir.Bound(self._binder_name(p.name), dom[0]), p.span,
                                      "parameter")
         self.defining.add(d.name)  # NOTE(def): checked here once, and again at each use
+        before = len(self.errors)
         self._expr(d.body, _Ctx(f"definition '{d.name}'", state=True, locals=locals_))
         self.defining.discard(d.name)
-        if len(params) == len(d.params):
+        if len(params) == len(d.params) and len(self.errors) == before:
             self._declare(d.name, _Def(d, tuple(params), d.name_span), d.name_span)
         else:
             self._declare(d.name, _Const(0, ERR, d.name_span), d.name_span)  # type: ignore[arg-type]
@@ -902,6 +903,8 @@ class Checker:
         entry = None if e.name in ctx.locals else self.names.get(e.name)
         if isinstance(entry, _Def):
             return self._use_def(entry, e.args, e.span, ctx)
+        if isinstance(entry, _Const) and _err_type(entry.type):  # reported where declared
+            return _POISON
         if e.name in self.defining:
             self.error("HP432", f"definition '{e.name}' uses itself: definitions cannot be "
                        "recursive", e.name_span)
