@@ -16,7 +16,7 @@ from typing import cast
 from . import ir
 from . import syntax as s
 from .diagnostics import Diagnostic, HpError, Note, Span
-from .fold import ExpansionBudget, ExpansionLimit, Unbound, expand
+from .fold import ExpansionBudget, ExpansionLimit, Unbound, expand, fault
 from .process import BAD, BAD_VALUE, DEADLOCK, FREE, desugar
 
 
@@ -130,7 +130,16 @@ class _Other:
     span: Span
 
 
-_Entry = _Const | _TypeDef | _StateVar | _EnumVal | _Other
+@dataclass(frozen=True, slots=True)
+class _Def:
+    """`def name(params) = body`: the body is checked again, and expanded, at each use."""
+
+    decl: s.DefDecl
+    params: tuple[tuple[str, ir.Type], ...]
+    span: Span
+
+
+_Entry = _Const | _TypeDef | _StateVar | _EnumVal | _Other | _Def
 
 
 @dataclass(slots=True)
@@ -204,6 +213,9 @@ class Checker:
                                      tuple[ir.EnumValue, ...]]] = {}
         self.deadlock = False
         self.builtins = {d.name for d in spec.decls if isinstance(d, s.BuiltinInvariant)}
+        self.hidden: list[Param] = []  # the current action's hidden parameters (NOTE(pick))
+        self.defining: set[str] = set()  # the definition whose body is being checked
+        self.fresh = 0  # NOTE(hygiene): a number for each binder and hidden parameter
 
     # ---- reporting
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
@@ -225,7 +237,8 @@ class Checker:
         for decl in decls:
             self._decl(decl)
         expects = self._expects()  # unknown --const names are reported by pipeline.configs
-        if self.errors:  # a process's header is checked once per step: report it once
+        if self.errors:  # a process's header (once per step), a definition's body (at each
+            # use) are checked more than once: report an error once
             raise HpError(list(dict.fromkeys(self.errors)))
         return CheckedSpec(
             self.spec_name, self.spec.file, tuple(self.consts), tuple(self.vars), tuple(self.init),
@@ -234,7 +247,7 @@ class Checker:
 
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
-            if isinstance(d, (s.ConstDecl, s.TypeDecl, s.VarDecl)):
+            if isinstance(d, (s.ConstDecl, s.TypeDecl, s.VarDecl, s.DefDecl)):
                 self.later.setdefault(d.name, d.name_span)
             if isinstance(d, (s.TypeDecl, s.VarDecl)):
                 for t in _enum_literals(d.type):
@@ -420,6 +433,8 @@ class Checker:
         for v, own in zip(reversed(members[:-1]), reversed(owned[:-1]), strict=True):
             out = ir.Ite(ir.Eq(me, ir.Lit(v, dom_t)), ir.Lit(own, ot), out, ot)
         return out
+            case s.DefDecl():
+                self._def(d)
 
     def _const(self, d: s.ConstDecl) -> None:
         ctx = _Ctx(f"constant '{d.name}'", state=False)
@@ -517,7 +532,9 @@ class Checker:
             actor, at = self._expr(d.actor, actx)
             if isinstance(at, ir.FunT):
                 self.error("HP120", "an actor must be an int, a bool or an enum value", d.actor.span)
+        self.hidden = []
         body = self._block(d.body, ctx, set())
+        params.extend(self.hidden)  # NOTE(pick): one hidden parameter per `x' in S`
         self._declare_in(self.action_names, d.name, _Other("action", d.name_span))
         self.actions.append(Action(d.name, tuple(params), actor, tuple(body), d.span, d.origin))
 
@@ -536,6 +553,8 @@ class Checker:
                     a = self._assign(st, ctx, assigned)
                     if a is not None:
                         out.append(a)
+                case s.Pick():
+                    out.extend(self._pick(st, ctx, assigned))
                 case s.If():
                     cond = self._bool(st.cond, ctx)
                     then_set, else_set = set(assigned), set(assigned)
@@ -803,6 +822,16 @@ class Checker:
                 left, lok = self._int(e.left, ctx)
                 right, rok = self._int(e.right, ctx)
                 return ir.Cmp(e.op, left, right) if lok and rok else _POISON
+            case s.Binary(op="/" | "%"):
+                return self._division(e, ctx)
+            case s.LetIn():
+                value, _ = self._expr(e.value, ctx)
+                return self._expr_inner(e.body, ctx.with_local(
+                    e.name, _Local(value, e.name_span, "let")))
+            case s.Aggregate():
+                return self._aggregate(e, ctx)
+            case s.Call():
+                return self._call(e, ctx)
             case s.Binary():  # + - *
                 left, lok = self._int(e.left, ctx)
                 right, rok = self._int(e.right, ctx)
@@ -847,10 +876,7 @@ class Checker:
                 lo, hi = bounds
                 if not (isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)):
                     if _reads_state(lo) or _reads_state(hi):
-                        self.error("HP131", "the bounds of a quantified range may use constants, "
-                                   "parameters and bound variables, not state variables",
-                                   e.domain.span)
-                        return _POISON
+                        return self._state_range(e, ctx, lo, hi)
                     return self._quant(e, ctx, ir.IntT(), (), (lo, hi))
                 assert isinstance(lo.value, int) and isinstance(hi.value, int)
                 ints = tuple(range(lo.value, hi.value + 1))
@@ -866,7 +892,8 @@ class Checker:
                 if dom is None:
                     return _POISON
                 t, members = dom
-                inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+                var = self._binder_name(e.var)
+                inner = ctx.with_local(e.var, _Local(ir.Bound(var, t), e.var_span, "bound variable"))
                 if isinstance(e, s.FunCons):
                     body, bt = self._expr(e.body, inner)
                     if _err_type(bt):
@@ -882,15 +909,230 @@ class Checker:
                         self.error("HP127", "a function over an empty domain", e.domain.span)
                         return _POISON
                     cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
-                    return _binder(ir.Cons(e.var, members, body, ir.FunT(dom_t, cod)))
+                    return _binder(ir.Cons(var, members, body, ir.FunT(dom_t, cod)))
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
 
-    def _quant(self, e: s.Quant, ctx: _Ctx, t: ir.Type, members: tuple[ir.Value, ...],
-               bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None) -> ir.Expr:
-        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
-        body = self._bool(e.body, inner)
-        rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
-        return _binder(ir.Quant(e.kind, e.var, members, body, rt, bounds))
+    def _binder_name(self, name: str) -> str:
+        """NOTE(hygiene): every quantified variable gets its own binder name, so that an
+        argument or a let value substituted under a quantifier (a definition's body, a let's
+        use) never meets a binder of the same name: `def p(i: Cpu) = forall j in Cpu: f[j]
+        = i` used as `forall j in Cpu: p(j)`. Not an identifier: no clash with a name."""
+        self.fresh += 1
+        return f"{name}#{self.fresh}"
+
+    def _quant(self, e: s.Quant | s.Aggregate, ctx: _Ctx, t: ir.Type,
+               members: tuple[ir.Value, ...], bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None,
+               state_bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None = None) -> ir.Expr:
+        """forall/exists/count and sum/min/max/choose over members (or over `bounds` known
+        once the binders are). `state_bounds`: a range that reads state, expanded over its
+        static interval (members) with each value guarded by `lo <= x <= hi`."""
+        var = self._binder_name(e.var)
+        b = ir.Bound(var, t)
+        inner = ctx.with_local(e.var, _Local(b, e.var_span, "bound variable"))
+        guard: ir.Expr | None = None
+        if state_bounds is not None:
+            guard = ir.And((ir.Cmp("<=", _binder(state_bounds[0]), _binder(b)),
+                            ir.Cmp("<=", _binder(b), _binder(state_bounds[1]))))
+        kind = e.kind
+        if kind in ("forall", "exists", "count", "choose"):
+            body = self._bool(e.body, inner)
+            if guard is not None:
+                body = ir.Or((ir.Not(guard), body)) if kind == "forall" else ir.And((guard, body))
+        else:
+            body, ok = self._int(e.body, inner)
+            if not ok:
+                return _POISON
+            if guard is not None and kind == "sum":
+                body = ir.Ite(guard, body, ir.Lit(0, ir.IntT()), ir.IntT())
+        if kind in ("min", "max", "choose") and not members and bounds is None:
+            self.error("HP435", f"'{kind}' over an empty domain has no value", e.domain.span)
+            return _POISON
+        rt: ir.Type = (ir.BoolT() if kind in ("forall", "exists") else
+                       t if kind == "choose" else ir.IntT())
+        mm_guard = guard if kind in ("min", "max") else None
+        return _binder(ir.Quant(kind, var, members, body, rt, bounds, mm_guard))
+
+    def _state_range(self, e: s.Quant | s.Aggregate, ctx: _Ctx, lo: ir.CoreExpr,
+                     hi: ir.CoreExpr) -> ir.Expr:
+        """A quantified range whose bounds read state: its static interval, from the types."""
+        assert isinstance(e.domain, s.RangeType)
+        iv = self._static_interval(lo, hi, e.domain.span)
+        if iv is None:
+            return _POISON
+        t = ir.IntT(iv[0], iv[1]) if iv[0] <= iv[1] else ir.IntT()
+        return self._quant(e, ctx, t, tuple(range(iv[0], iv[1] + 1)), None, (lo, hi))
+
+    def _static_interval(self, lo: ir.CoreExpr, hi: ir.CoreExpr,
+                         span: Span) -> tuple[int, int] | None:
+        lo_iv, hi_iv = _interval(lo), _interval(hi)
+        if lo_iv is None or hi_iv is None:
+            self.error("HP131", "the bounds of this range read state, and the types do not bound "
+                       "their values", span,
+                       Note("a range that reads state is expanded over every value its bounds "
+                            "can take (from the variables' types), each one guarded"))
+            return None
+        first, last = lo_iv[0], hi_iv[1]
+        if last - first + 1 > MAX_DOMAIN:
+            self.error("HP128", f"this range can span {first}..{last}: {last - first + 1} "
+                       f"values; an enumerated domain may have at most {MAX_DOMAIN}", span)
+            return None
+        return first, last
+
+    # ---- definitions, let, aggregates, choice, division (dataA) -------------------------
+    def _def(self, d: s.DefDecl) -> None:
+        params: list[tuple[str, ir.Type]] = []
+        locals_: dict[str, _Local] = {}
+        for p in d.params:
+            dom = self._domain(p.domain, _Ctx("parameter domain", state=False))
+            if dom is None:
+                continue
+            if p.name in locals_:
+                self.error("HP111", f"parameter '{p.name}' is declared twice", p.span)
+            params.append((p.name, dom[0]))
+            locals_[p.name] = _Local(ir.Bound(self._binder_name(p.name), dom[0]), p.span,
+                                     "parameter")
+        self.defining.add(d.name)  # NOTE(def): checked here once, and again at each use
+        before = len(self.errors)
+        self._expr(d.body, _Ctx(f"definition '{d.name}'", state=True, locals=locals_))
+        self.defining.discard(d.name)
+        if len(params) == len(d.params) and len(self.errors) == before:
+            self._declare(d.name, _Def(d, tuple(params), d.name_span), d.name_span)
+        else:
+            self._declare(d.name, _Const(0, ERR, d.name_span), d.name_span)  # type: ignore[arg-type]
+
+    def _use_def(self, entry: _Def, args: tuple[s.Expr, ...], span: Span, ctx: _Ctx) -> ir.Expr:
+        """NOTE(def): a definition is expanded where it is used: its body is checked with
+        each parameter standing for its argument (types must match the parameter's domain;
+        for a range, any int), in the user's context (what it may read: an invariant may
+        read state, a constant may not)."""
+        d = entry.decl
+        if len(args) != len(entry.params):
+            self.error("HP430", f"'{d.name}' takes {len(entry.params)} argument"
+                       f"{'' if len(entry.params) == 1 else 's'}, not {len(args)}", span,
+                       Note("defined here", entry.span))
+            return _POISON
+        locals_: dict[str, _Local] = {}
+        bad = False
+        for (pname, pt), a in zip(entry.params, args, strict=True):
+            ae, at = self._expr(a, ctx)
+            if _err_type(at):
+                bad = True
+            elif not ir.same_shape(pt, at):
+                self.error("HP431", f"argument '{pname}' of '{d.name}' must be {_tname(pt)}, "
+                           f"not {_tname(at)}", a.span, Note("defined here", entry.span))
+                bad = True
+            locals_[pname] = _Local(ae, a.span, "parameter")
+        if bad:
+            return _POISON
+        return self._expr_inner(d.body, _Ctx(ctx.what, ctx.state, locals_))
+
+    def _call(self, e: s.Call, ctx: _Ctx) -> ir.Expr:
+        entry = None if e.name in ctx.locals else self.names.get(e.name)
+        if isinstance(entry, _Def):
+            return self._use_def(entry, e.args, e.span, ctx)
+        if isinstance(entry, _Const) and _err_type(entry.type):  # reported where declared
+            return _POISON
+        if e.name in self.defining:
+            self.error("HP432", f"definition '{e.name}' uses itself: definitions cannot be "
+                       "recursive", e.name_span)
+            return _POISON
+        if entry is None and e.name not in ctx.locals and e.name in ("min", "max"):
+            if len(e.args) != 2:
+                self.error("HP430", f"'{e.name}' takes 2 arguments, not {len(e.args)}", e.span)
+                return _POISON
+            (a, aok), (b, bok) = self._int(e.args[0], ctx), self._int(e.args[1], ctx)
+            if not (aok and bok):
+                return _POISON
+            op = "<=" if e.name == "min" else ">="
+            return ir.Ite(ir.Cmp(op, a, b), a, b, ir.IntT())
+        for a in e.args:
+            self._expr(a, ctx)
+        if entry is None and e.name not in ctx.locals:
+            self._undeclared(e.name, e.name_span)
+        else:
+            what = ctx.locals[e.name].kind if e.name in ctx.locals else _kind(entry)  # type: ignore[arg-type]
+            self.error("HP433", f"'{e.name}' is a {what}, not a definition: it cannot be "
+                       "called", e.name_span)
+        return _POISON
+
+    def _aggregate(self, e: s.Aggregate, ctx: _Ctx) -> ir.Expr:
+        if isinstance(e.domain, s.RangeType):
+            bounds = self._range_bounds(e.domain, ctx)
+            if bounds is None:
+                return _POISON
+            lo, hi = bounds
+            if not (isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)):
+                if _reads_state(lo) or _reads_state(hi):
+                    return self._state_range(e, ctx, lo, hi)
+                return self._quant(e, ctx, ir.IntT(), (), (lo, hi))
+            assert isinstance(lo.value, int) and isinstance(hi.value, int)
+            ints = tuple(range(lo.value, hi.value + 1))
+            return self._quant(e, ctx, ir.IntT(ints[0], ints[-1]) if ints else ir.IntT(),
+                               ints, None)
+        dom = self._domain(e.domain, ctx)
+        if dom is None:
+            return _POISON
+        return self._quant(e, ctx, dom[0], dom[1], None)
+
+    def _division(self, e: s.Binary, ctx: _Ctx) -> ir.Expr:
+        """NOTE(division): a constant divisor must be positive (HP434); any other is guarded,
+        and a step that divides by a value <= 0 is a `types` violation (NOTE(fault))."""
+        left, lok = self._int(e.left, ctx)
+        right, rok = self._int(e.right, ctx)
+        if not (lok and rok):
+            return _POISON
+        v = _fold_const(right)
+        if isinstance(v, int):
+            if v <= 0:
+                self.error("HP434", f"the divisor of '{e.op}' is {v}; it must be positive "
+                           "(as for TLA+'s \\div and %)", e.right.span)
+                return _POISON
+            return ir.Arith(e.op, left, right)
+        return ir.Ite(ir.Cmp(">", right, ir.Lit(0, ir.IntT())), ir.Arith(e.op, left, right),
+                      fault(ir.IntT()), ir.IntT())
+
+    def _pick(self, st: s.Pick, ctx: _Ctx, assigned: set[str]) -> list[ir.Stmt]:
+        """NOTE(pick): `x'[i] in S` is a hidden action parameter v over S (over the static
+        interval of a range that reads state, guarded by `require v in S`) and the write
+        `x'[i] = v`: the trace shows the chosen value as an ordinary write. The parameter's
+        name is no identifier, and labels and JSON leave it out."""
+        name = f"{st.var}'{self._next_hidden()}"
+        guard: ir.Expr | None = None
+        if isinstance(st.domain, s.RangeType):
+            bounds = self._range_bounds(st.domain, ctx)
+            if bounds is None:
+                return []
+            lo, hi = bounds
+            if isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit):
+                assert isinstance(lo.value, int) and isinstance(hi.value, int)
+                members: tuple[ir.Value, ...] = tuple(range(lo.value, hi.value + 1))
+                t: ir.Type = ir.IntT(lo.value, hi.value) if members else ir.IntT()
+            else:
+                iv = self._static_interval(lo, hi, st.domain.span)
+                if iv is None:
+                    return []
+                members = tuple(range(iv[0], iv[1] + 1))
+                t = ir.IntT(iv[0], iv[1]) if members else ir.IntT()
+                b = _binder(ir.Bound(name, t))
+                guard = ir.And((ir.Cmp("<=", _binder(lo), b), ir.Cmp("<=", b, _binder(hi))))
+        else:
+            dom = self._domain(st.domain, ctx)
+            if dom is None:
+                return []
+            t, members = dom
+            if isinstance(t, ir.EnumT):
+                members = tuple(ir.EnumValue(m) for m in members)  # type: ignore[arg-type]
+        self.hidden.append(Param(name, t, members))
+        inner = ctx.with_local(name, _Local(ir.Bound(name, t), st.span, "parameter"))
+        a = self._assign(s.Assign(st.var, st.indices, s.Name(name, st.domain.span), st.span,
+                                  st.target_span), inner, assigned)
+        if a is None:
+            return []
+        return ([ir.Require(guard)] if guard is not None else []) + [a]
+
+    def _next_hidden(self) -> int:
+        self.fresh += 1
+        return self.fresh
 
     def _range_bounds(self, d: s.RangeType, ctx: _Ctx) -> tuple[ir.CoreExpr, ir.CoreExpr] | None:
         """Both bounds as ints, folded to literals when constant."""
@@ -937,6 +1179,12 @@ class Checker:
                     self.error("HP130", f"{ctx.what} cannot read state variable '{e.name}'", e.span)
                     return _POISON
                 return ir.Var(e.name, entry.type)
+            case _Def():
+                return self._use_def(entry, (), e.span, ctx)
+            case None if e.name in self.defining:
+                self.error("HP432", f"definition '{e.name}' uses itself: definitions cannot be "
+                           "recursive", e.span)
+                return _POISON
             case None:
                 self._undeclared(e.name, e.span)
                 return _POISON
@@ -951,6 +1199,45 @@ class Checker:
                        Note("declared here", later))
         else:
             self.error("HP110", f"'{name}' is not declared", span)
+
+
+def _interval(e: ir.CoreExpr) -> tuple[int, int] | None:
+    """Static bounds of an int expression from the types (None: unbounded)."""
+    match e:
+        case ir.Lit() if isinstance(e.value, int) and not isinstance(e.value, bool):
+            return e.value, e.value
+        case ir.Arith():
+            a, b = _interval(e.left), _interval(e.right)
+            if a is None or b is None:
+                return None
+            if e.op == "+":
+                return a[0] + b[0], a[1] + b[1]
+            if e.op == "-":
+                return a[0] - b[1], a[1] - b[0]
+            if e.op == "*":
+                prods = [x * y for x in a for y in b]
+                return min(prods), max(prods)
+            m = max(abs(b[0]), abs(b[1]))
+            return (0, m) if e.op == "%" else (min(a[0], -a[1], 0), max(a[1], -a[0], 0))
+        case ir.Ite():
+            a, b = _interval(e.then), _interval(e.else_)
+            return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
+        case ir.Count():
+            return 0, len(e.args)
+        case ir.Quant(kind="count"):
+            return (0, len(e.members)) if e.bounds is None else None
+        case ir.Quant(kind="sum" | "min" | "max") if e.bounds is None:
+            b = _interval(e.body)
+            if b is None:
+                return None
+            if e.kind != "sum":
+                return b
+            n = len(e.members)
+            return min(0, n * b[0]), max(0, n * b[1])
+    t = getattr(e, "type", None)
+    if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
+        return t.lo, t.hi
+    return None
 
 
 def _reads_state(e: ir.CoreExpr) -> bool:
@@ -969,6 +1256,8 @@ def _kind(entry: _Entry) -> str:
             return "enum value"
         case _Other():
             return entry.kind
+        case _Def():
+            return "definition"
     return "name"  # pragma: no cover
 
 

@@ -79,6 +79,12 @@ class _Intervals:
                     return a[0] + b[0], a[1] + b[1]
                 if e.op == "-":
                     return a[0] - b[1], a[1] - b[0]
+                if e.op in ("/", "%"):  # NOTE(division): |a / b| <= |a|; a - a % b in between
+                    m = max(abs(b[0]), abs(b[1]), 1)
+                    self.seen = _span(self.seen, (a[0] - m, a[1] + m))
+                    if e.op == "%":
+                        return -m, m
+                    return min(a[0], -a[1], -1), max(a[1], -a[0], 1)
                 prods = [x * y for x in a for y in b]
                 return min(prods), max(prods)
             case ir.Count():
@@ -317,6 +323,10 @@ class _Eval:
                 return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
             case ir.Arith():
                 a, b = self.expr(e.left, reach), self.expr(e.right, reach)
+                if e.op in ("/", "%"):  # NOTE(division): bvsmod's sign follows the divisor
+                    rem = z3.SRem(a, b)
+                    mod = z3.If(z3.And(rem != 0, (rem < 0) != (b < 0)), rem + b, rem)
+                    return mod if e.op == "%" else (a - mod) / b
                 return a + b if e.op == "+" else a - b if e.op == "-" else a * b
             case ir.Member():
                 return enc.member(self.expr(e.arg, reach), e.arg.type, e.members)

@@ -17,9 +17,18 @@ names and types are known to be right), keeping the spec's own structure:
   the variables the action never assigns are `UNCHANGED`;
 - invariants are definitions listed in the .cfg with TypeOK; `Spec == Init /\\ [][Next]_vars`.
 
+- `def f(p: D) = e` is an operator `f(p) == e` (after the VARIABLES), a `let` in an expression
+  `LET x == v IN e`, `/` and `%` are `\\div` and `%`, `sum` a recursive helper `HpSumOver`,
+  `min`/`max` a CHOOSE of the least/greatest value, `choose x in D: P` a CHOOSE of the first
+  x in D's order (the least int; enum values in declaration order, by `HpRank`), and
+  `x' in S` an `\\E v \\in S` around the action's conjuncts with `x' = v`.
+
 Where the two semantics differ (documented in docs/cli.md): hp treats a read or write of
 `f[i]` with i outside f's domain as a `types` violation; TLC reports such a read as an
-evaluation error, and `[f EXCEPT ![i] = e]` outside the domain leaves f unchanged. hp
+evaluation error, and `[f EXCEPT ![i] = e]` outside the domain leaves f unchanged; so do a
+divisor <= 0, `min`/`max` over an empty range and a `choose` without witness (hp: as a read
+outside a domain); an `x' in S` inside an `if` whose S is empty disables the whole TLA+
+action even where the `if` takes the other branch. hp
 checks to a bound (or proves), TLC explores every reachable state.
 
 Processes and locks are exported as process.py desugars them (`alloc.pc` becomes `alloc_pc`;
@@ -46,11 +55,12 @@ EXCEPT EXTENDS IF IN INSTANCE LAMBDA LEMMA LET LOCAL MODULE OTHER PROPOSITION RE
 STRING SUBSET THEN THEOREM UNCHANGED UNION VARIABLE VARIABLES WITH ACTION HAVE HIDE NEW
 OBVIOUS OMITTED ONLY PICK PROOF PROVE QED STATE SUFFICES TAKE TEMPORAL USE WITNESS BY DEF
 DEFINE DEFS TRUE FALSE Nat Int Real Cardinality IsFiniteSet Seq Len Append Head Tail
-Init Next Spec vars TypeOK
+Init Next Spec vars TypeOK HpSumOver HpSumF HpSumS HpSumX HpRank HpRankV
 """.split())
 
 _BINOPS = {"and": "/\\", "or": "\\/", "implies": "=>", "=": "=", "!=": "#", "<": "<",
-           "<=": "<=", ">": ">", ">=": ">=", "+": "+", "-": "-", "*": "*"}
+           "<=": "<=", ">": ">", ">=": ">=", "+": "+", "-": "-", "*": "*",
+           "/": "\\div", "%": "%"}
 
 
 def _legal(want: str) -> str:
@@ -119,6 +129,13 @@ class _Exporter:
             if isinstance(node, s.EnumType):
                 self.enum_values.update(node.values)
         self.var_names: list[str] = []
+        self.defs: dict[str, s.DefDecl] = {}
+        self.helpers: set[str] = set()  # HpSumOver, HpRank: emitted when used
+        self.picks: list[str] | None = None  # `v \in S` binders of the action being exported
+        self.enum_rank: dict[str, int] = {}  # each enum value's position in its type
+        for node in _walk(spec.decls):
+            if isinstance(node, s.EnumType) and not any(v in self.enum_rank for v in node.values):
+                self.enum_rank.update((v, k) for k, v in enumerate(node.values))
 
     # ---- expressions -------------------------------------------------------------
     def domain(self, d: s.TypeExpr, env: Mapping[str, str]) -> str:
@@ -196,6 +213,18 @@ class _Exporter:
                 return f'({pc} = "{e.label}")'
             case s.LockValue():
                 return self.lock_value(e, env)
+            case s.LetIn():
+                value = self.expr(e.value, env)
+                x, inner = self.bind(e.name, env)
+                return f"(LET {x} == {value} IN {self.expr(e.body, inner)})"
+            case s.Call():
+                args = [self.expr(a, env) for a in e.args]
+                if e.name in self.defs:
+                    return f"{self.glob[e.name]}({', '.join(args)})"
+                op = "<=" if e.name == "min" else ">="  # the built-in min(a, b)/max(a, b)
+                return f"(IF {args[0]} {op} {args[1]} THEN {args[0]} ELSE {args[1]})"
+            case s.Aggregate():
+                return self.aggregate(e, env)
         raise AssertionError(f"cannot export {e!r}")  # pragma: no cover
 
     def lock_value(self, e: s.LockValue, env: Mapping[str, str]) -> str:
@@ -218,6 +247,53 @@ class _Exporter:
             out = f'(IF {me} = {_tla_value(_parse_value(inner))} THEN "{v}" ELSE {out})'
         return out
 
+    def aggregate(self, e: s.Aggregate, env: Mapping[str, str]) -> str:
+        dom = self.domain(e.domain, env)
+        x, inner = self.bind(e.var, env)
+        body = self.expr(e.body, inner)
+        if e.kind == "sum":
+            self.helpers.add("sum")
+            return f"HpSumOver([{x} \\in {dom} |-> {body}], {dom})"
+        if e.kind in ("min", "max"):
+            y, _ = self.bind(e.var, env)
+            z, _ = self.bind(e.var, env)
+            op = "<=" if e.kind == "min" else ">="
+            vals = f"{{{body} : {x} \\in {dom}}}"
+            return f"(CHOOSE {y} \\in {vals} : \\A {z} \\in {vals} : {y} {op} {z})"
+        y, other = self.bind(e.var, env)  # choose: the first x in D's order with P
+        before = self.before(e.domain, y, x)
+        return (f"(CHOOSE {x} \\in {dom} : {body} /\\ \\A {y} \\in {dom} : {before} => "
+                f"~{self.expr(e.body, {**env, e.var: y})})")
+
+    def before(self, d: s.Domain, y: str, x: str) -> str:
+        """`y` comes before `x` in the order of domain d's values."""
+        if isinstance(d, s.RangeType):
+            return f"{y} < {x}"
+        while isinstance(d, s.TypeName):
+            decl = next((t for t in self.spec.decls
+                         if isinstance(t, s.TypeDecl) and t.name == d.name), None)
+            if decl is None or isinstance(decl.type, s.FunType):
+                break
+            d = decl.type
+        if isinstance(d, s.BoolType):
+            return f"(~{y} /\\ {x})"
+        if isinstance(d, s.RangeType):
+            return f"{y} < {x}"
+        self.helpers.add("rank")
+        return f"HpRank({y}) < HpRank({x})"
+
+    def helper_defs(self) -> list[str]:
+        out = []
+        if "sum" in self.helpers:
+            out += ["RECURSIVE HpSumOver(_, _)",
+                    "HpSumOver(HpSumF, HpSumS) == IF HpSumS = {} THEN 0 ELSE",
+                    "    LET HpSumX == CHOOSE HpSumX \\in HpSumS : TRUE",
+                    "    IN  HpSumF[HpSumX] + HpSumOver(HpSumF, HpSumS \\ {HpSumX})"]
+        if "rank" in self.helpers:
+            arms = " [] ".join(f'HpRankV = "{v}" -> {k}' for v, k in self.enum_rank.items())
+            out += [f"HpRank(HpRankV) == CASE {arms}"]
+        return out
+
     # ---- actions -----------------------------------------------------------------
     def block(self, body: tuple[s.Stmt, ...], env: dict[str, str], nexts: dict[str, str],
               lets: list[tuple[str, str]]) -> list[str]:
@@ -232,6 +308,13 @@ class _Exporter:
                     tla = self.names.bound(st.name)
                     lets.append((tla, self.expr(st.value, env)))
                     env[st.name] = tla
+                case s.Pick():
+                    assert self.picks is not None
+                    v, _ = self.bind(f"{st.var}_new", env)
+                    self.picks.append(f"{v} \\in {self.domain(st.domain, env)}")
+                    guards.extend(self.block((s.Assign(st.var, st.indices, s.Name(v, st.span), st.span,
+                                                        st.target_span),),
+                                             {**env, v: v}, nexts, lets))
                 case s.Assign():
                     var = self.glob[st.var]
                     value = self.expr(st.value, env)
@@ -276,6 +359,7 @@ class _Exporter:
             binders.append(f"{x} \\in {dom}")
         nexts: dict[str, str] = {}
         lets: list[tuple[str, str]] = []
+        self.picks = []
         guards = self.block(d.body, env, nexts, lets)
         items = list(guards)
         for v in self.var_names:
@@ -292,6 +376,8 @@ class _Exporter:
         if lets:
             inner = "  " if binders else ""
             head += "".join(f"    {inner}LET {n} == {t} IN\n" for n, t in lets)
+        if self.picks:  # NOTE(pick) in check.py: the chosen values
+            head += f"    \\E {', '.join(self.picks)} :\n"
         who = ""
         if d.actor is not None:
             who = f"\\* action {d.name}, by {self.expr(d.actor, env)}\n"
@@ -314,6 +400,9 @@ class _Exporter:
                 case s.BuiltinInvariant():
                     self.glob[f"invariant:{d.name}"] = self.names.fresh(
                         d.name if d.name == LOCKS else "Terminating")
+                case s.DefDecl():
+                    self.glob[d.name] = self.names.fresh(d.name)
+                    self.defs[d.name] = d
         constants: list[tuple[str, str]] = []  # TLA+ name, cfg value
         defs: list[str] = []
         for d in self.spec.decls:
@@ -329,6 +418,17 @@ class _Exporter:
                 case s.TypeDecl():
                     defs.append(f"{self.glob[d.name]} == {self.domain(d.type, {})}")
         var_types: dict[str, s.TypeExpr] = {}
+        operators: list[str] = []
+        for d in self.spec.decls:
+            if isinstance(d, s.DefDecl):
+                self.names.new_definition()
+                env: dict[str, str] = {}
+                ps = []
+                for p in d.params:
+                    x, env = self.bind(p.name, env)
+                    ps.append(x)
+                head = self.glob[d.name] + (f"({', '.join(ps)})" if ps else "")
+                operators.append(f"{head} == {self.expr(d.body, env)}")
         for d in self.spec.decls:
             if isinstance(d, s.VarDecl):
                 var_types[d.name] = d.type
@@ -361,21 +461,26 @@ class _Exporter:
             out += ["VARIABLES " + ", ".join(vs), ""]
         out.append(f"vars == <<{', '.join(vs)}>>")
         out.append("")
+        action_texts = []  # built first: they may need helpers
+        for d in self.spec.decls:
+            if isinstance(d, s.ActionDecl):
+                action_texts.append(self.action(d))
+        self.names.new_definition()
+        init_items = self.init(var_types)
+        helpers = self.helper_defs()
+        if helpers or operators:
+            out += [*helpers, *operators, ""]
         type_items = [f"{self.glob[v]} \\in {self.domain(var_types[v], {})}"
                       for v in self.var_names]
         out.append("TypeOK ==" + ("".join(f"\n    /\\ {t}" for t in type_items)
                                   if type_items else " TRUE"))
         out.append("")
-        self.names.new_definition()
-        out.append("Init ==" + ("".join(f"\n    /\\ {t}" for t in self.init(var_types))
-                                or " TRUE"))
+        out.append("Init ==" + ("".join(f"\n    /\\ {t}" for t in init_items) or " TRUE"))
         out.append("")
         names = []
-        for d in self.spec.decls:
-            if isinstance(d, s.ActionDecl):
-                name, text = self.action(d)
-                names.append(name)
-                out += [text, ""]
+        for name, text in action_texts:
+            names.append(name)
+            out += [text, ""]
         if terminating is not None:
             name = self.glob[f"invariant:{DEADLOCK}"]
             out += ["\\* every process has finished (or `terminal` holds): not a deadlock",

@@ -117,6 +117,8 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
                 members = tuple(range(lo.value, hi.value + 1))
             ExpansionBudget.spend(len(members))
             bodies = [expand(e.body, {**env, e.var: v}) for v in members]
+            if e.kind in ("sum", "min", "max", "choose"):
+                return _aggregate(e, members, bodies, env)
             if e.kind == "forall":
                 return _junction(bodies, True)
             if e.kind == "exists":
@@ -186,6 +188,83 @@ def expand(e: ir.CoreExpr, env: Env) -> ir.Expr:
     raise AssertionError(f"cannot expand {e!r}")  # pragma: no cover
 
 
+def fault(t: ir.Type) -> ir.Expr:
+    """NOTE(fault): an expression whose evaluation is an error (a divisor <= 0, `min`/`max`
+    over a range that is empty in this state, `choose` with no witness), desugared into a
+    read outside a function's domain: every engine then treats it as NOTE(read-error) (in a
+    step or init: a `types` violation; in an invariant: the invariant is false), with no
+    new IR node. The value it yields (the entry read) is t's first value."""
+    first: ir.Value
+    if isinstance(t, ir.IntT):
+        first = t.lo if t.lo is not None else 0
+    elif isinstance(t, (ir.BoolT, ir.EnumT)):
+        first = t.values()[0]
+    else:  # pragma: no cover - aggregates and choose yield scalars
+        raise AssertionError(t)
+    return ir.Index(ir.Lit((first,), ir.FunT(ir.IntT(0, 0), t)), ir.Lit(1, ir.IntT()), t)
+
+
+# ---- sum, min, max, choose (docs/language.md "Definitions, let and arithmetic") ----------
+def _aggregate(e: ir.Quant, members: tuple[ir.Value, ...], bodies: list[ir.Expr],
+               env: Env) -> ir.Expr:
+    """`sum` is a chain of `+`; `choose` an if-chain over the members in order (the first
+    that satisfies the body); `min`/`max` an if-chain whose k-th condition says the k-th
+    value is <= (>=) every other, so every value is read, as `sum` reads them (O(n^2) nodes
+    for n members). No value to choose (an empty range, no witness) is a fault."""
+    zero = ir.Lit(0, ir.IntT())
+    if e.kind == "sum":
+        out: ir.Expr = zero
+        known = 0
+        for b in bodies:
+            if isinstance(b, ir.Lit):
+                known += b.value  # type: ignore[operator]
+            else:
+                out = b if out is zero else ir.Arith("+", out, b)
+        if known or out is zero:
+            return ir.Lit(known, ir.IntT()) if out is zero else ir.Arith("+", out, ir.Lit(known, ir.IntT()))
+        return out
+    if e.kind == "choose":
+        result: ir.Expr = fault(e.type)
+        for v, b in zip(reversed(members), reversed(bodies), strict=True):
+            result = _ite(b, ir.Lit(v, e.type), result)
+        return result
+    guards = ([expand(e.guard, {**env, e.var: v}) for v in members] if e.guard is not None
+              else [ir.Lit(True, ir.BoolT())] * len(members))
+    items = [(g, b) for g, b in zip(guards, bodies, strict=True)
+             if not (isinstance(g, ir.Lit) and not g.value)]
+    op = "<=" if e.kind == "min" else ">="
+    always = all(isinstance(g, ir.Lit) for g, _ in items)
+    result = fault(ir.IntT())
+    for k in range(len(items) - 1, -1, -1):
+        g, b = items[k]
+        if always and k == len(items) - 1:
+            result = b  # when no other value is extreme, the last one is
+            continue
+        conds = [g] + [_junction([_negate(gj), _cmp(op, b, bj)], False)
+                       for j, (gj, bj) in enumerate(items) if j != k]
+        result = _ite(_junction(conds, True), b, result)
+    return result
+
+
+def _negate(a: ir.Expr) -> ir.Expr:
+    if isinstance(a, ir.Lit):
+        return _lit_bool(not a.value)
+    return a.arg if isinstance(a, ir.Not) else ir.Not(a)
+
+
+def _cmp(op: str, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    if isinstance(a, ir.Lit) and isinstance(b, ir.Lit):
+        return _lit_bool(compare(op, a.value, b.value))  # type: ignore[arg-type]
+    return ir.Cmp(op, a, b)
+
+
+def _ite(c: ir.Expr, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    if isinstance(c, ir.Lit):
+        return a if c.value else b
+    t = ir.IntT() if isinstance(a.type, ir.IntT) else a.type
+    return ir.Ite(c, a, b, t)
+
+
 def _count(args: list[ir.Expr]) -> ir.Expr:
     known = sum(1 for a in args if isinstance(a, ir.Lit) and a.value)
     rest = tuple(a for a in args if not isinstance(a, ir.Lit))
@@ -200,4 +279,11 @@ def compare(op: str, a: int, b: int) -> bool:
 
 
 def arith(op: str, a: int, b: int) -> int:
+    """NOTE(division): `/` and `%` are TLA+'s `\\div` and `%`: the quotient is floored and
+    the remainder lies in 0..b-1. They are only ever evaluated with b > 0: the checker
+    rejects a constant divisor <= 0 and guards any other divisor (check.py, NOTE(fault))."""
+    if op == "/":
+        return a // b
+    if op == "%":
+        return a % b
     return a + b if op == "+" else a - b if op == "-" else a * b

@@ -180,6 +180,7 @@ def unknown_declaration(file: str, word: str, line: int, col: int) -> Diagnostic
 # (spelling, what it means, the hp spelling); longest first, so that `\/` is not read as `\`
 _OPERATORS: tuple[tuple[str, str, str], ...] = (
     ("\\notin", "non-membership", "not (x in S)"),
+    ("\\div", "integer division", "/"),
     ("\\lnot", "negation", "not"),
     ("\\land", "conjunction", "and"),
     ("\\lor", "disjunction", "or"),
@@ -203,7 +204,10 @@ _QUANTIFIER_NOTE = "hp writes quantifiers as `forall c in Cpu: EXPR` and `exists
 
 def foreign_operator_at(file: str, text: str, pos: int, line: int,
                         col: int) -> Diagnostic | None:
-    """HP007 when the unexpected character at `pos` starts a TLA+ or C operator."""
+    """HP007 when the unexpected character at `pos` starts a TLA+ or C operator (or ends
+    `/\\`, whose `/` now lexes as division)."""
+    if pos > 0 and text.startswith("/\\", pos - 1):
+        pos, col = pos - 1, col - 1
     for spelling, meaning, hp in _OPERATORS:
         if not text.startswith(spelling, pos):
             continue
@@ -217,11 +221,41 @@ def foreign_operator_at(file: str, text: str, pos: int, line: int,
     return None
 
 
+def _line_of(text: str, pos: int) -> str:
+    return text[text.rfind("\n", 0, pos) + 1:pos]
+
+
+# TLA+ words that start an expression hp spells in lower case, with a different shape.
+_FOREIGN_WORDS = {
+    "LET": "`LET x == e IN body` is TLA+; hp writes `let x = e in body`",
+    "CHOOSE": "`CHOOSE x \\in S : P` is TLA+; hp writes `choose x in S: P`",
+}
+
+
+def foreign_word(file: str, text: str, start: int) -> Diagnostic | None:
+    """HP007 when one of the two words before the unexpected token (at `start`) is `LET` or
+    `CHOOSE` (`LET x == 1 IN ...` fails at `x` or at `==`)."""
+    m = re.search(r"\b(LET|CHOOSE)(?:\s+[A-Za-z_][A-Za-z0-9_]*)?\s*$", text[:start])
+    if m is None or m.group(1) not in _FOREIGN_WORDS:
+        return None
+    wstart = m.start(1)
+    line = text.count("\n", 0, wstart) + 1
+    col = wstart - (text.rfind("\n", 0, wstart) + 1) + 1
+    return Diagnostic("HP007", _FOREIGN_WORDS[m.group(1)],
+                      Span(file, line, col, line, col + len(m.group(1))))
+
+
 def foreign_comparison(file: str, text: str, start: int, token: str, line: int,
                        col: int) -> Diagnostic | None:
     """HP007 for `==`, `=>` and `<=>`: Lark sees `=` `=`, `=` `>`, `<=` `>` (the unexpected
     token is the second half, at `start`)."""
     before = text[:start]
+    if token == "=" and before.endswith("/"):  # `/` lexes as division
+        return Diagnostic("HP007", "`/=` is not hp syntax; for not-equal write `!=`",
+                          Span(file, line, col - 1, line, col + 1))
+    if token == "=" and before.endswith("=") and re.match(r"\s*def\b", _line_of(text, start)):
+        return Diagnostic("HP007", "`==` is TLA+'s definition; hp writes `def name(p: D) = expr`",
+                          Span(file, line, col - 1, line, col + 1))
     if token == "=" and text.startswith(">", start + 1):  # `a = 0 => b`: the `=` is unexpected
         return Diagnostic("HP007", "`=>` is not hp syntax; for implication write `implies`",
                           Span(file, line, col, line, col + 2))

@@ -213,7 +213,7 @@ class Cmp:
 
 @dataclass(frozen=True, slots=True)
 class Arith:
-    op: str  # + - *
+    op: str  # + - * / % (/ and %: floored, divisor > 0; NOTE(division) in fold.py)
     left: Expr
     right: Expr
     type: Type = IntT()
@@ -297,18 +297,24 @@ class Instance:
         if self.origin is None:
             return None
         who = self.origin.process
-        if self.params:
-            who += "(" + ", ".join(show_value(v, t) for (_, v), t in
-                                   zip(self.params, self.param_types, strict=True)) + ")"
+        shown = self.shown_params()  # not the hidden parameters of `x' in S`
+        if shown:
+            who += "(" + ", ".join(show_value(v, t) for _, v, t in shown) + ")"
         return who
+
+    def shown_params(self) -> list[tuple[str, Value, Type]]:
+        """The parameters a user declared: not the hidden ones of `x' in S` (NOTE(pick) in
+        check.py), whose value the trace shows as the write."""
+        return [(n, v, t) for (n, v), t in zip(self.params, self.param_types, strict=True)
+                if "'" not in n]
 
     def label(self) -> str:
         if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
             return f"{self.process_instance()} at {self.origin.label} (line {self.origin.line})"
-        if not self.params:
+        shown = self.shown_params()
+        if not shown:
             return self.action
-        args = ", ".join(f"{n}={show_value(v, t)}"
-                         for (n, v), t in zip(self.params, self.param_types, strict=True))
+        args = ", ".join(f"{n}={show_value(v, t)}" for n, v, t in shown)
         return f"{self.action}({args})"
 
     def actor_name(self) -> str | None:
@@ -421,12 +427,13 @@ class Quant:
     """`bounds` replaces `members` for a range whose bounds use parameters or bound
     variables (`exists j in 1..i-1: ...`): the members are known once those are."""
 
-    kind: str  # forall | exists | count
+    kind: str  # forall | exists | count | sum | min | max | choose
     var: str
     members: tuple[Value, ...]
     body: CoreExpr
     type: Type
     bounds: tuple[CoreExpr, CoreExpr] | None = None
+    guard: CoreExpr | None = None  # min/max over a range that reads state: value in range?
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +450,7 @@ CoreExpr = Expr | Bound | Quant | Cons
 
 
 # ---- rendering: IR expressions in the spec's own syntax ---------------------------------
-_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "atom": 9}
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "atom": 9}
 
 
 def render(e: Expr) -> str:

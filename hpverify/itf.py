@@ -59,8 +59,7 @@ def itf_trace(run: SpecRun, result: Result) -> dict[str, object]:
             meta["action"] = inst.action
             meta["actor"] = (itf_value(inst.actor, inst.actor_type)
                              if inst.actor is not None and inst.actor_type is not None else None)
-            meta["params"] = {n: itf_value(v, t)
-                              for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
+            meta["params"] = {n: itf_value(v, t) for n, v, t in inst.shown_params()}
             meta["label"] = inst.label()
         state: dict[str, object] = {"#meta": meta}
         state.update(consts)

@@ -41,7 +41,8 @@ _TERMINAL_WORDS = {
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
     "COLON": "':'", "SEMICOLON": "';'", "COMMA": "','", "EQUAL": "'='", "MINUS": "'-'",
     "PLUS": "'+'", "STAR": "'*'", "__ANON_0": "'..'", "$END": "end of file", "HOLDS": "'holds'",
-    "VIOLATED": "'violated'",
+    "VIOLATED": "'violated'", "SLASH": "'/'", "PERCENT": "'%'",
+    "AGG": "'sum', 'min', 'max' or 'choose'", "DEF": "'def'",
 }
 
 
@@ -110,6 +111,8 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
         hint = hint or _unknown_declaration(file, err, text)
         if hint is None and tok.type != "$END":
             hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
+        if hint is None and tok.type != "$END":
+            hint = hints.foreign_word(file, text, tok.start_pos or 0)
         if hint is not None:
             return hint
         if tok.type == "$END":
@@ -532,6 +535,37 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def primed(self, meta: Any, c: list[Any]) -> s.Primed:
         return s.Primed(str(c[0])[:-1], self._span(meta))
+
+
+    # ---- definitions, let, aggregates, choice
+    @v_args(meta=True)
+    def def_decl(self, meta: Any, c: list[Any]) -> s.DefDecl:
+        _, name, *rest = c
+        params: tuple[s.Param, ...] = ()
+        if len(rest) == 2:
+            params = rest[0][1]
+        return s.DefDecl(self._name(name), params, rest[-1], self._span(meta), self._tspan(name))
+
+    @v_args(meta=True)
+    def let_expr(self, meta: Any, c: list[Any]) -> s.LetIn:
+        return s.LetIn(self._name(c[0]), c[1], c[2], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def aggregate(self, meta: Any, c: list[Any]) -> s.Aggregate:
+        return s.Aggregate(str(c[0]), self._name(c[1]), c[2], c[3], self._span(meta),
+                           self._tspan(c[1]))
+
+    @v_args(meta=True)
+    def call(self, meta: Any, c: list[Any]) -> s.Call:
+        args = tuple(a for a in c[1:] if a is not None)
+        return s.Call(self._name(c[0]), args, self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def pick(self, meta: Any, c: list[Any]) -> s.Pick:
+        tok = c[0]
+        name = self._name(Token("NAME", str(tok)[:-1], line=tok.line, column=tok.column,
+                                end_line=tok.end_line, end_column=tok.end_column))
+        return s.Pick(name, tuple(c[1:-1]), c[-1], self._span(meta), self._tspan(tok))
 
 
 def _parses_past(text: str, line: int) -> bool:

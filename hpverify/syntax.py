@@ -142,6 +142,40 @@ class FunCons:
     var_span: Span = _pos()
 
 
+# ---- definitions, let, aggregates (docs/language.md "Definitions, let and arithmetic")
+@dataclass(frozen=True, slots=True)
+class LetIn:
+    """`let x = value in body`."""
+
+    name: str
+    value: Expr
+    body: Expr
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """`sum x in D: e`, `min ...`, `max ...`, `choose x in D: P`."""
+
+    kind: str  # sum | min | max | choose
+    var: str
+    domain: Domain
+    body: Expr
+    span: Span = _pos()
+    var_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """`name(args)`: a definition with parameters, or the built-in `min(a, b)`/`max(a, b)`."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
 
 
 # ---- statements -----------------------------------------------------------------------
@@ -177,7 +211,18 @@ class Let:
     name_span: Span = _pos()
 
 
-Stmt = Require | Assign | If | Let
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """`x'[i...] in D`: the step chooses the written value among D's."""
+
+    var: str
+    indices: tuple[Expr, ...]
+    domain: Domain
+    span: Span = _pos()
+    target_span: Span = _pos()
+
+
+Stmt = Require | Assign | If | Let | Pick
 
 
 # ---- declarations ---------------------------------------------------------------------
@@ -280,6 +325,17 @@ class IncludeDecl:
 
     path: str
     span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class DefDecl:
+    """`def name(p: D, ...) = expr` or `def name = expr`: expanded at each use."""
+
+    name: str
+    params: tuple[Param, ...]
+    body: Expr
+    span: Span = _pos()
+    name_span: Span = _pos()
 
 
 # ---- processes and locks: written by users, desugared by process.py -------------------
@@ -470,11 +526,11 @@ class BuiltinInvariant:
 
 TypeExpr = Domain | FunType | IrType | OwnerType
 Expr = (IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant | FunCons
-        | AtLabel | IrLit | LockValue | GenVar)
+        | LetIn | Aggregate | Call | AtLabel | IrLit | LockValue | GenVar)
 
 Decl = (
     SpecDecl | ConstDecl | TypeDecl | VarDecl | InitDecl | ActionDecl | InvariantDecl
-    | CheckDepth | CheckSweep | ExpectDecl | IncludeDecl
+    | CheckDepth | CheckSweep | ExpectDecl | IncludeDecl | DefDecl
     | LockDecl | ProcessDecl | CheckDeadlock | TerminalDecl
     | Processes | LockVarDecl | BuiltinInvariant
 )

@@ -267,8 +267,7 @@ def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
     for i, inst in enumerate(trace.steps):
         actor = (ir.render_value(inst.actor, inst.actor_type)
                  if inst.actor is not None and inst.actor_type is not None else None)
-        params = {n: ir.render_value(v, t)
-                  for (n, v), t in zip(inst.params, inst.param_types, strict=True)}
+        params = {n: ir.render_value(v, t) for n, v, t in inst.shown_params()}
         writes = [{"var": c.var, "index": [ir.render_value(p, _dom(model, c.var, k))
                                            for k, p in enumerate(c.path)],
                    "before": ir.render_value(c.before, c.type),

@@ -106,9 +106,8 @@ CASES = [
      "expect when cannot read state variable 'x'"),
     ("HP130", "spec t\nvar f: 1..2 -> bool\naction a by f { }\n", 3, 13,
      "the actor of action 'a' cannot read state variable 'f'"),
-    ("HP131", "spec t\nvar x: 0..3\ninvariant i: exists j in 0..x: j = 1\n", 3, 26,
-     "the bounds of a quantified range may use constants, parameters and bound variables, "
-     "not state variables"),
+    ("HP131", "spec t\nvar x: 0..3\ninvariant i: exists j in 0..[k in 0..3: x + k][1]: j = 1\n",
+     3, 26, "the bounds of this range read state, and the types do not bound their values"),
     ("HP140", "spec t\nvar x: 0..3\ninvariant i: x' = 1\n", 3, 14,
      "primed variable x' cannot be read in invariant 'i': primes appear only on the left of "
      "an assignment, and every right-hand side reads the current state"),

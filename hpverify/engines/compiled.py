@@ -197,9 +197,10 @@ class _Gen:
                     raise _Unsupported(f"comparison {e.op}")
                 return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
             case ir.Arith():
-                if e.op not in ("+", "-", "*"):
+                if e.op not in ("+", "-", "*", "/", "%"):
                     raise _Unsupported(f"operator {e.op}")
-                return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+                op = "//" if e.op == "/" else e.op  # NOTE(division): Python floors as TLA+
+                return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
             case ir.Member():
                 if isinstance(e.arg.type, ir.FunT):
                     raise _Unsupported("membership of a function")
