@@ -340,6 +340,8 @@ class Checker:
                     self.raw_expects.append(d)
             case s.IncludeDecl():  # resolved by the loader; nothing left here
                 pass
+            case s.DefDecl():
+                self._def(d)
             case s.Processes() | s.LockVarDecl() | s.BuiltinInvariant():
                 self._generated(d)
             case s.LockDecl() | s.ProcessDecl() | s.CheckDeadlock() | s.TerminalDecl():
@@ -433,8 +435,6 @@ class Checker:
         for v, own in zip(reversed(members[:-1]), reversed(owned[:-1]), strict=True):
             out = ir.Ite(ir.Eq(me, ir.Lit(v, dom_t)), ir.Lit(own, ot), out, ot)
         return out
-            case s.DefDecl():
-                self._def(d)
 
     def _const(self, d: s.ConstDecl) -> None:
         ctx = _Ctx(f"constant '{d.name}'", state=False)
@@ -1045,8 +1045,8 @@ class Checker:
                 return _POISON
             op = "<=" if e.name == "min" else ">="
             return ir.Ite(ir.Cmp(op, a, b), a, b, ir.IntT())
-        for a in e.args:
-            self._expr(a, ctx)
+        for arg in e.args:
+            self._expr(arg, ctx)
         if entry is None and e.name not in ctx.locals:
             self._undeclared(e.name, e.name_span)
         else:
@@ -1128,7 +1128,8 @@ class Checker:
                                   st.target_span), inner, assigned)
         if a is None:
             return []
-        return ([ir.Require(guard)] if guard is not None else []) + [a]
+        out: list[ir.Stmt] = [ir.Require(guard)] if guard is not None else []
+        return out + [a]
 
     def _next_hidden(self) -> int:
         self.fresh += 1

@@ -272,7 +272,7 @@ class _Exporter:
         while isinstance(d, s.TypeName):
             decl = next((t for t in self.spec.decls
                          if isinstance(t, s.TypeDecl) and t.name == d.name), None)
-            if decl is None or isinstance(decl.type, s.FunType):
+            if decl is None or isinstance(decl.type, s.FunType | s.IrType | s.OwnerType):
                 break
             d = decl.type
         if isinstance(d, s.BoolType):
