@@ -458,6 +458,11 @@ class Checker:
         path: list[ir.Expr] = []
         for idx in st.indices:
             e, it = self._expr(idx, ctx)
+            if ir.is_set(t):
+                self.error("HP465", f"a set is assigned as a whole: write `{st.var}' = "
+                           f"union({st.var}, {{x}})` or `minus(...)`", st.target_span)
+                self._expr(st.value, ctx)
+                return None
             if not isinstance(t, ir.FunT):
                 self.error("HP143", f"too many indices: '{st.var}' has type {entry.type}",
                            st.target_span)
@@ -466,7 +471,11 @@ class Checker:
             self._check_index(t, it, idx.span)
             path.append(e)
             t = t.cod
-        value, vt = self._expr(st.value, ctx)
+        value, vt = self._expr_want(st.value, ctx, t)
+        if ir.is_set(t) and ir.is_set(vt) and not ir.same_shape(t, vt):
+            widened = self._widen(value, vt, t)  # type: ignore[arg-type]
+            if widened is not value:
+                value, vt = widened, t
         if not _err_type(vt) and not ir.same_shape(t, vt):
             self.error("HP120", f"cannot assign {_tname(vt)} to '{st.var}"
                        f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}", st.value.span)
@@ -474,6 +483,8 @@ class Checker:
 
     # ---- types and domains
     def _type(self, t: s.TypeExpr, declaring: bool) -> ir.Type | None:
+        if isinstance(t, s.SetType):
+            return self._set_type(t, declaring)
         if isinstance(t, s.FunType):
             dom = self._type(t.dom, declaring)
             cod = self._type(t.cod, declaring)
@@ -588,6 +599,12 @@ class Checker:
             case s.FunType():  # pragma: no cover - the grammar never puts one here
                 self.error("HP126", "a function type is not a domain", d.span)
                 return None
+            case s.SetDomain():
+                self.error("HP004", "expected a domain: a type name, 'bool', a range 'a..b' or "
+                           "'{a, b}'", d.span, Note(
+                               "a set-valued expression may follow `in` in a membership test, a "
+                               "quantifier or a set comprehension, not here"))
+                return None
 
     def _const_int(self, e: s.Expr, ctx: _Ctx) -> int | None:
         out, t = self._expr(e, ctx)
@@ -640,6 +657,10 @@ class Checker:
                 idx, it = self._expr(e.index, ctx)
                 if _err_type(ft) or _err_type(it):
                     return _POISON
+                if ir.is_set(ft):
+                    self.error("HP465", "a set is not indexed: write `x in S` for membership",
+                               e.fn.span)
+                    return _POISON
                 if not isinstance(ft, ir.FunT):
                     self.error("HP123", f"cannot index {_tname(ft)}: only functions can be indexed",
                                e.fn.span)
@@ -664,8 +685,7 @@ class Checker:
                     return ir.Or((left, right))
                 return ir.Or((ir.Not(left), right))
             case s.Binary(op="=" | "!="):
-                left, lt = self._expr(e.left, ctx)
-                right, rt = self._expr(e.right, ctx)
+                left, lt, right, rt = self._operands(e.left, e.right, ctx)
                 if _err_type(lt) or _err_type(rt):
                     return _POISON
                 if not ir.same_shape(lt, rt):
@@ -691,6 +711,15 @@ class Checker:
                     assert isinstance(lo.value, int) and isinstance(hi.value, int)
                     return ir.Member(arg, tuple(range(lo.value, hi.value + 1)))
                 return ir.And((ir.Cmp("<=", _binder(lo), arg), ir.Cmp("<=", arg, _binder(hi))))
+            case s.Member() if isinstance(e.domain, s.SetDomain) \
+                    and isinstance(e.domain.expr, s.SetLit):
+                return self._member_of_literal(e, e.domain.expr, ctx)
+            case s.Member() if self._names_set(e.domain, ctx):
+                arg, at = self._expr(e.arg, ctx)
+                so = self._set_operand(e.domain, ctx)
+                if _err_type(at) or so is None or so[1] is None:
+                    return _POISON
+                return self._member(arg, at, so[0], so[1], e.span)
             case s.Member():
                 arg, at = self._expr(e.arg, ctx)
                 dom = self._domain(e.domain, ctx)
@@ -704,8 +733,7 @@ class Checker:
                 return ir.Member(arg, members)
             case s.IfExpr():
                 cond = self._bool(e.cond, ctx)
-                then, tt = self._expr(e.then, ctx)
-                else_, et = self._expr(e.else_, ctx)
+                then, tt, else_, et = self._operands(e.then, e.else_, ctx)
                 if _err_type(tt) or _err_type(et):
                     return _POISON
                 if not ir.same_shape(tt, et):
@@ -730,34 +758,45 @@ class Checker:
                 ints = tuple(range(lo.value, hi.value + 1))
                 return self._quant(e, ctx, ir.IntT(ints[0], ints[-1]) if ints
                                    else ir.IntT(), ints, None)
+            case s.Quant() if self._names_set(e.domain, ctx):
+                return self._set_quant(e, ctx)
             case s.Quant():
                 dom = self._domain(e.domain, ctx)
                 if dom is None:
                     return _POISON
                 return self._quant(e, ctx, dom[0], dom[1], None)
+            case s.SetLit():
+                return self._set_value(e, ctx, None)
+            case s.SetComp():
+                return self._set_comp(e, ctx)
+            case s.Call():
+                return self._data_call(e, ctx)
             case s.FunCons():
-                dom = self._domain(e.domain, ctx)
-                if dom is None:
-                    return _POISON
-                t, members = dom
-                inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
-                if isinstance(e, s.FunCons):
-                    body, bt = self._expr(e.body, inner)
-                    if _err_type(bt):
-                        return _POISON
-                    dom_t: ir.Domain = t  # type: ignore[assignment]
-                    if isinstance(t, ir.EnumT) and members != t.members:
-                        self.error("HP126", "a function's domain must be a whole enum type, "
-                                   "bool or a range", e.domain.span)
-                        return _POISON
-                    if isinstance(t, ir.IntT):
-                        dom_t = ir.IntT(members[0], members[-1]) if members else t  # type: ignore[arg-type]
-                    if not members:
-                        self.error("HP127", "a function over an empty domain", e.domain.span)
-                        return _POISON
-                    cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
-                    return _binder(ir.Cons(e.var, members, body, ir.FunT(dom_t, cod)))
+                return self._fun_cons(e, ctx, None)
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
+
+    def _fun_cons(self, e: s.FunCons, ctx: _Ctx, want: ir.Type | None) -> ir.Expr:
+        """`[x in D: body]`; `want`: the type the body should have (a set literal's)."""
+        dom = self._domain(e.domain, ctx)
+        if dom is None:
+            return _POISON
+        t, members = dom
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body, bt = self._expr_want(e.body, inner, want)
+        if _err_type(bt):
+            return _POISON
+        dom_t: ir.Domain = t  # type: ignore[assignment]
+        if isinstance(t, ir.EnumT) and members != t.members:
+            self.error("HP126", "a function's domain must be a whole enum type, "
+                       "bool or a range", e.domain.span)
+            return _POISON
+        if isinstance(t, ir.IntT):
+            dom_t = ir.IntT(members[0], members[-1]) if members else t  # type: ignore[arg-type]
+        if not members:
+            self.error("HP127", "a function over an empty domain", e.domain.span)
+            return _POISON
+        cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
+        return _binder(ir.Cons(e.var, members, body, ir.FunT(dom_t, cod)))
 
     def _quant(self, e: s.Quant, ctx: _Ctx, t: ir.Type, members: tuple[ir.Value, ...],
                bounds: tuple[ir.CoreExpr, ir.CoreExpr] | None) -> ir.Expr:
@@ -819,6 +858,320 @@ class Checker:
         else:
             self.error("HP110", f"'{name}' is not declared", span)
 
+    # ---- data: sets (dataB). NOTE(sets) in ir.py: a set of D is a function D -> bool ------
+    def _set_type(self, t: s.SetType, declaring: bool) -> ir.FunT | None:
+        et = self._type(t.elem, declaring)
+        if et is None:
+            return None
+        if isinstance(et, ir.FunT):
+            self.error("HP466", f"the elements of a set are bool, a range or an enum, not "
+                       f"{_tname(et)}", t.elem.span)
+            return None
+        if not self._nonempty(et, t.elem.span):
+            return None
+        if isinstance(et, ir.IntT) and et.lo is not None and et.hi is not None \
+                and et.hi - et.lo + 1 > MAX_DOMAIN:
+            self.error("HP128", f"a set of {et} would have {et.hi - et.lo + 1} cells; a set's "
+                       f"element domain may have at most {MAX_DOMAIN} values", t.elem.span)
+            return None
+        return ir.FunT(et, ir.BoolT(), ir.Shape.SET)
+
+    def _names_set(self, d: s.Domain, ctx: _Ctx) -> bool:
+        """Is this domain (after `in`) a set-valued expression rather than a type?"""
+        if isinstance(d, s.SetDomain):
+            return True
+        if not isinstance(d, s.TypeName):
+            return False
+        local = ctx.locals.get(d.name)
+        if local is not None:
+            return ir.is_set(local.expr.type)
+        entry = self.names.get(d.name)
+        return isinstance(entry, (_StateVar, _Const)) and ir.is_set(entry.type)
+
+    def _set_operand(self, d: s.Domain, ctx: _Ctx) -> tuple[ir.Expr, ir.FunT | None] | None:
+        """The set a domain names (its type None after an error), or None for a type."""
+        if isinstance(d, s.SetDomain):
+            e: s.Expr = d.expr
+        elif isinstance(d, s.TypeName) and self._names_set(d, ctx):
+            e = s.Name(d.name, d.span)
+        else:
+            return None
+        out, t = self._expr(e, ctx)
+        if _err_type(t):
+            return out, None
+        if not ir.is_set(t):
+            self.error("HP461", f"expected a set here, found {_tname(t)}", d.span)
+            return out, None
+        assert isinstance(t, ir.FunT)
+        return out, t
+
+    def _member(self, arg: ir.Expr, at: ir.Type, sexpr: ir.Expr, st: ir.FunT,
+                span: Span) -> ir.Expr:
+        """`arg in S`: S's entry at arg; false (no read error) for a value outside S's element
+        domain, as in TLA+."""
+        dom = st.dom
+        if not ir.same_shape(at, dom):
+            self.error("HP125", f"cannot test whether {_tname(at)} is in {_tname(st)}", span)
+            return _POISON
+        read = ir.Index(sexpr, arg, ir.BoolT())
+        if isinstance(dom, ir.IntT) and not _within(at, dom):
+            return ir.And((ir.Member(arg, dom.values()), read))
+        return read
+
+    def _member_of_literal(self, e: s.Member, lit: s.SetLit, ctx: _Ctx) -> ir.Expr:
+        """`x in {a, b}`: x = a or x = b (no element domain needed)."""
+        arg, at = self._expr(e.arg, ctx)
+        out: list[ir.Expr] = []
+        for item in lit.items:
+            x, xt = self._expr(item, ctx)
+            if _err_type(xt) or _err_type(at):
+                return _POISON
+            if not ir.same_shape(at, xt):
+                self.error("HP125", f"cannot test whether {_tname(at)} is in a set holding "
+                           f"{_tname(xt)}", item.span)
+                return _POISON
+            out.append(ir.Eq(arg, x))
+        return ir.Or(tuple(out)) if out else ir.Lit(False, ir.BoolT())
+
+    def _set_quant(self, e: s.Quant, ctx: _Ctx) -> ir.Expr:
+        """`forall x in S: P` is `forall x in D: x in S implies P` (exists, count: `and`)."""
+        so = self._set_operand(e.domain, ctx)
+        if so is None or so[1] is None:
+            return _POISON
+        sexpr, st = so
+        t = st.dom
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body = self._bool(e.body, inner)
+        guard = ir.Index(sexpr, _binder(ir.Bound(e.var, t)), ir.BoolT())
+        guarded = ir.Or((ir.Not(guard), body)) if e.kind == "forall" else ir.And((guard, body))
+        rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
+        return _binder(ir.Quant(e.kind, e.var, t.values(), guarded, rt))
+
+    def _set_comp(self, e: s.SetComp, ctx: _Ctx) -> ir.Expr:
+        """`{x in D: P}`: the set of D's values where P holds, over D's whole type."""
+        guard: ir.Expr | None = None
+        t: ir.Type
+        if self._names_set(e.domain, ctx):
+            so = self._set_operand(e.domain, ctx)
+            if so is None or so[1] is None:
+                return _POISON
+            t = so[1].dom
+            members = t.values()
+            guard = ir.Index(so[0], _binder(ir.Bound(e.var, t)), ir.BoolT())
+        else:
+            dom = self._domain(e.domain, ctx)
+            if dom is None:
+                return _POISON
+            t, members = dom
+            if isinstance(t, ir.EnumT) and members != t.members:
+                guard = ir.Member(_binder(ir.Bound(e.var, t)), members)
+                members = t.members
+            if isinstance(t, ir.IntT):
+                if not members:
+                    self.error("HP127", "a set over an empty domain", e.domain.span)
+                    return _POISON
+                t = ir.IntT(members[0], members[-1])  # type: ignore[arg-type]
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body = self._bool(e.body, inner)
+        if guard is not None:
+            body = ir.And((guard, body))
+        st = ir.FunT(t, ir.BoolT(), ir.Shape.SET)  # type: ignore[arg-type]
+        return _binder(ir.Cons(e.var, members, body, st))
+
+    def _expr_want(self, e: s.Expr, ctx: _Ctx, want: ir.Type | None) -> tuple[ir.Expr, ir.Type]:
+        """e, where a set literal takes its element domain from `want` (a set type)."""
+        if isinstance(e, s.SetLit):
+            out = self._set_value(e, ctx, want if ir.is_set(want) else None)  # type: ignore[arg-type]
+            return out, out.type
+        if isinstance(e, s.FunCons) and isinstance(want, ir.FunT) and not ir.is_set(want):
+            out = self._fun_cons(e, ctx, want.cod)
+            return out, out.type
+        return self._expr(e, ctx)
+
+    def _operands(self, a: s.Expr, b: s.Expr, ctx: _Ctx
+                  ) -> tuple[ir.Expr, ir.Type, ir.Expr, ir.Type]:
+        """Two operands of one type (`=`, `!=`, `if`'s branches): a set literal takes the
+        other side's element domain; sets over two ranges are compared over their hull."""
+        if isinstance(a, s.SetLit) and not isinstance(b, s.SetLit):
+            eb, tb = self._expr(b, ctx)
+            ea, ta = self._expr_want(a, ctx, tb)
+        else:
+            ea, ta = self._expr(a, ctx)
+            eb, tb = self._expr_want(b, ctx, ta)
+        if ir.is_set(ta) and ir.is_set(tb) and not ir.same_shape(ta, tb):
+            hull = _hull([ta, tb])  # type: ignore[list-item]
+            if hull is not None:
+                return self._widen(ea, ta, hull), hull, self._widen(eb, tb, hull), hull  # type: ignore[arg-type]
+        return ea, ta, eb, tb
+
+    def _widen(self, e: ir.Expr, t: ir.FunT, to: ir.FunT) -> ir.Expr:
+        """A set over a range, as a set over a wider range (the new values are not in it)."""
+        if t.dom.values() == to.dom.values() or not isinstance(t.dom, ir.IntT) \
+                or not isinstance(to.dom, ir.IntT) or not _within(t.dom, to.dom):
+            return e  # the same, or not wider: the caller reports a mismatch
+        items = tuple(ir.Index(e, ir.Lit(d, t.dom), ir.BoolT()) if t.dom.contains(d)
+                      else ir.Lit(False, ir.BoolT()) for d in to.dom.values())
+        return ir.FunLit(items, to)
+
+    def _set_value(self, e: s.SetLit, ctx: _Ctx, want: ir.FunT | None) -> ir.Expr:
+        """`{a, b}` as a set of want's element domain (or one told by the elements)."""
+        items = [self._expr(x, ctx) for x in e.items]
+        if any(_err_type(t) for _, t in items):
+            return _POISON
+        if want is None:
+            want = self._literal_type(e, items)
+            if want is None:
+                return _POISON
+        dom = want.dom
+        dvals: tuple[ir.Value, ...] = dom.values()
+        checked: list[ir.Expr] = []
+        for (x, t), src in zip(items, e.items, strict=True):
+            if not ir.same_shape(t, dom):
+                self.error("HP464", f"{_tname(want)} cannot hold {_tname(t)}", src.span)
+                return _POISON
+            if isinstance(dom, ir.IntT) and not _within(t, dom):
+                v = _fold_const(x)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    if not dom.contains(v):
+                        self.error("HP464", f"{v} is not in {dom}, the elements of {_tname(want)}",
+                                   src.span)
+                        return _POISON
+                else:  # NOTE(sets): an element outside the domain reads outside it: `types`
+                    ident = ir.Lit(dvals, ir.FunT(dom, dom))
+                    x = ir.Index(ident, x, dom)
+            checked.append(x)
+        cells = tuple(ir.Or(tuple(ir.Eq(x, ir.Lit(d, dom)) for x in checked)) if checked
+                      else ir.Lit(False, ir.BoolT()) for d in dvals)
+        return ir.FunLit(cells, want)
+
+    def _literal_type(self, e: s.SetLit, items: list[tuple[ir.Expr, ir.Type]]) -> ir.FunT | None:
+        """The type of a set literal with nothing else to go by: its elements' domain (the
+        enum, bool, or the range spanning its int elements)."""
+        if not items:
+            self.error("HP463", "cannot tell the element type of `{}` here", e.span,
+                       Note("compare or assign it to a set (`S = {}`), or write "
+                            "`{x in D: false}`"))
+            return None
+        first = items[0][1]
+        if isinstance(first, (ir.BoolT, ir.EnumT)):
+            return ir.FunT(first, ir.BoolT(), ir.Shape.SET)
+        if not isinstance(first, ir.IntT):
+            self.error("HP466", f"the elements of a set are bool, a range or an enum, not "
+                       f"{_tname(first)}", e.items[0].span)
+            return None
+        lo: int | None = None
+        hi: int | None = None
+        for (x, t), src in zip(items, e.items, strict=True):
+            v = _fold_const(x)
+            if isinstance(v, int) and not isinstance(v, bool):
+                a, b = v, v
+            elif isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
+                a, b = t.lo, t.hi
+            else:
+                self.error("HP463", "cannot tell the element domain of this set", src.span,
+                           Note("its elements are ints of no known range: compare or assign "
+                                "the set to a declared `set of a..b`"))
+                return None
+            lo = a if lo is None else min(lo, a)
+            hi = b if hi is None else max(hi, b)
+        assert lo is not None and hi is not None
+        if hi - lo + 1 > MAX_DOMAIN:
+            self.error("HP128", f"a set over {lo}..{hi} would have {hi - lo + 1} cells; at most "
+                       f"{MAX_DOMAIN}", e.span)
+            return None
+        return ir.FunT(ir.IntT(lo, hi), ir.BoolT(), ir.Shape.SET)
+
+    def _set_args(self, e: s.Call, ctx: _Ctx) -> tuple[list[ir.Expr], ir.FunT] | None:
+        """The arguments of a set operation, all sets over one element domain."""
+        first = next((a for a in e.args if not isinstance(a, s.SetLit)), None)
+        want: ir.Type | None = None
+        got: list[tuple[ir.Expr, ir.Type]] = []
+        if first is not None:
+            fe, want = self._expr(first, ctx)
+        for a in e.args:
+            got.append((fe, want) if a is first else self._expr_want(a, ctx, want))  # type: ignore[arg-type]
+        if any(_err_type(t) for _, t in got):
+            return None
+        for (_, t), a in zip(got, e.args, strict=True):
+            if not ir.is_set(t):
+                self.error("HP461", f"{e.name}() takes sets, not {_tname(t)}", a.span)
+                return None
+        types = [t for _, t in got]
+        hull = _hull(types)  # type: ignore[arg-type]
+        if hull is None:
+            self.error("HP462", f"{e.name}() of sets over different elements: "
+                       + ", ".join(_tname(t) for t in types), e.span)
+            return None
+        return [self._widen(x, t, hull) for x, t in got], hull  # type: ignore[arg-type]
+
+    def _data_call(self, e: s.Call, ctx: _Ctx) -> ir.Expr:
+        """The built-in set operations, called by name (the names stay ordinary names)."""
+        arity = _SET_CALLS.get(e.name)
+        if arity is None or e.name in ctx.locals:
+            hint = _FOREIGN_CALLS.get(e.name)
+            self.error("HP460", f"'{e.name}' is not a function"
+                       + (f"; {hint}" if hint else ""), e.name_span,
+                       Note("the built-in functions are " + ", ".join(f"{n}()" for n in _SET_CALLS)))
+            for a in e.args:
+                self._expr(a, ctx)
+            return _POISON
+        lo, hi = arity
+        if not lo <= len(e.args) <= hi:
+            want = f"{lo}" if lo == hi else f"at least {lo}"
+            self.error("HP461", f"{e.name}() takes {want} argument{'s' if lo > 1 else ''}, "
+                       f"not {len(e.args)}", e.span)
+            return _POISON
+        got = self._set_args(e, ctx)
+        if got is None:
+            return _POISON
+        args, st = got
+        dom = st.dom
+        cells = [[ir.Index(a, ir.Lit(d, dom), ir.BoolT()) for a in args] for d in dom.values()]
+        match e.name:
+            case "card":
+                return ir.Count(tuple(c[0] for c in cells))
+            case "subset":
+                return ir.And(tuple(ir.Or((ir.Not(c[0]), c[1])) for c in cells))
+            case "union":
+                return ir.FunLit(tuple(ir.Or(tuple(c)) for c in cells), st)
+            case "inter":
+                return ir.FunLit(tuple(ir.And(tuple(c)) for c in cells), st)
+        return ir.FunLit(tuple(ir.And((c[0], ir.Not(c[1]))) for c in cells), st)  # minus
+
+
+# NOTE(sets): built-ins are calls, not infix words: `S union T` cannot be parsed by LALR(1)
+# without reserving `union` (an init item needs no `;`, so `init { a = S  union = ... }`
+# would be ambiguous), and no new word may be reserved.
+_SET_CALLS: dict[str, tuple[int, int]] = {
+    "union": (2, 1 << 30), "inter": (2, 1 << 30), "minus": (2, 2), "subset": (2, 2),
+    "card": (1, 1),
+}
+_FOREIGN_CALLS = {  # TLA+ spellings (HP460's hint)
+    "Cardinality": "for the number of elements write `card(S)`",
+    "SUBSET": "a variable over subsets of D is declared `var x: set of D`",
+    "Union": "write `union(S, T)`", "UNION": "write `union(S, T)`",
+    "Intersect": "write `inter(S, T)`", "Subset": "write `subset(S, T)` (S is a subset of T)",
+}
+
+
+def _within(t: object, dom: ir.IntT) -> bool:
+    """Does every value of int type t lie in dom?"""
+    return isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None \
+        and dom.lo is not None and dom.hi is not None and dom.lo <= t.lo and t.hi <= dom.hi
+
+
+def _hull(types: list[ir.FunT]) -> ir.FunT | None:
+    """One set type for sets over the same elements, or over ranges (their hull)."""
+    first = types[0]
+    if all(ir.same_shape(t, first) for t in types):
+        return first
+    doms = [t.dom for t in types]
+    if not all(isinstance(d, ir.IntT) and d.lo is not None and d.hi is not None for d in doms):
+        return None
+    lo = min(d.lo for d in doms)  # type: ignore[union-attr, type-var]
+    hi = max(d.hi for d in doms)  # type: ignore[union-attr, type-var]
+    return ir.FunT(ir.IntT(lo, hi), ir.BoolT(), ir.Shape.SET)
+
 
 def _reads_state(e: ir.CoreExpr) -> bool:
     return any(isinstance(x, ir.Var) for x in ir.subexprs(e))
@@ -846,6 +1199,8 @@ def _tname(t: object) -> str:
         return "a bool"
     if isinstance(t, ir.EnumT):
         return f"a value of {t}"
+    if ir.is_set(t):
+        return f"a {t}"
     if isinstance(t, ir.FunT):
         return f"a function {t}"
     return str(t)
@@ -857,6 +1212,8 @@ def _enum_literals(t: s.TypeExpr) -> Iterator[s.EnumType]:
     elif isinstance(t, s.FunType):
         yield from _enum_literals(t.dom)
         yield from _enum_literals(t.cod)
+    elif isinstance(t, s.SetType):
+        yield from _enum_literals(t.elem)
 
 
 def ir_cli_span() -> Span:

@@ -123,6 +123,10 @@ class _Exporter:
                 return "{" + ", ".join(f'"{v}"' for v in d.values) + "}"
             case s.FunType():
                 return f"[{self.domain(d.dom, env)} -> {self.domain(d.cod, env)}]"
+            case s.SetType():  # data (dataB): sets are TLA+ sets
+                return f"(SUBSET {self.domain(d.elem, env)})"
+            case s.SetDomain():
+                return self.expr(d.expr, env)
         raise AssertionError(d)  # pragma: no cover
 
     def bind(self, name: str, env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -168,6 +172,17 @@ class _Exporter:
                 dom = self.domain(e.domain, env)
                 x, inner = self.bind(e.var, env)
                 return f"[{x} \\in {dom} |-> {self.expr(e.body, inner)}]"
+            case s.SetLit():  # data (dataB)
+                return "{" + ", ".join(self.expr(x, env) for x in e.items) + "}"
+            case s.SetComp():
+                dom = self.domain(e.domain, env)
+                x, inner = self.bind(e.var, env)
+                return f"{{{x} \\in {dom} : {self.expr(e.body, inner)}}}"
+            case s.Call() if e.name in _SET_CALLS:
+                args = [self.expr(a, env) for a in e.args]
+                if e.name == "card":
+                    return f"Cardinality({args[0]})"
+                return "(" + f" {_SET_CALLS[e.name]} ".join(args) + ")"
         raise AssertionError(f"cannot export {e!r}")  # pragma: no cover
 
     # ---- actions -----------------------------------------------------------------
@@ -422,6 +437,10 @@ class _Exporter:
         self.names.new_definition()
         x, env = self.bind(e.var, {})
         return f, f"[{x} \\in {self.domain(e.domain, {})} |-> {self.expr(value, env)}]", reads
+
+
+_SET_CALLS = {"union": "\\cup", "inter": "\\cap", "minus": "\\", "subset": "\\subseteq",
+              "card": "Cardinality"}
 
 
 def _split_forall(e: s.Expr) -> list[s.Expr]:

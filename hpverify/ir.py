@@ -11,6 +11,7 @@ need no conversion), functions as tuples in domain order (nested for `A -> B -> 
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,16 +65,43 @@ class EnumT:
         return self.name
 
 
+class Shape(enum.Enum):
+    """How a function-typed value reads to the user. NOTE(sets): `set of D` is a function
+    `D -> bool` (its membership predicate) everywhere below the checker: every engine, the
+    evaluator and the state codecs treat it as the function it is; only the renderings
+    (traces, JSON, ITF) and the checker's typing look at the shape."""
+
+    FUN = "fun"
+    SET = "set"
+
+
 @dataclass(frozen=True, slots=True)
 class FunT:
     dom: Domain
     cod: Type
+    shape: Shape = Shape.FUN
 
     def values(self) -> tuple[Value, ...]:
         raise TypeError("function types are not domains")
 
+    def is_set(self) -> bool:
+        return self.shape is Shape.SET
+
     def __str__(self) -> str:
+        if self.shape is Shape.SET:
+            return f"set of {self.dom}"
         return f"{self.dom} -> {self.cod}"
+
+
+def is_set(t: object) -> bool:
+    return isinstance(t, FunT) and t.shape is Shape.SET
+
+
+def set_members(v: Value, t: FunT) -> list[Value]:
+    """The elements of a set value (its membership tuple), in domain order."""
+    assert isinstance(v, tuple)
+    dom: tuple[Value, ...] = t.dom.values()
+    return [d for d, x in zip(dom, v, strict=True) if x]
 
 
 Domain = BoolT | IntT | EnumT
@@ -100,13 +128,16 @@ def same_shape(a: Type, b: Type) -> bool:
         case IntT(), IntT():
             return True
         case FunT(), FunT():
-            return a.dom.values() == b.dom.values() and same_shape(a.cod, b.cod)
+            return a.shape is b.shape and a.dom.values() == b.dom.values() \
+                and same_shape(a.cod, b.cod)
         case _:
             return a == b
 
 
 def render_value(v: Value, t: Type) -> object:
     """The JSON rendering the contract fixes: functions as objects keyed by domain strings."""
+    if isinstance(t, FunT) and t.shape is Shape.SET:  # NOTE(sets): a JSON array, in order
+        return [render_value(d, t.dom) for d in set_members(v, t)]
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
         dom: tuple[Value, ...] = t.dom.values()
@@ -132,7 +163,9 @@ def int_text(v: int) -> str:
 
 
 def show_value(v: Value, t: Type) -> str:
-    """Compact text rendering for traces: `{1: true, 2: false}`."""
+    """Compact text rendering for traces: `{1: true, 2: false}`; a set as `{1, 3}`."""
+    if isinstance(t, FunT) and t.shape is Shape.SET:
+        return "{" + ", ".join(show_value(d, t.dom) for d in set_members(v, t)) + "}"
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
         dom: tuple[Value, ...] = t.dom.values()
@@ -377,6 +410,16 @@ def slots(name: str, t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
     if isinstance(t, FunT):
         for d in t.dom.values():
             for path, st in slots(name, t.cod):
+                yield (d, *path), st
+    else:
+        yield (), t
+
+
+def view_slots(t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
+    """The cells a user sees (traces): as `slots`, but a set is one cell (NOTE(sets))."""
+    if isinstance(t, FunT) and t.shape is not Shape.SET:
+        for d in t.dom.values():
+            for path, st in view_slots(t.cod):
                 yield (d, *path), st
     else:
         yield (), t

@@ -15,7 +15,8 @@ viewers and model-based-testing drivers read. One file per counterexample:
 Values: bool → JSON boolean; int → {"#bigint": "..."} (as Apalache and Quint write them;
 plain JSON numbers are also valid ITF, readers accept both); enum value → JSON string
 (as a TLA+ string, matching `hpverify export --tla`); function → {"#map": [[key, value],
-...]} in domain order. The step that led to state i (i >= 1) is in that state's `#meta`
+...]} in domain order; a set → {"#set": [element, ...]} in domain order. The step that led
+to state i (i >= 1) is in that state's `#meta`
 (`action`, `actor` (null without `by`), `params` in ITF encoding), so viewers that only
 read `vars` and `states` work unchanged.
 """
@@ -34,6 +35,8 @@ FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 
 
 def itf_value(v: ir.Value, t: ir.Type) -> object:
+    if isinstance(t, ir.FunT) and t.is_set():  # NOTE(sets) in ir.py
+        return {"#set": [itf_value(d, t.dom) for d in ir.set_members(v, t)]}
     if isinstance(t, ir.FunT):
         assert isinstance(v, tuple)
         dom: tuple[ir.Value, ...] = t.dom.values()

@@ -268,6 +268,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         e = c[0]
         if isinstance(e, s.Name):
             return s.TypeName(e.name, e.span)
+        if isinstance(e, (s.Index, s.Call, s.SetLit, s.SetComp, s.IfExpr)):
+            return s.SetDomain(e, self._span(meta))  # maybe a set value: the checker decides
         self.errors.append(Diagnostic(
             "HP004", "expected a domain: a type name, 'bool', a range 'a..b' or '{a, b}'",
             self._span(meta)))
@@ -289,6 +291,28 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def fun_type(self, meta: Any, c: list[Any]) -> s.FunType:
         return s.FunType(c[0], c[1], self._span(meta))
+
+    # ---- data: sets (dataB)
+    @v_args(meta=True)
+    def set_type(self, meta: Any, c: list[Any]) -> s.SetType:
+        return s.SetType(c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def set_empty(self, meta: Any, c: list[Any]) -> s.SetLit:
+        return s.SetLit((), self._span(meta))
+
+    @v_args(meta=True)
+    def set_lit(self, meta: Any, c: list[Any]) -> s.SetLit:
+        return s.SetLit(tuple(c), self._span(meta))
+
+    @v_args(meta=True)
+    def set_comp(self, meta: Any, c: list[Any]) -> s.SetComp:
+        return s.SetComp(self._name(c[0]), c[1], c[2], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def call(self, meta: Any, c: list[Any]) -> s.Call:
+        args = tuple(x for x in c[1:] if x is not None)
+        return s.Call(self._name(c[0]), args, self._span(meta), self._tspan(c[0]))
 
     # ---- statements
     @v_args(meta=True)

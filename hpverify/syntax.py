@@ -49,8 +49,26 @@ class FunType:
     span: Span = _pos()
 
 
-Domain = TypeName | BoolType | RangeType | EnumType
-TypeExpr = Domain | FunType
+# ---- data: sets (dataB) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetType:
+    """`set of D`."""
+
+    elem: Domain
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SetDomain:
+    """A domain written as a set-valued expression (`forall x in union(S, T): ...`): only in
+    an expression (membership, quantifier, comprehension), never in a type."""
+
+    expr: Expr
+    span: Span = _pos()
+
+
+Domain = TypeName | BoolType | RangeType | EnumType | SetDomain
+TypeExpr = Domain | FunType | SetType
 
 
 # ---- expressions ----------------------------------------------------------------------
@@ -141,7 +159,38 @@ class FunCons:
     var_span: Span = _pos()
 
 
-Expr = IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant | FunCons
+# ---- data: sets (dataB) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetLit:
+    """`{}` or `{a, b}` in an expression (in a domain, `{a, b}` of names is an enum)."""
+
+    items: tuple[Expr, ...]
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SetComp:
+    """`{x in D: P}`."""
+
+    var: str
+    domain: Domain
+    body: Expr
+    span: Span = _pos()
+    var_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """`name(args)`: a built-in (`union`, `card`, ...) resolved by the checker."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+Expr = (IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant
+        | FunCons | SetLit | SetComp | Call)
 
 
 # ---- statements -----------------------------------------------------------------------

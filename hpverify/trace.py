@@ -130,7 +130,7 @@ def step_cells(model: ir.Model, before: ir.State, after: ir.State,
         roots = {path for name, path in written if name == v.name}
         if before[v.name] == after[v.name] and not roots:
             continue
-        for path, t in ir.slots(v.name, v.type):
+        for path, t in ir.view_slots(v.type):
             a = _cell(before[v.name], path, v.type)
             b = _cell(after[v.name], path, v.type)
             wrote = any(path[: len(r)] == r for r in roots)
