@@ -314,6 +314,47 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         args = tuple(x for x in c[1:] if x is not None)
         return s.Call(self._name(c[0]), args, self._span(meta), self._tspan(c[0]))
 
+    # ---- data: records and sequences (dataB)
+    @v_args(meta=True)
+    def seq_type(self, meta: Any, c: list[Any]) -> s.SeqType:
+        return s.SeqType(c[1], c[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def rec_type(self, meta: Any, c: list[Any]) -> s.RecType:
+        names, types = c[0::2], c[1::2]
+        return s.RecType(tuple((self._name(n), t) for n, t in zip(names, types, strict=True)),
+                         tuple(self._tspan(n) for n in names), self._span(meta))
+
+    @v_args(meta=True)
+    def field(self, meta: Any, c: list[Any]) -> s.Field:
+        return s.Field(c[0], self._name(c[1]), self._span(meta), self._tspan(c[1]))
+
+    @v_args(meta=True)
+    def field_step(self, meta: Any, c: list[Any]) -> s.FieldStep:
+        return s.FieldStep(self._name(c[0]), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def rec_lit(self, meta: Any, c: list[Any]) -> s.RecLit:
+        names, values = c[0::2], c[1::2]
+        return s.RecLit(tuple((self._name(n), v) for n, v in zip(names, values, strict=True)),
+                        tuple(self._tspan(n) for n in names), None, self._span(meta))
+
+    @v_args(meta=True)
+    def rec_update(self, meta: Any, c: list[Any]) -> s.RecLit:
+        base, word, rest = c[0], c[1], c[2:]
+        self._word(word, "with", "'with', ',' or ']'")
+        names, values = rest[0::2], rest[1::2]
+        return s.RecLit(tuple((self._name(n), v) for n, v in zip(names, values, strict=True)),
+                        tuple(self._tspan(n) for n in names), base, self._span(meta))
+
+    @v_args(meta=True)
+    def seq_empty(self, meta: Any, c: list[Any]) -> s.SeqLit:
+        return s.SeqLit((), self._span(meta))
+
+    @v_args(meta=True)
+    def seq_lit(self, meta: Any, c: list[Any]) -> s.SeqLit:
+        return s.SeqLit(tuple(c), self._span(meta))
+
     # ---- statements
     @v_args(meta=True)
     def require(self, meta: Any, c: list[Any]) -> s.Require:

@@ -67,8 +67,26 @@ class SetDomain:
     span: Span = _pos()
 
 
+@dataclass(frozen=True, slots=True)
+class SeqType:
+    """`seq[N] of T`."""
+
+    bound: Expr
+    elem: TypeExpr
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class RecType:
+    """`{a: T, b: U}`."""
+
+    fields: tuple[tuple[str, TypeExpr], ...]
+    field_spans: tuple[Span, ...] = field(compare=False, repr=False)
+    span: Span = _pos()
+
+
 Domain = TypeName | BoolType | RangeType | EnumType | SetDomain
-TypeExpr = Domain | FunType | SetType
+TypeExpr = Domain | FunType | SetType | SeqType | RecType
 
 
 # ---- expressions ----------------------------------------------------------------------
@@ -189,8 +207,45 @@ class Call:
     name_span: Span = _pos()
 
 
+# ---- data: records and sequences (dataB) ------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Field:
+    """`r.a`."""
+
+    rec: Expr
+    name: str
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class RecLit:
+    """`[a: 1, b: true]`; with `base`, `[r with a: 2]` (r with those fields replaced)."""
+
+    fields: tuple[tuple[str, Expr], ...]
+    field_spans: tuple[Span, ...] = field(compare=False, repr=False)
+    base: Expr | None
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SeqLit:
+    """`[a, b]` or `[]`."""
+
+    items: tuple[Expr, ...]
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldStep:
+    """`.a` in an assignment target (`r'.a = e`)."""
+
+    name: str
+    span: Span = _pos()
+
+
 Expr = (IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant
-        | FunCons | SetLit | SetComp | Call)
+        | FunCons | SetLit | SetComp | Call | Field | RecLit | SeqLit)
 
 
 # ---- statements -----------------------------------------------------------------------
@@ -203,7 +258,7 @@ class Require:
 @dataclass(frozen=True, slots=True)
 class Assign:
     var: str
-    indices: tuple[Expr, ...]
+    indices: tuple[Expr | FieldStep, ...]  # FieldStep: data (dataB)
     value: Expr
     span: Span = _pos()
     target_span: Span = _pos()
