@@ -900,7 +900,9 @@ class Checker:
             self.error("HP110", f"'{name}' is used before it is declared", span,
                        Note("declared here", later))
         else:
-            self.error("HP110", f"'{name}' is not declared", span)
+            hint = _FOREIGN_CALLS.get(name)  # data (dataB): `SUBSET S`, `Len` without a call
+            self.error("HP110", f"'{name}' is not declared", span,
+                       *((Note(f"TLA+ spelling? {hint}"),) if hint else ()))
 
     # ---- data: sets (dataB). NOTE(sets) in ir.py: a set of D is a function D -> bool ------
     def _set_type(self, t: s.SetType, declaring: bool) -> ir.FunT | None:

@@ -109,6 +109,7 @@ class _Exporter:
             if isinstance(node, s.EnumType):
                 self.enum_values.update(node.values)
         self.var_names: list[str] = []
+        self.sequences = False  # data (dataB): the module uses Sequences
 
     # ---- expressions -------------------------------------------------------------
     def domain(self, d: s.TypeExpr, env: Mapping[str, str]) -> str:
@@ -127,6 +128,13 @@ class _Exporter:
                 return f"(SUBSET {self.domain(d.elem, env)})"
             case s.SetDomain():
                 return self.expr(d.expr, env)
+            case s.SeqType():  # data (dataB): bounded sequences, enumerable by TLC
+                self.sequences = True
+                k = self.names.bound("k")
+                return (f"(UNION {{[1..{k} -> {self.domain(d.elem, env)}] : "
+                        f"{k} \\in 0..{self.expr(d.bound, env)}}})")
+            case s.RecType():
+                return "[" + ", ".join(f"{n}: {self.domain(t, env)}" for n, t in d.fields) + "]"
         raise AssertionError(d)  # pragma: no cover
 
     def bind(self, name: str, env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -178,6 +186,20 @@ class _Exporter:
                 dom = self.domain(e.domain, env)
                 x, inner = self.bind(e.var, env)
                 return f"{{{x} \\in {dom} : {self.expr(e.body, inner)}}}"
+            case s.Field():  # data (dataB): records and sequences
+                return f"{self.expr(e.rec, env)}.{e.name}"
+            case s.RecLit() if e.base is None:
+                return "[" + ", ".join(f"{n} |-> {self.expr(x, env)}" for n, x in e.fields) + "]"
+            case s.RecLit():
+                assert e.base is not None
+                return (f"[{self.expr(e.base, env)} EXCEPT "
+                        + ", ".join(f"!.{n} = {self.expr(x, env)}" for n, x in e.fields) + "]")
+            case s.SeqLit():
+                self.sequences = True
+                return "<<" + ", ".join(self.expr(x, env) for x in e.items) + ">>"
+            case s.Call() if e.name in _SEQ_CALLS:
+                self.sequences = True
+                return f"{_SEQ_CALLS[e.name]}({', '.join(self.expr(a, env) for a in e.args)})"
             case s.Call() if e.name in _SET_CALLS:
                 args = [self.expr(a, env) for a in e.args]
                 if e.name == "card":
@@ -205,7 +227,8 @@ class _Exporter:
                     if not st.indices:
                         nexts[st.var] = value
                     else:
-                        path = "".join(f"[{self.expr(i, env)}]" for i in st.indices)
+                        path = "".join(f".{i.name}" if isinstance(i, s.FieldStep)
+                                       else f"[{self.expr(i, env)}]" for i in st.indices)
                         cur = nexts.get(st.var, var)
                         nexts[st.var] = f"[{cur} EXCEPT !{path} = {value}]"
                 case s.If():
@@ -346,6 +369,8 @@ class _Exporter:
         cfg += [f"    {n}" for n, _ in invs]
         cfg.append("\\* hp has no notion of deadlock: a state without successors is fine")
         cfg.append("CHECK_DEADLOCK FALSE")
+        if self.sequences:  # data (dataB): known only once every expression is written
+            out[out.index("EXTENDS Integers, FiniteSets")] += ", Sequences"
         return "\n".join(out) + "\n", "\n".join(cfg) + "\n"
 
     def init(self, var_types: Mapping[str, s.TypeExpr]) -> list[str]:
@@ -439,6 +464,7 @@ class _Exporter:
         return f, f"[{x} \\in {self.domain(e.domain, {})} |-> {self.expr(value, env)}]", reads
 
 
+_SEQ_CALLS = {"len": "Len", "head": "Head", "tail": "Tail", "append": "Append"}
 _SET_CALLS = {"union": "\\cup", "inter": "\\cap", "minus": "\\", "subset": "\\subseteq",
               "card": "Cardinality"}
 

@@ -104,7 +104,9 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         tok = err.token
         expected = set(err.expected)
-        hint = _unknown_declaration(file, err, text)
+        hint = hints.subset_word(file, text, len(text) if tok.type == "$END"
+                                 else (tok.start_pos or 0))  # data (dataB)
+        hint = hint or _unknown_declaration(file, err, text)
         if hint is None and tok.type != "$END":
             hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
         if hint is not None:
