@@ -86,6 +86,7 @@ class CheckedSpec:
     expects: tuple[Expect, ...]  # those whose `when` holds for these constants
     sweeps: tuple[Sweep, ...]
     deadlock: bool = False  # lower.py completes the `deadlock` invariant (NOTE(deadlock))
+    views: tuple[ir.View, ...] = ()  # NOTE(records) in ir.py
 
 
 # What a name in scope stands for.
@@ -216,6 +217,7 @@ class Checker:
         self.hidden: list[Param] = []  # the current action's hidden parameters (NOTE(pick))
         self.defining: set[str] = set()  # the definition whose body is being checked
         self.fresh = 0  # NOTE(hygiene): a number for each binder and hidden parameter
+        self.views: list[ir.View] = []  # data (dataB): NOTE(records) in ir.py
 
     # ---- reporting
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
@@ -243,7 +245,7 @@ class Checker:
         return CheckedSpec(
             self.spec_name, self.spec.file, tuple(self.consts), tuple(self.vars), tuple(self.init),
             tuple(self.invariants), tuple(self.actions), self.depth, expects, tuple(self.sweeps),
-            self.deadlock)
+            self.deadlock, tuple(self.views))
 
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
@@ -292,6 +294,8 @@ class Checker:
                             self.names[m] = _EnumVal(t, old.span)
                 if t is not None:
                     self._declare(d.name, _TypeDef(t, d.name_span), d.name_span)
+            case s.VarDecl() if self._declare_structured(d):
+                pass
             case s.VarDecl():
                 t = self._type(d.type, declaring=True)
                 if t is not None:
@@ -442,7 +446,7 @@ class Checker:
         if _err_type(t):
             self._declare(d.name, _Const(0, ERR, d.name_span), d.name_span)  # type: ignore[arg-type]
             return
-        if isinstance(t, ir.FunT):
+        if isinstance(t, ir.FunT) or ir.structured(t):
             self.error("HP130", "a constant must be an int, a bool or an enum value", d.value.span)
             return
         value = _fold_const(e)
@@ -530,7 +534,7 @@ class Checker:
         if d.actor is not None:
             actx = _Ctx(f"the actor of {what}", state=False, locals=ctx.locals)
             actor, at = self._expr(d.actor, actx)
-            if isinstance(at, ir.FunT):
+            if isinstance(at, ir.FunT) or ir.structured(at):
                 self.error("HP120", "an actor must be an int, a bool or an enum value", d.actor.span)
         self.hidden = []
         body = self._block(d.body, ctx, set())
@@ -551,7 +555,9 @@ class Checker:
                     ctx = ctx.with_local(st.name, _Local(e, st.name_span, "let"))
                 case s.Assign():
                     a = self._assign(st, ctx, assigned)
-                    if a is not None:
+                    if isinstance(a, ir.If):  # several leaves (NOTE(records)): no condition
+                        out.extend(a.then)
+                    elif a is not None:
                         out.append(a)
                 case s.Pick():
                     out.extend(self._pick(st, ctx, assigned))
@@ -564,8 +570,15 @@ class Checker:
                     out.append(ir.If(cond, tuple(then), tuple(else_)))
         return out
 
-    def _assign(self, st: s.Assign, ctx: _Ctx, assigned: set[str]) -> ir.Assign | None:
+    def _assign(self, st: s.Assign, ctx: _Ctx, assigned: set[str]) -> ir.Stmt | None:
         entry = self.names.get(st.var)
+        if isinstance(entry, _StateVar) and st.var not in ctx.locals and (
+                ir.structured(entry.type) or any(isinstance(i, s.FieldStep) for i in st.indices)):
+            if not st.indices and st.var in assigned:
+                self.error("HP142", f"'{st.var}' is assigned as a whole after another assignment "
+                           "to it on the same path", st.span)
+            assigned.add(st.var)
+            return self._assign_structured(st, entry.type, ctx)
         if st.var in ctx.locals or not isinstance(entry, _StateVar):
             what = ctx.locals[st.var].kind if st.var in ctx.locals else (
                 _kind(entry) if entry is not None else None)
@@ -587,7 +600,13 @@ class Checker:
         t: ir.Type = entry.type
         path: list[ir.Expr] = []
         for idx in st.indices:
+            assert not isinstance(idx, s.FieldStep)
             e, it = self._expr(idx, ctx)
+            if ir.is_set(t):
+                self.error("HP465", f"a set is assigned as a whole: write `{st.var}' = "
+                           f"union({st.var}, {{x}})` or `minus(...)`", st.target_span)
+                self._expr(st.value, ctx)
+                return None
             if not isinstance(t, ir.FunT):
                 self.error("HP143", f"too many indices: '{st.var}' has type {entry.type}",
                            st.target_span)
@@ -596,7 +615,11 @@ class Checker:
             self._check_index(t, it, idx.span)
             path.append(e)
             t = t.cod
-        value, vt = self._expr(st.value, ctx)
+        value, vt = self._expr_want(st.value, ctx, t)
+        if ir.is_set(t) and ir.is_set(vt) and not ir.same_shape(t, vt):
+            widened = self._widen(value, vt, t)  # type: ignore[arg-type]
+            if widened is not value:
+                value, vt = widened, t
         if not _err_type(vt) and not ir.same_shape(t, vt):
             self.error("HP120", f"cannot assign {_tname(vt)} to '{st.var}"
                        f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}", st.value.span)
@@ -608,10 +631,18 @@ class Checker:
             return t.type
         if isinstance(t, s.OwnerType):
             return self.owner_type
+        if isinstance(t, s.SetType):
+            return self._set_type(t, declaring)
+        if isinstance(t, (s.SeqType, s.RecType)):
+            return self._struct_type(t, declaring)  # type: ignore[return-value]
         if isinstance(t, s.FunType):
             dom = self._type(t.dom, declaring)
             cod = self._type(t.cod, declaring)
             if dom is None or cod is None:
+                return None
+            if ir.structured(dom):
+                self.error("HP126", "a function's domain must be bool, a range or an enum",
+                           t.dom.span)
                 return None
             if isinstance(dom, ir.FunT):
                 self.error("HP126", "a function's domain must be bool, a range or an enum",
@@ -624,6 +655,8 @@ class Checker:
                 self.error("HP128", f"a function over {dom} would have {dom.hi - dom.lo + 1} "
                            f"entries; a function domain may have at most {MAX_DOMAIN}", t.dom.span)
                 return None
+            if ir.structured(cod):
+                return ir.UFunT(dom, cod)  # type: ignore[arg-type, return-value]
             return ir.FunT(dom, cod)
         if isinstance(t, s.EnumType) and declaring:
             return self._declare_enum(t)
@@ -722,6 +755,12 @@ class Checker:
             case s.FunType():  # pragma: no cover - the grammar never puts one here
                 self.error("HP126", "a function type is not a domain", d.span)
                 return None
+            case s.SetDomain():
+                self.error("HP004", "expected a domain: a type name, 'bool', a range 'a..b' or "
+                           "'{a, b}'", d.span, Note(
+                               "a set-valued expression may follow `in` in a membership test, a "
+                               "quantifier or a set comprehension, not here"))
+                return None
 
     def _const_int(self, e: s.Expr, ctx: _Ctx) -> int | None:
         out, t = self._expr(e, ctx)
@@ -785,6 +824,12 @@ class Checker:
                 idx, it = self._expr(e.index, ctx)
                 if _err_type(ft) or _err_type(it):
                     return _POISON
+                if ir.structured(ft):
+                    return self._index_structured(fn, idx, it, e)
+                if ir.is_set(ft):
+                    self.error("HP465", "a set is not indexed: write `x in S` for membership",
+                               e.fn.span)
+                    return _POISON
                 if not isinstance(ft, ir.FunT):
                     self.error("HP123", f"cannot index {_tname(ft)}: only functions can be indexed",
                                e.fn.span)
@@ -809,14 +854,13 @@ class Checker:
                     return ir.Or((left, right))
                 return ir.Or((ir.Not(left), right))
             case s.Binary(op="=" | "!="):
-                left, lt = self._expr(e.left, ctx)
-                right, rt = self._expr(e.right, ctx)
+                left, lt, right, rt = self._operands(e.left, e.right, ctx)
                 if _err_type(lt) or _err_type(rt):
                     return _POISON
-                if not ir.same_shape(lt, rt):
+                if not _ushape(lt, rt):
                     self.error("HP125", f"cannot compare {_tname(lt)} with {_tname(rt)}", e.span)
                     return _POISON
-                eq = ir.Eq(left, right)
+                eq = _equal(left, right)
                 return eq if e.op == "=" else ir.Not(eq)
             case s.Binary(op="<" | "<=" | ">" | ">="):
                 left, lok = self._int(e.left, ctx)
@@ -846,6 +890,15 @@ class Checker:
                     assert isinstance(lo.value, int) and isinstance(hi.value, int)
                     return ir.Member(arg, tuple(range(lo.value, hi.value + 1)))
                 return ir.And((ir.Cmp("<=", _binder(lo), arg), ir.Cmp("<=", arg, _binder(hi))))
+            case s.Member() if isinstance(e.domain, s.SetDomain) \
+                    and isinstance(e.domain.expr, s.SetLit):
+                return self._member_of_literal(e, e.domain.expr, ctx)
+            case s.Member() if self._names_set(e.domain, ctx):
+                arg, at = self._expr(e.arg, ctx)
+                so = self._set_operand(e.domain, ctx)
+                if _err_type(at) or so is None or so[1] is None:
+                    return _POISON
+                return self._member(arg, at, so[0], so[1], e.span)
             case s.Member():
                 arg, at = self._expr(e.arg, ctx)
                 dom = self._domain(e.domain, ctx)
@@ -859,14 +912,16 @@ class Checker:
                 return ir.Member(arg, members)
             case s.IfExpr():
                 cond = self._bool(e.cond, ctx)
-                then, tt = self._expr(e.then, ctx)
-                else_, et = self._expr(e.else_, ctx)
+                then, tt, else_, et = self._operands(e.then, e.else_, ctx)
                 if _err_type(tt) or _err_type(et):
                     return _POISON
-                if not ir.same_shape(tt, et):
+                if not _ushape(tt, et):
                     self.error("HP125", f"the branches of 'if' have different types: {_tname(tt)} "
                                f"and {_tname(et)}", e.span)
                     return _POISON
+                if ir.structured(tt):
+                    return _sval(tt, [ir.Ite(cond, a, b, a.type) for a, b in
+                                      zip(_leaf_exprs(then), _leaf_exprs(else_), strict=True)])
                 t = ir.IntT() if isinstance(tt, ir.IntT) else tt
                 return ir.Ite(cond, then, else_, t)
             case s.Quant() if isinstance(e.domain, s.RangeType):
@@ -882,35 +937,57 @@ class Checker:
                 ints = tuple(range(lo.value, hi.value + 1))
                 return self._quant(e, ctx, ir.IntT(ints[0], ints[-1]) if ints
                                    else ir.IntT(), ints, None)
+            case s.Quant() if self._names_set(e.domain, ctx):
+                return self._set_quant(e, ctx)
             case s.Quant():
                 dom = self._domain(e.domain, ctx)
                 if dom is None:
                     return _POISON
                 return self._quant(e, ctx, dom[0], dom[1], None)
-            case s.FunCons():
-                dom = self._domain(e.domain, ctx)
-                if dom is None:
+            case s.SetLit():
+                return self._set_value(e, ctx, None)
+            case s.SetComp():
+                return self._set_comp(e, ctx)
+            case s.Field():
+                rec, rt = self._expr(e.rec, ctx)
+                if _err_type(rt):
                     return _POISON
-                t, members = dom
-                var = self._binder_name(e.var)
-                inner = ctx.with_local(e.var, _Local(ir.Bound(var, t), e.var_span, "bound variable"))
-                if isinstance(e, s.FunCons):
-                    body, bt = self._expr(e.body, inner)
-                    if _err_type(bt):
-                        return _POISON
-                    dom_t: ir.Domain = t  # type: ignore[assignment]
-                    if isinstance(t, ir.EnumT) and members != t.members:
-                        self.error("HP126", "a function's domain must be a whole enum type, "
-                                   "bool or a range", e.domain.span)
-                        return _POISON
-                    if isinstance(t, ir.IntT):
-                        dom_t = ir.IntT(members[0], members[-1]) if members else t  # type: ignore[arg-type]
-                    if not members:
-                        self.error("HP127", "a function over an empty domain", e.domain.span)
-                        return _POISON
-                    cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
-                    return _binder(ir.Cons(var, members, body, ir.FunT(dom_t, cod)))
+                return self._field(rec, rt, e.name, e.name_span)
+            case s.RecLit():
+                return self._rec_value(e, ctx, None)
+            case s.SeqLit():
+                return self._seq_value(e, ctx, None)
+            case s.FunCons():
+                return self._fun_cons(e, ctx, None)
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
+
+    def _fun_cons(self, e: s.FunCons, ctx: _Ctx, want: ir.Type | None) -> ir.Expr:
+        """`[x in D: body]`; `want`: the type the body should have (a set literal's)."""
+        dom = self._domain(e.domain, ctx)
+        if dom is None:
+            return _POISON
+        t, members = dom
+        var = self._binder_name(e.var)  # NOTE(hygiene)
+        inner = ctx.with_local(e.var, _Local(ir.Bound(var, t), e.var_span, "bound variable"))
+        body, bt = self._expr_want(e.body, inner, want)
+        if _err_type(bt):
+            return _POISON
+        dom_t: ir.Domain = t  # type: ignore[assignment]
+        if isinstance(t, ir.EnumT) and members != t.members:
+            self.error("HP126", "a function's domain must be a whole enum type, "
+                       "bool or a range", e.domain.span)
+            return _POISON
+        if isinstance(t, ir.IntT):
+            dom_t = ir.IntT(members[0], members[-1]) if members else t  # type: ignore[arg-type]
+        if not members:
+            self.error("HP127", "a function over an empty domain", e.domain.span)
+            return _POISON
+        if ir.structured(bt):  # NOTE(records): a function of records is a record of functions
+            return _sval(ir.UFunT(dom_t, bt), [
+                _binder(ir.Cons(var, members, leaf, ir.FunT(dom_t, leaf.type)))
+                for leaf in _leaf_exprs(body)])
+        cod = ir.IntT() if isinstance(bt, ir.IntT) else bt
+        return _binder(ir.Cons(var, members, body, ir.FunT(dom_t, cod)))
 
     def _binder_name(self, name: str) -> str:
         """NOTE(hygiene): every quantified variable gets its own binder name, so that an
@@ -1045,6 +1122,9 @@ class Checker:
                 return _POISON
             op = "<=" if e.name == "min" else ">="
             return ir.Ite(ir.Cmp(op, a, b), a, b, ir.IntT())
+        if entry is None and e.name not in ctx.locals and (
+                e.name in _SET_CALLS or e.name in _SEQ_CALLS or e.name in _FOREIGN_CALLS):
+            return self._data_call(e, ctx)  # sets and sequences (dataB), or a TLA+ spelling
         for arg in e.args:
             self._expr(arg, ctx)
         if entry is None and e.name not in ctx.locals:
@@ -1179,6 +1259,9 @@ class Checker:
                 if not ctx.state:
                     self.error("HP130", f"{ctx.what} cannot read state variable '{e.name}'", e.span)
                     return _POISON
+                if ir.structured(entry.type):
+                    return _sval(entry.type, [ir.Var(e.name + suf, lt)
+                                              for suf, lt in ir.leaves(entry.type)])
                 return ir.Var(e.name, entry.type)
             case _Def():
                 return self._use_def(entry, (), e.span, ctx)
@@ -1199,7 +1282,733 @@ class Checker:
             self.error("HP110", f"'{name}' is used before it is declared", span,
                        Note("declared here", later))
         else:
-            self.error("HP110", f"'{name}' is not declared", span)
+            hint = _FOREIGN_CALLS.get(name)  # data (dataB): `SUBSET S`, `Len` without a call
+            self.error("HP110", f"'{name}' is not declared", span,
+                       *((Note(f"TLA+ spelling? {hint}"),) if hint else ()))
+
+    # ---- data: sets (dataB). NOTE(sets) in ir.py: a set of D is a function D -> bool ------
+    def _set_type(self, t: s.SetType, declaring: bool) -> ir.FunT | None:
+        et = self._type(t.elem, declaring)
+        if et is None:
+            return None
+        if isinstance(et, ir.FunT) or ir.structured(et):
+            self.error("HP466", f"the elements of a set are bool, a range or an enum, not "
+                       f"{_tname(et)}", t.elem.span)
+            return None
+        if not self._nonempty(et, t.elem.span):
+            return None
+        if isinstance(et, ir.IntT) and et.lo is not None and et.hi is not None \
+                and et.hi - et.lo + 1 > MAX_DOMAIN:
+            self.error("HP128", f"a set of {et} would have {et.hi - et.lo + 1} cells; a set's "
+                       f"element domain may have at most {MAX_DOMAIN} values", t.elem.span)
+            return None
+        return ir.FunT(et, ir.BoolT(), ir.Shape.SET)
+
+    def _names_set(self, d: s.Domain, ctx: _Ctx) -> bool:
+        """Is this domain (after `in`) a set-valued expression rather than a type?"""
+        if isinstance(d, s.SetDomain):
+            return True
+        if not isinstance(d, s.TypeName):
+            return False
+        local = ctx.locals.get(d.name)
+        if local is not None:
+            return ir.is_set(local.expr.type)
+        entry = self.names.get(d.name)
+        return isinstance(entry, (_StateVar, _Const)) and ir.is_set(entry.type)
+
+    def _set_operand(self, d: s.Domain, ctx: _Ctx) -> tuple[ir.Expr, ir.FunT | None] | None:
+        """The set a domain names (its type None after an error), or None for a type."""
+        if isinstance(d, s.SetDomain):
+            e: s.Expr = d.expr
+        elif isinstance(d, s.TypeName) and self._names_set(d, ctx):
+            e = s.Name(d.name, d.span)
+        else:
+            return None
+        out, t = self._expr(e, ctx)
+        if _err_type(t):
+            return out, None
+        if not ir.is_set(t):
+            self.error("HP461", f"expected a set here, found {_tname(t)}", d.span)
+            return out, None
+        assert isinstance(t, ir.FunT)
+        return out, t
+
+    def _member(self, arg: ir.Expr, at: ir.Type, sexpr: ir.Expr, st: ir.FunT,
+                span: Span) -> ir.Expr:
+        """`arg in S`: S's entry at arg; false (no read error) for a value outside S's element
+        domain, as in TLA+."""
+        dom = st.dom
+        if not ir.same_shape(at, dom):
+            self.error("HP125", f"cannot test whether {_tname(at)} is in {_tname(st)}", span)
+            return _POISON
+        read = ir.Index(sexpr, arg, ir.BoolT())
+        if isinstance(dom, ir.IntT) and not _within(at, dom):
+            return ir.And((ir.Member(arg, dom.values()), read))
+        return read
+
+    def _member_of_literal(self, e: s.Member, lit: s.SetLit, ctx: _Ctx) -> ir.Expr:
+        """`x in {a, b}`: x = a or x = b (no element domain needed)."""
+        arg, at = self._expr(e.arg, ctx)
+        out: list[ir.Expr] = []
+        for item in lit.items:
+            x, xt = self._expr(item, ctx)
+            if _err_type(xt) or _err_type(at):
+                return _POISON
+            if not ir.same_shape(at, xt):
+                self.error("HP125", f"cannot test whether {_tname(at)} is in a set holding "
+                           f"{_tname(xt)}", item.span)
+                return _POISON
+            out.append(ir.Eq(arg, x))
+        return ir.Or(tuple(out)) if out else ir.Lit(False, ir.BoolT())
+
+    def _set_quant(self, e: s.Quant, ctx: _Ctx) -> ir.Expr:
+        """`forall x in S: P` is `forall x in D: x in S implies P` (exists, count: `and`)."""
+        so = self._set_operand(e.domain, ctx)
+        if so is None or so[1] is None:
+            return _POISON
+        sexpr, st = so
+        t = st.dom
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body = self._bool(e.body, inner)
+        guard = ir.Index(sexpr, _binder(ir.Bound(e.var, t)), ir.BoolT())
+        guarded = ir.Or((ir.Not(guard), body)) if e.kind == "forall" else ir.And((guard, body))
+        rt: ir.Type = ir.IntT() if e.kind == "count" else ir.BoolT()
+        return _binder(ir.Quant(e.kind, e.var, t.values(), guarded, rt))
+
+    def _set_comp(self, e: s.SetComp, ctx: _Ctx) -> ir.Expr:
+        """`{x in D: P}`: the set of D's values where P holds, over D's whole type."""
+        guard: ir.Expr | None = None
+        t: ir.Type
+        if self._names_set(e.domain, ctx):
+            so = self._set_operand(e.domain, ctx)
+            if so is None or so[1] is None:
+                return _POISON
+            t = so[1].dom
+            members = t.values()
+            guard = ir.Index(so[0], _binder(ir.Bound(e.var, t)), ir.BoolT())
+        else:
+            dom = self._domain(e.domain, ctx)
+            if dom is None:
+                return _POISON
+            t, members = dom
+            if isinstance(t, ir.EnumT) and members != t.members:
+                guard = ir.Member(_binder(ir.Bound(e.var, t)), members)
+                members = t.members
+            if isinstance(t, ir.IntT):
+                if not members:
+                    self.error("HP127", "a set over an empty domain", e.domain.span)
+                    return _POISON
+                t = ir.IntT(members[0], members[-1])  # type: ignore[arg-type]
+        inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
+        body = self._bool(e.body, inner)
+        if guard is not None:
+            body = ir.And((guard, body))
+        st = ir.FunT(t, ir.BoolT(), ir.Shape.SET)  # type: ignore[arg-type]
+        return _binder(ir.Cons(e.var, members, body, st))
+
+    def _expr_want(self, e: s.Expr, ctx: _Ctx, want: ir.Type | None) -> tuple[ir.Expr, ir.Type]:
+        """e, where a set literal takes its element domain from `want` (a set type)."""
+        if isinstance(e, s.SetLit):
+            out = self._set_value(e, ctx, want if ir.is_set(want) else None)  # type: ignore[arg-type]
+            return out, out.type
+        if isinstance(e, s.FunCons) and isinstance(want, (ir.FunT, ir.UFunT)) \
+                and not ir.is_set(want):
+            out = self._fun_cons(e, ctx, want.cod)
+            return out, out.type
+        if isinstance(e, s.SeqLit):
+            out = self._seq_value(e, ctx, want if isinstance(want, ir.SeqT) else None)
+            return out, out.type
+        if isinstance(e, s.RecLit):
+            out = self._rec_value(e, ctx, want if isinstance(want, ir.RecT) else None)
+            return out, out.type
+        return self._expr(e, ctx)
+
+    def _operands(self, a: s.Expr, b: s.Expr, ctx: _Ctx
+                  ) -> tuple[ir.Expr, ir.Type, ir.Expr, ir.Type]:
+        """Two operands of one type (`=`, `!=`, `if`'s branches): a set literal takes the
+        other side's element domain; sets over two ranges are compared over their hull."""
+        if isinstance(a, (s.SetLit, s.SeqLit, s.RecLit)) \
+                and not isinstance(b, (s.SetLit, s.SeqLit, s.RecLit)):
+            eb, tb = self._expr(b, ctx)
+            ea, ta = self._expr_want(a, ctx, tb)
+        else:
+            ea, ta = self._expr(a, ctx)
+            eb, tb = self._expr_want(b, ctx, ta)
+        if ir.is_set(ta) and ir.is_set(tb) and not ir.same_shape(ta, tb):
+            hull = _hull([ta, tb])  # type: ignore[list-item]
+            if hull is not None:
+                return self._widen(ea, ta, hull), hull, self._widen(eb, tb, hull), hull  # type: ignore[arg-type]
+        return ea, ta, eb, tb
+
+    def _widen(self, e: ir.Expr, t: ir.FunT, to: ir.FunT) -> ir.Expr:
+        """A set over a range, as a set over a wider range (the new values are not in it)."""
+        if t.dom.values() == to.dom.values() or not isinstance(t.dom, ir.IntT) \
+                or not isinstance(to.dom, ir.IntT) or not _within(t.dom, to.dom):
+            return e  # the same, or not wider: the caller reports a mismatch
+        items = tuple(ir.Index(e, ir.Lit(d, t.dom), ir.BoolT()) if t.dom.contains(d)
+                      else ir.Lit(False, ir.BoolT()) for d in to.dom.values())
+        return ir.FunLit(items, to)
+
+    def _set_value(self, e: s.SetLit, ctx: _Ctx, want: ir.FunT | None) -> ir.Expr:
+        """`{a, b}` as a set of want's element domain (or one told by the elements)."""
+        items = [self._expr(x, ctx) for x in e.items]
+        if any(_err_type(t) for _, t in items):
+            return _POISON
+        if want is None:
+            want = self._literal_type(e, items)
+            if want is None:
+                return _POISON
+        dom = want.dom
+        dvals: tuple[ir.Value, ...] = dom.values()
+        checked: list[ir.Expr] = []
+        for (x, t), src in zip(items, e.items, strict=True):
+            if not ir.same_shape(t, dom):
+                self.error("HP464", f"{_tname(want)} cannot hold {_tname(t)}", src.span)
+                return _POISON
+            if isinstance(dom, ir.IntT) and not _within(t, dom):
+                v = _fold_const(x)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    if not dom.contains(v):
+                        self.error("HP464", f"{v} is not in {dom}, the elements of {_tname(want)}",
+                                   src.span)
+                        return _POISON
+                else:  # NOTE(sets): an element outside the domain reads outside it: `types`
+                    ident = ir.Lit(dvals, ir.FunT(dom, dom))
+                    x = ir.Index(ident, x, dom)
+            checked.append(x)
+        cells = tuple(ir.Or(tuple(ir.Eq(x, ir.Lit(d, dom)) for x in checked)) if checked
+                      else ir.Lit(False, ir.BoolT()) for d in dvals)
+        return ir.FunLit(cells, want)
+
+    def _literal_type(self, e: s.SetLit, items: list[tuple[ir.Expr, ir.Type]]) -> ir.FunT | None:
+        """The type of a set literal with nothing else to go by: its elements' domain (the
+        enum, bool, or the range spanning its int elements)."""
+        if not items:
+            self.error("HP463", "cannot tell the element type of `{}` here", e.span,
+                       Note("compare or assign it to a set (`S = {}`), or write "
+                            "`{x in D: false}`"))
+            return None
+        first = items[0][1]
+        if isinstance(first, (ir.BoolT, ir.EnumT)):
+            return ir.FunT(first, ir.BoolT(), ir.Shape.SET)
+        if not isinstance(first, ir.IntT):
+            self.error("HP466", f"the elements of a set are bool, a range or an enum, not "
+                       f"{_tname(first)}", e.items[0].span)
+            return None
+        lo: int | None = None
+        hi: int | None = None
+        for (x, t), src in zip(items, e.items, strict=True):
+            v = _fold_const(x)
+            if isinstance(v, int) and not isinstance(v, bool):
+                a, b = v, v
+            elif isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None:
+                a, b = t.lo, t.hi
+            else:
+                self.error("HP463", "cannot tell the element domain of this set", src.span,
+                           Note("its elements are ints of no known range: compare or assign "
+                                "the set to a declared `set of a..b`"))
+                return None
+            lo = a if lo is None else min(lo, a)
+            hi = b if hi is None else max(hi, b)
+        assert lo is not None and hi is not None
+        if hi - lo + 1 > MAX_DOMAIN:
+            self.error("HP128", f"a set over {lo}..{hi} would have {hi - lo + 1} cells; at most "
+                       f"{MAX_DOMAIN}", e.span)
+            return None
+        return ir.FunT(ir.IntT(lo, hi), ir.BoolT(), ir.Shape.SET)
+
+    def _set_args(self, e: s.Call, ctx: _Ctx) -> tuple[list[ir.Expr], ir.FunT] | None:
+        """The arguments of a set operation, all sets over one element domain."""
+        first = next((a for a in e.args if not isinstance(a, s.SetLit)), None)
+        want: ir.Type | None = None
+        got: list[tuple[ir.Expr, ir.Type]] = []
+        if first is not None:
+            fe, want = self._expr(first, ctx)
+        for a in e.args:
+            got.append((fe, want) if a is first else self._expr_want(a, ctx, want))  # type: ignore[arg-type]
+        if any(_err_type(t) for _, t in got):
+            return None
+        for (_, t), a in zip(got, e.args, strict=True):
+            if not ir.is_set(t):
+                self.error("HP461", f"{e.name}() takes sets, not {_tname(t)}", a.span)
+                return None
+        types = [t for _, t in got]
+        hull = _hull(types)  # type: ignore[arg-type]
+        if hull is None:
+            self.error("HP462", f"{e.name}() of sets over different elements: "
+                       + ", ".join(_tname(t) for t in types), e.span)
+            return None
+        return [self._widen(x, t, hull) for x, t in got], hull  # type: ignore[arg-type]
+
+    def _data_call(self, e: s.Call, ctx: _Ctx) -> ir.Expr:
+        """The built-in set operations, called by name (the names stay ordinary names)."""
+        if e.name in _SEQ_CALLS and e.name not in ctx.locals:
+            return self._seq_call(e, ctx)
+        arity = _SET_CALLS.get(e.name)
+        if arity is None or e.name in ctx.locals:
+            hint = _FOREIGN_CALLS.get(e.name)
+            self.error("HP460", f"'{e.name}' is not a function"
+                       + (f"; {hint}" if hint else ""), e.name_span,
+                       Note("the built-in functions are "
+                            + ", ".join(f"{n}()" for n in (*_SET_CALLS, *_SEQ_CALLS))))
+            for a in e.args:
+                self._expr(a, ctx)
+            return _POISON
+        lo, hi = arity
+        if not lo <= len(e.args) <= hi:
+            want = f"{lo}" if lo == hi else f"at least {lo}"
+            self.error("HP461", f"{e.name}() takes {want} argument{'s' if lo > 1 else ''}, "
+                       f"not {len(e.args)}", e.span)
+            return _POISON
+        got = self._set_args(e, ctx)
+        if got is None:
+            return _POISON
+        args, st = got
+        dom = st.dom
+        cells = [[ir.Index(a, ir.Lit(d, dom), ir.BoolT()) for a in args] for d in dom.values()]
+        match e.name:
+            case "card":
+                return ir.Count(tuple(c[0] for c in cells))
+            case "subset":
+                return ir.And(tuple(ir.Or((ir.Not(c[0]), c[1])) for c in cells))
+            case "union":
+                return ir.FunLit(tuple(ir.Or(tuple(c)) for c in cells), st)
+            case "inter":
+                return ir.FunLit(tuple(ir.And(tuple(c)) for c in cells), st)
+        return ir.FunLit(tuple(ir.And((c[0], ir.Not(c[1]))) for c in cells), st)  # minus
+
+    # ---- data: records and sequences (dataB). NOTE(records) in ir.py ---------------------
+    def _struct_type(self, t: s.SeqType | s.RecType, declaring: bool) -> object | None:
+        if isinstance(t, s.RecType):
+            fields: list[tuple[str, object]] = []
+            for (name, ft), sp in zip(t.fields, t.field_spans, strict=True):
+                if any(n == name for n, _ in fields):
+                    self.error("HP468", f"field '{name}' appears twice", sp)
+                    return None
+                sub = self._type(ft, declaring)
+                if sub is None:
+                    return None
+                if not self._nonempty(sub, ft.span):  # type: ignore[arg-type]
+                    return None
+                fields.append((name, sub))
+            return ir.RecT(tuple(fields))
+        n = self._const_int(t.bound, _Ctx("sequence bound", state=False))
+        elem = self._type(t.elem, declaring)
+        if n is None or elem is None:
+            return None
+        if not 1 <= n <= MAX_DOMAIN:
+            self.error("HP467", f"a sequence holds 1 to {MAX_DOMAIN} elements, not {n}",
+                       t.bound.span)
+            return None
+        if not self._nonempty(elem, t.elem.span):
+            return None
+        return ir.SeqT(n, elem)
+
+    def _declare_structured(self, d: s.VarDecl) -> bool:
+        """A variable of a record or sequence type (or a function of them): its leaves
+        become the state variables; True if d was one (handled here)."""
+        if not _may_be_structured(d.type, self.names):
+            return False
+        t = self._type(d.type, declaring=True)
+        if t is None:
+            return True
+        if not ir.structured(t):  # a type name that turned out plain: declare it as usual
+            self._declare(d.name, _StateVar(t, d.name_span), d.name_span)
+            self.vars.append(ir.StateVar(d.name, t))
+            return True
+        cells = sum(_cells(lt) for _, lt in ir.leaves(t))
+        if cells > MAX_CELLS:
+            self.error("HP128", f"variable '{d.name}' would have {cells} cells; a variable may "
+                       f"have at most {MAX_CELLS}", d.type.span)
+            return True
+        self._declare(d.name, _StateVar(t, d.name_span), d.name_span)  # type: ignore[arg-type]
+        leaves = [ir.Var(d.name + suf, lt) for suf, lt in ir.leaves(t)]
+        self.vars.extend(ir.StateVar(v.name, v.type) for v in leaves)
+        self.views.append(ir.View(d.name, t))
+        self.init.extend(_canonical(_sval(t, leaves)))  # type: ignore[arg-type]
+        return True
+
+    def _field(self, rec: ir.Expr, rt: object, name: str, span: Span) -> ir.Expr:
+        if not isinstance(rt, ir.RecT):
+            self.error("HP468", f"'.{name}': {_tname(rt)} is not a record", span)
+            return _POISON
+        got = _field_of(rec, rt, name)
+        if got is None:
+            self.error("HP468", f"the record {rt} has no field '{name}'", span)
+            return _POISON
+        return got
+
+    def _index_structured(self, fn: ir.Expr, idx: ir.Expr, it: ir.Type, e: s.Index) -> ir.Expr:
+        ft = fn.type
+        if isinstance(ft, ir.SeqT):
+            if not isinstance(it, ir.IntT):
+                self.error("HP124", f"a sequence's index is an int, not {_tname(it)}", e.index.span)
+                return _POISON
+            return _seq_at(fn, idx)
+        if isinstance(ft, ir.UFunT):
+            if not ir.same_shape(ft.dom, it):
+                self.error("HP124", f"the index is {_tname(it)}, but the function's domain is "
+                           f"{ft.dom}", e.index.span)
+                return _POISON
+            return _index_sv(fn, idx)
+        self.error("HP123", f"cannot index {_tname(ft)}: only functions can be indexed",
+                   e.fn.span)
+        return _POISON
+
+    def _seq_value(self, e: s.SeqLit, ctx: _Ctx, want: ir.SeqT | None) -> ir.Expr:
+        """`[a, b]` as a sequence of want's type (or of its elements' type)."""
+        items = [self._expr_want(x, ctx, want.elem if want else None) for x in e.items]
+        if any(_err_type(t) for _, t in items):
+            return _POISON
+        if want is None:
+            if not items:
+                self.error("HP463", "cannot tell the element type of `[]` here", e.span,
+                           Note("compare or assign it to a sequence (`q = []`)"))
+                return _POISON
+            first = items[0][1]
+            want = ir.SeqT(len(items), ir.IntT(0, 0) if isinstance(first, ir.IntT) else first)
+        if len(items) > want.bound:
+            self.error("HP469", f"{len(items)} elements do not fit in {_tname(want)}", e.span)
+            return _POISON
+        for (_, t), src in zip(items, e.items, strict=True):
+            if not _ushape(t, want.elem):
+                self.error("HP464", f"{_tname(want)} cannot hold {_tname(t)}", src.span)
+                return _POISON
+        n = want.bound
+        defaults = [_default_leaf(lt) for _, lt in ir.leaves(want.elem)]
+        cols = [_leaf_exprs(x) for x, _ in items]
+        leaves_: list[ir.Expr] = [ir.Lit(len(items), ir.IntT(0, n))]
+        for k, (_, lt) in enumerate(ir.leaves(want.elem)):
+            cells = tuple(cols[i][k] if i < len(cols) else defaults[k] for i in range(n))
+            leaves_.append(ir.FunLit(cells, ir.FunT(ir.IntT(1, n), lt)))
+        return _sval(want, leaves_)
+
+    def _rec_value(self, e: s.RecLit, ctx: _Ctx, want: ir.RecT | None) -> ir.Expr:
+        """`[a: 1, b: x]`, or `[r with a: 1]`."""
+        base: ir.Expr | None = None
+        if e.base is not None:
+            base, bt = self._expr_want(e.base, ctx, want)
+            if _err_type(bt):
+                return _POISON
+            if not isinstance(bt, ir.RecT):
+                self.error("HP468", f"'with' updates a record, not {_tname(bt)}", e.base.span)
+                return _POISON
+            want = bt
+        got: dict[str, tuple[ir.Expr, object]] = {}
+        for (name, x), sp in zip(e.fields, e.field_spans, strict=True):
+            fwant = dict(want.fields).get(name) if want is not None else None
+            if want is not None and fwant is None:
+                self.error("HP468", f"the record {want} has no field '{name}'", sp)
+                return _POISON
+            if name in got:
+                self.error("HP468", f"field '{name}' appears twice", sp)
+                return _POISON
+            ex, xt = self._expr_want(x, ctx, fwant)  # type: ignore[arg-type]
+            if _err_type(xt):
+                return _POISON
+            if fwant is not None and not _ushape(xt, fwant):
+                self.error("HP125", f"field '{name}' is {_tname(fwant)}, not {_tname(xt)}",
+                           x.span)
+                return _POISON
+            got[name] = (ex, xt)
+        if want is None:
+            want = ir.RecT(tuple((n, t) for n, (_, t) in got.items()))
+        elif base is None and set(got) != {n for n, _ in want.fields}:
+            missing = [n for n, _ in want.fields if n not in got]
+            self.error("HP468", f"the record literal lacks field{'s' if len(missing) > 1 else ''} "
+                       + ", ".join(f"'{n}'" for n in missing) + f" of {want}", e.span)
+            return _POISON
+        out: list[ir.Expr] = []
+        for name, _ in want.fields:
+            if name in got:
+                out.extend(_leaf_exprs(got[name][0]))
+            else:
+                assert base is not None
+                out.extend(_leaf_exprs(_field_of(base, want, name)))  # type: ignore[arg-type]
+        return _sval(want, out)
+
+    def _seq_call(self, e: s.Call, ctx: _Ctx) -> ir.Expr:
+        n_args = _SEQ_CALLS[e.name]
+        if len(e.args) != n_args:
+            self.error("HP461", f"{e.name}() takes {n_args} argument{'s' if n_args > 1 else ''}, "
+                       f"not {len(e.args)}", e.span)
+            return _POISON
+        sq, st = self._expr(e.args[0], ctx)
+        if _err_type(st):
+            return _POISON
+        if not isinstance(st, ir.SeqT):
+            self.error("HP461", f"{e.name}() takes a sequence, not {_tname(st)}", e.args[0].span)
+            return _POISON
+        leaves_ = _leaf_exprs(sq)
+        length, items = leaves_[0], leaves_[1:]
+        n = st.bound
+        match e.name:
+            case "len":
+                return length
+            case "head":
+                return _seq_at(sq, ir.Lit(1, ir.IntT()))
+            case "tail":
+                new_items = [ir.FunLit(tuple(ir.Index(it, ir.Lit(i + 1, it.type.dom), it.type.cod)  # type: ignore[union-attr]
+                                             for i in range(1, n))
+                                       + (_default_leaf(it.type.cod),), it.type)  # type: ignore[union-attr, arg-type]
+                             for it in items]
+                return _sval(st, [_in_length(ir.Arith("-", length, ir.Lit(1, ir.IntT())), n),
+                                  *new_items])
+        x, xt = self._expr_want(e.args[1], ctx, st.elem)  # append
+        if _err_type(xt):
+            return _POISON
+        if not _ushape(xt, st.elem):
+            self.error("HP464", f"{_tname(st)} cannot hold {_tname(xt)}", e.args[1].span)
+            return _POISON
+        new_items = []
+        for it, xl in zip(items, _leaf_exprs(x), strict=True):
+            ft = it.type
+            assert isinstance(ft, ir.FunT)
+            new_items.append(ir.FunLit(tuple(
+                ir.Ite(ir.Eq(length, ir.Lit(i - 1, ir.IntT())), xl,
+                       ir.Index(it, ir.Lit(i, ft.dom), ft.cod), ft.cod)
+                for i in range(1, n + 1)), ft))
+        return _sval(st, [_in_length(ir.Arith("+", length, ir.Lit(1, ir.IntT())), n),
+                          *new_items])
+
+    def _assign_structured(self, st: s.Assign, t: object, ctx: _Ctx) -> ir.Stmt | None:
+        """`r' = e`, `r'.a = e`, `f'[i].a = e`, `q'[i] = e`: one assignment per leaf."""
+        places: list[tuple[str, list[ir.Expr], ir.Type]] = [
+            (st.var + suf, [], lt) for suf, lt in ir.leaves(t)]
+        cur = t
+        for step in st.indices:
+            if isinstance(step, s.FieldStep):
+                if not isinstance(cur, ir.RecT):
+                    self.error("HP468", f"'.{step.name}': {_tname(cur)} is not a record", step.span)
+                    return None
+                start = 0
+                for name, ft in cur.fields:
+                    width = len(ir.leaves(ft))
+                    if name == step.name:
+                        places = places[start:start + width]
+                        cur = ft
+                        break
+                    start += width
+                else:
+                    self.error("HP468", f"the record {cur} has no field '{step.name}'", step.span)
+                    return None
+                continue
+            idx, it = self._expr(step, ctx)
+            if _err_type(it):
+                return None
+            if isinstance(cur, ir.SeqT):
+                if not isinstance(it, ir.IntT):
+                    self.error("HP124", f"a sequence's index is an int, not {_tname(it)}", step.span)
+                    return None
+                name, path, _ = places[0]  # the length, at the same place, in the current state
+                length = _length_at(ir.Var(name, _outer_type(t, name, st.var)), path)
+                guarded = _seq_index(idx, length)
+                places = [(n, [*p, guarded], lt.cod) for n, p, lt in places[1:]]  # type: ignore[union-attr]
+                cur = cur.elem
+            elif isinstance(cur, (ir.UFunT, ir.FunT)) and not ir.is_set(cur):
+                if not ir.same_shape(cur.dom, it):
+                    self.error("HP124", f"the index is {_tname(it)}, but the function's domain is "
+                               f"{cur.dom}", step.span)
+                    return None
+                places = [(n, [*p, idx], lt.cod) for n, p, lt in places]  # type: ignore[union-attr]
+                cur = cur.cod
+            else:
+                self.error("HP143", f"too many indices: '{st.var}' has type {t}", st.target_span)
+                return None
+        value, vt = self._expr_want(st.value, ctx, cur)  # type: ignore[arg-type]
+        if _err_type(vt):
+            return None
+        if not _ushape(cur, vt):
+            self.error("HP120", f"cannot assign {_tname(vt)} to this part of '{st.var}', which is "
+                       f"{_tname(cur)}", st.value.span)
+            return None
+        stmts = tuple(ir.Assign(n, tuple(p), v)
+                      for (n, p, _), v in zip(places, _leaf_exprs(value), strict=True))
+        return stmts[0] if len(stmts) == 1 else ir.If(ir.Lit(True, ir.BoolT()), stmts, ())
+
+
+# NOTE(records): a record or sequence value inside the checker is an `_SVal`: its type and
+# its leaves (IR expressions, one per flat variable of that type). It never leaves the
+# checker: every operation on it (field, index, `=`, `if`, assignment) works leaf by leaf.
+@dataclass(frozen=True, slots=True)
+class _SVal:
+    type: object
+    leaves: tuple[ir.Expr, ...]
+
+
+def _sval(t: object, leaves: list[ir.Expr]) -> ir.Expr:
+    return cast(ir.Expr, _SVal(t, tuple(leaves)))
+
+
+def _leaf_exprs(e: object) -> list[ir.Expr]:
+    return list(e.leaves) if isinstance(e, _SVal) else [cast(ir.Expr, e)]
+
+
+def _wrap(t: object, leaves: list[ir.Expr]) -> ir.Expr:
+    return _sval(t, leaves) if ir.structured(t) else leaves[0]
+
+
+def _ushape(a: object, b: object) -> bool:
+    if isinstance(a, ir.RecT) and isinstance(b, ir.RecT):
+        return [n for n, _ in a.fields] == [n for n, _ in b.fields] and all(
+            _ushape(x, y) for (_, x), (_, y) in zip(a.fields, b.fields, strict=True))
+    if isinstance(a, ir.SeqT) and isinstance(b, ir.SeqT):
+        return a.bound == b.bound and _ushape(a.elem, b.elem)
+    if isinstance(a, ir.UFunT) and isinstance(b, ir.UFunT):
+        return a.dom.values() == b.dom.values() and _ushape(a.cod, b.cod)
+    if ir.structured(a) or ir.structured(b):
+        return False
+    return ir.same_shape(a, b)  # type: ignore[arg-type]
+
+
+def _equal(a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    if isinstance(a, _SVal) or isinstance(b, _SVal):
+        return ir.And(tuple(ir.Eq(x, y) for x, y in
+                            zip(_leaf_exprs(a), _leaf_exprs(b), strict=True)))
+    return ir.Eq(a, b)
+
+
+def _field_of(rec: ir.Expr, rt: ir.RecT, name: str) -> ir.Expr | None:
+    leaves = _leaf_exprs(rec)
+    start = 0
+    for n, ft in rt.fields:
+        width = len(ir.leaves(ft))
+        if n == name:
+            return _wrap(ft, leaves[start:start + width])
+        start += width
+    return None
+
+
+def _index_sv(fn: ir.Expr, idx: ir.Expr) -> ir.Expr:
+    ft = fn.type
+    assert isinstance(ft, ir.UFunT)
+    return _wrap(ft.cod, [ir.Index(leaf, idx, leaf.type.cod)  # type: ignore[union-attr]
+                          for leaf in _leaf_exprs(fn)])
+
+
+def _seq_index(idx: ir.Expr, length: ir.Expr) -> ir.Expr:
+    """idx if 1 <= idx <= length, else 0: outside the slots, so that reading or writing it is
+    a read error (NOTE(read-error)), as TLC's error for s[i] past Len(s)."""
+    ok = ir.And((ir.Cmp("<=", ir.Lit(1, ir.IntT()), idx), ir.Cmp("<=", idx, length)))
+    return ir.Ite(ok, idx, ir.Lit(0, ir.IntT()), ir.IntT())
+
+
+def _length_at(var: ir.Expr, path: list[ir.Expr]) -> ir.Expr:
+    for p in path:
+        t = var.type
+        assert isinstance(t, ir.FunT)
+        var = ir.Index(var, p, t.cod)
+    return var
+
+
+def _seq_at(sq: ir.Expr, idx: ir.Expr) -> ir.Expr:
+    st = sq.type
+    assert isinstance(st, ir.SeqT)
+    leaves = _leaf_exprs(sq)
+    at = _seq_index(idx, leaves[0])
+    return _wrap(st.elem, [ir.Index(it, at, it.type.cod)  # type: ignore[union-attr]
+                           for it in leaves[1:]])
+
+
+def _in_length(e: ir.Expr, n: int) -> ir.Expr:
+    """e, read through the identity on 0..n: a length past n (or below 0) is a read error,
+    so that `append` to a full sequence (or `tail` of an empty one) violates `types`."""
+    dom = ir.IntT(0, n)
+    return ir.Index(ir.Lit(tuple(range(n + 1)), ir.FunT(dom, dom)), e, dom)
+
+
+def _default_value(t: ir.Type) -> ir.Value:
+    if isinstance(t, ir.FunT):
+        return tuple(_default_value(t.cod) for _ in t.dom.values())
+    if isinstance(t, ir.IntT):
+        return t.lo if t.lo is not None else 0
+    if isinstance(t, ir.EnumT):
+        return t.members[0]
+    return False
+
+
+def _default_leaf(t: ir.Type) -> ir.Expr:
+    return ir.Lit(_default_value(t), t)
+
+
+def _canonical(v: ir.Expr) -> list[ir.Expr]:
+    """NOTE(records): every sequence slot past the length holds its type's first value."""
+    t = v.type
+    out: list[ir.Expr] = []
+    if isinstance(t, ir.SeqT):
+        leaves = _leaf_exprs(v)
+        for i in range(1, t.bound + 1):
+            unused = [ir.Eq(ir.Index(it, ir.Lit(i, ir.IntT(1, t.bound)), it.type.cod),  # type: ignore[union-attr]
+                            _default_leaf(it.type.cod)) for it in leaves[1:]]  # type: ignore[union-attr]
+            out.append(ir.Or((ir.Cmp("<=", ir.Lit(i, ir.IntT()), leaves[0]), ir.And(tuple(unused)))))
+            out.extend(_canonical(_seq_slot(v, i)))
+    elif isinstance(t, ir.RecT):
+        for name, _ in t.fields:
+            out.extend(_canonical(_field_of(v, t, name)))  # type: ignore[arg-type]
+    elif isinstance(t, ir.UFunT):
+        for d in t.dom.values():
+            out.extend(_canonical(_index_sv(v, ir.Lit(d, t.dom))))
+    return out
+
+
+def _seq_slot(sq: ir.Expr, i: int) -> ir.Expr:
+    st = sq.type
+    assert isinstance(st, ir.SeqT)
+    return _wrap(st.elem, [ir.Index(it, ir.Lit(i, ir.IntT(1, st.bound)), it.type.cod)  # type: ignore[union-attr]
+                           for it in _leaf_exprs(sq)[1:]])
+
+
+def _outer_type(t: object, leaf: str, var: str) -> ir.Type:
+    """The flat variable `leaf`'s type, for a variable `var` of type t."""
+    return dict((var + suf, lt) for suf, lt in ir.leaves(t))[leaf]
+
+
+def _may_be_structured(t: s.TypeExpr, names: Mapping[str, object]) -> bool:
+    if isinstance(t, (s.SeqType, s.RecType)):
+        return True
+    if isinstance(t, s.FunType):
+        return _may_be_structured(t.cod, names)
+    if isinstance(t, s.TypeName):
+        entry = names.get(t.name)
+        return isinstance(entry, _TypeDef) and ir.structured(entry.type)
+    return False
+
+
+# NOTE(sets): built-ins are calls, not infix words: `S union T` cannot be parsed by LALR(1)
+# without reserving `union` (an init item needs no `;`, so `init { a = S  union = ... }`
+# would be ambiguous), and no new word may be reserved.
+_SET_CALLS: dict[str, tuple[int, int]] = {
+    "union": (2, 1 << 30), "inter": (2, 1 << 30), "minus": (2, 2), "subset": (2, 2),
+    "card": (1, 1),
+}
+_FOREIGN_CALLS = {  # TLA+ spellings (HP460's hint)
+    "Cardinality": "for the number of elements write `card(S)`",
+    "SUBSET": "a variable over subsets of D is declared `var x: set of D`",
+    "Union": "write `union(S, T)`", "UNION": "write `union(S, T)`",
+    "Intersect": "write `inter(S, T)`", "Subset": "write `subset(S, T)` (S is a subset of T)",
+    "Len": "write `len(s)`", "Head": "write `head(s)`", "Tail": "write `tail(s)`",
+    "Append": "write `append(s, x)`", "Seq": "a bounded sequence type is `seq[N] of T`",
+}
+_SEQ_CALLS = {"len": 1, "head": 1, "tail": 1, "append": 2}
+
+
+def _within(t: object, dom: ir.IntT) -> bool:
+    """Does every value of int type t lie in dom?"""
+    return isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None \
+        and dom.lo is not None and dom.hi is not None and dom.lo <= t.lo and t.hi <= dom.hi
+
+
+def _hull(types: list[ir.FunT]) -> ir.FunT | None:
+    """One set type for sets over the same elements, or over ranges (their hull)."""
+    first = types[0]
+    if all(ir.same_shape(t, first) for t in types):
+        return first
+    doms = [t.dom for t in types]
+    if not all(isinstance(d, ir.IntT) and d.lo is not None and d.hi is not None for d in doms):
+        return None
+    lo = min(d.lo for d in doms)  # type: ignore[union-attr, type-var]
+    hi = max(d.hi for d in doms)  # type: ignore[union-attr, type-var]
+    return ir.FunT(ir.IntT(lo, hi), ir.BoolT(), ir.Shape.SET)
 
 
 def _interval(e: ir.CoreExpr) -> tuple[int, int] | None:
@@ -1269,6 +2078,12 @@ def _tname(t: object) -> str:
         return "a bool"
     if isinstance(t, ir.EnumT):
         return f"a value of {t}"
+    if ir.is_set(t):
+        return f"a {t}"
+    if isinstance(t, ir.RecT):
+        return f"a record {t}"
+    if isinstance(t, ir.SeqT):
+        return f"a sequence {t}"
     if isinstance(t, ir.FunT):
         return f"a function {t}"
     return str(t)
@@ -1280,6 +2095,13 @@ def _enum_literals(t: s.TypeExpr) -> Iterator[s.EnumType]:
     elif isinstance(t, s.FunType):
         yield from _enum_literals(t.dom)
         yield from _enum_literals(t.cod)
+    elif isinstance(t, s.SetType):
+        yield from _enum_literals(t.elem)
+    elif isinstance(t, s.SeqType):
+        yield from _enum_literals(t.elem)
+    elif isinstance(t, s.RecType):
+        for _, ft in t.fields:
+            yield from _enum_literals(ft)
 
 
 def ir_cli_span() -> Span:

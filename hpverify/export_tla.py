@@ -136,6 +136,7 @@ class _Exporter:
         for node in _walk(spec.decls):
             if isinstance(node, s.EnumType) and not any(v in self.enum_rank for v in node.values):
                 self.enum_rank.update((v, k) for k, v in enumerate(node.values))
+        self.sequences = False  # data (dataB): the module uses Sequences
 
     # ---- expressions -------------------------------------------------------------
     def domain(self, d: s.TypeExpr, env: Mapping[str, str]) -> str:
@@ -155,6 +156,17 @@ class _Exporter:
             case s.OwnerType():
                 assert self.owner_type is not None
                 return _ir_set(self.owner_type)
+            case s.SetType():  # data (dataB): sets are TLA+ sets
+                return f"(SUBSET {self.domain(d.elem, env)})"
+            case s.SetDomain():
+                return self.expr(d.expr, env)
+            case s.SeqType():  # data (dataB): bounded sequences, enumerable by TLC
+                self.sequences = True
+                k = self.names.bound("k")
+                return (f"(UNION {{[1..{k} -> {self.domain(d.elem, env)}] : "
+                        f"{k} \\in 0..{self.expr(d.bound, env)}}})")
+            case s.RecType():
+                return "[" + ", ".join(f"{n}: {self.domain(t, env)}" for n, t in d.fields) + "]"
         raise AssertionError(d)  # pragma: no cover
 
     def bind(self, name: str, env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -200,6 +212,31 @@ class _Exporter:
                 dom = self.domain(e.domain, env)
                 x, inner = self.bind(e.var, env)
                 return f"[{x} \\in {dom} |-> {self.expr(e.body, inner)}]"
+            case s.SetLit():  # data (dataB)
+                return "{" + ", ".join(self.expr(x, env) for x in e.items) + "}"
+            case s.SetComp():
+                dom = self.domain(e.domain, env)
+                x, inner = self.bind(e.var, env)
+                return f"{{{x} \\in {dom} : {self.expr(e.body, inner)}}}"
+            case s.Field():  # data (dataB): records and sequences
+                return f"{self.expr(e.rec, env)}.{e.name}"
+            case s.RecLit() if e.base is None:
+                return "[" + ", ".join(f"{n} |-> {self.expr(x, env)}" for n, x in e.fields) + "]"
+            case s.RecLit():
+                assert e.base is not None
+                return (f"[{self.expr(e.base, env)} EXCEPT "
+                        + ", ".join(f"!.{n} = {self.expr(x, env)}" for n, x in e.fields) + "]")
+            case s.SeqLit():
+                self.sequences = True
+                return "<<" + ", ".join(self.expr(x, env) for x in e.items) + ">>"
+            case s.Call() if e.name in _SEQ_CALLS:
+                self.sequences = True
+                return f"{_SEQ_CALLS[e.name]}({', '.join(self.expr(a, env) for a in e.args)})"
+            case s.Call() if e.name in _SET_CALLS:
+                args = [self.expr(a, env) for a in e.args]
+                if e.name == "card":
+                    return f"Cardinality({args[0]})"
+                return "(" + f" {_SET_CALLS[e.name]} ".join(args) + ")"
             case s.IrLit():
                 return _tla_value(e.value)
             case s.GenVar():
@@ -272,7 +309,7 @@ class _Exporter:
         while isinstance(d, s.TypeName):
             decl = next((t for t in self.spec.decls
                          if isinstance(t, s.TypeDecl) and t.name == d.name), None)
-            if decl is None or isinstance(decl.type, s.FunType | s.IrType | s.OwnerType):
+            if decl is None or not isinstance(decl.type, s.Domain):
                 break
             d = decl.type
         if isinstance(d, s.BoolType):
@@ -321,7 +358,8 @@ class _Exporter:
                     if not st.indices:
                         nexts[st.var] = value
                     else:
-                        path = "".join(f"[{self.expr(i, env)}]" for i in st.indices)
+                        path = "".join(f".{i.name}" if isinstance(i, s.FieldStep)
+                                       else f"[{self.expr(i, env)}]" for i in st.indices)
                         cur = nexts.get(st.var, var)
                         nexts[st.var] = f"[{cur} EXCEPT !{path} = {value}]"
                 case s.If():
@@ -507,6 +545,8 @@ class _Exporter:
         else:
             cfg.append("\\* the spec does not check deadlock: a state without successors is fine")
             cfg.append("CHECK_DEADLOCK FALSE")
+        if self.sequences:  # data (dataB): known only once every expression is written
+            out[out.index("EXTENDS Integers, FiniteSets")] += ", Sequences"
         return "\n".join(out) + "\n", "\n".join(cfg) + "\n"
 
     def init(self, var_types: Mapping[str, s.TypeExpr]) -> list[str]:
@@ -636,6 +676,11 @@ def _ir_set(t: ir.Type) -> str:
         case ir.FunT():
             return f"[{_ir_set(t.dom)} -> {_ir_set(t.cod)}]"
     raise AssertionError(t)  # pragma: no cover
+
+
+_SEQ_CALLS = {"len": "Len", "head": "Head", "tail": "Tail", "append": "Append"}
+_SET_CALLS = {"union": "\\cup", "inter": "\\cap", "minus": "\\", "subset": "\\subseteq",
+              "card": "Cardinality"}
 
 
 def _split_forall(e: s.Expr) -> list[s.Expr]:

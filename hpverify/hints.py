@@ -179,6 +179,13 @@ def unknown_declaration(file: str, word: str, line: int, col: int) -> Diagnostic
 # ---- HP007: operators spelled the TLA+ (or C) way -----------------------------------------
 # (spelling, what it means, the hp spelling); longest first, so that `\/` is not read as `\`
 _OPERATORS: tuple[tuple[str, str, str], ...] = (
+    # data (dataB): TLA+'s set operators, records and tuples
+    ("\\intersect", "set intersection", "inter(S, T)"),
+    ("\\subseteq", "a subset test", "subset(S, T)"),
+    ("\\union", "set union", "union(S, T)"),
+    ("\\cup", "set union", "union(S, T)"),
+    ("\\cap", "set intersection", "inter(S, T)"),
+    ("|->", "a record", "[a: 1, b: x]"),
     ("\\notin", "non-membership", "not (x in S)"),
     ("\\div", "integer division", "/"),
     ("\\lnot", "negation", "not"),
@@ -205,9 +212,15 @@ _QUANTIFIER_NOTE = "hp writes quantifiers as `forall c in Cpu: EXPR` and `exists
 def foreign_operator_at(file: str, text: str, pos: int, line: int,
                         col: int) -> Diagnostic | None:
     """HP007 when the unexpected character at `pos` starts a TLA+ or C operator (or ends
-    `/\\`, whose `/` now lexes as division)."""
+    `/\\`, whose `/` now lexes as division), or follows `EXCEPT`."""
     if pos > 0 and text.startswith("/\\", pos - 1):
         pos, col = pos - 1, col - 1
+    before = text[:pos].rstrip()
+    if before.endswith("EXCEPT") and "\n" not in text[len(before) - 6:pos]:  # `[f EXCEPT ![i] = e]`
+        at = col - (pos - (len(before) - 6))
+        return Diagnostic("HP007", "`EXCEPT` is not hp syntax; to change one entry write "
+                          "`f'[i] = e` in an action, or `[r with a: e]` for a record",
+                          Span(file, line, at, line, at + 6))
     for spelling, meaning, hp in _OPERATORS:
         if not text.startswith(spelling, pos):
             continue
@@ -245,11 +258,29 @@ def foreign_word(file: str, text: str, start: int) -> Diagnostic | None:
                       Span(file, line, col, line, col + len(m.group(1))))
 
 
+_SUBSET = re.compile(r"\bSUBSET(?:\s+[A-Za-z_][A-Za-z0-9_]*)?[ \t]*\n?[ \t]*$")
+
+
+def subset_word(file: str, text: str, pos: int) -> Diagnostic | None:
+    """HP007 for TLA+'s `SUBSET S` just before a syntax error at `pos` (data, dataB)."""
+    m = _SUBSET.search(text, 0, pos)
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    return Diagnostic("HP007", "`SUBSET S` is not hp syntax; a variable over the subsets of D "
+                      "is declared `var x: set of D`, and `subset(S, T)` tests S ⊆ T",
+                      Span(file, line, col, line, col + 6))
+
+
 def foreign_comparison(file: str, text: str, start: int, token: str, line: int,
                        col: int) -> Diagnostic | None:
     """HP007 for `==`, `=>` and `<=>`: Lark sees `=` `=`, `=` `>`, `<=` `>` (the unexpected
     token is the second half, at `start`)."""
     before = text[:start]
+    if token == "<" and text.startswith("<<", start):  # data (dataB): a TLA+ tuple
+        return Diagnostic("HP007", "`<<a, b>>` is not hp syntax; for a sequence write `[a, b]`, "
+                          "for a record `[a: 1, b: x]`", Span(file, line, col, line, col + 2))
     if token == "=" and before.endswith("/"):  # `/` lexes as division
         return Diagnostic("HP007", "`/=` is not hp syntax; for not-equal write `!=`",
                           Span(file, line, col - 1, line, col + 1))

@@ -11,8 +11,9 @@ need no conversion), functions as tuples in domain order (nested for `A -> B -> 
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .diagnostics import Span
@@ -64,16 +65,43 @@ class EnumT:
         return self.name
 
 
+class Shape(enum.Enum):
+    """How a function-typed value reads to the user. NOTE(sets): `set of D` is a function
+    `D -> bool` (its membership predicate) everywhere below the checker: every engine, the
+    evaluator and the state codecs treat it as the function it is; only the renderings
+    (traces, JSON, ITF) and the checker's typing look at the shape."""
+
+    FUN = "fun"
+    SET = "set"
+
+
 @dataclass(frozen=True, slots=True)
 class FunT:
     dom: Domain
     cod: Type
+    shape: Shape = Shape.FUN
 
     def values(self) -> tuple[Value, ...]:
         raise TypeError("function types are not domains")
 
+    def is_set(self) -> bool:
+        return self.shape is Shape.SET
+
     def __str__(self) -> str:
+        if self.shape is Shape.SET:
+            return f"set of {self.dom}"
         return f"{self.dom} -> {self.cod}"
+
+
+def is_set(t: object) -> bool:
+    return isinstance(t, FunT) and t.shape is Shape.SET
+
+
+def set_members(v: Value, t: FunT) -> list[Value]:
+    """The elements of a set value (its membership tuple), in domain order."""
+    assert isinstance(v, tuple)
+    dom: tuple[Value, ...] = t.dom.values()
+    return [d for d, x in zip(dom, v, strict=True) if x]
 
 
 Domain = BoolT | IntT | EnumT
@@ -100,13 +128,16 @@ def same_shape(a: Type, b: Type) -> bool:
         case IntT(), IntT():
             return True
         case FunT(), FunT():
-            return a.dom.values() == b.dom.values() and same_shape(a.cod, b.cod)
+            return a.shape is b.shape and a.dom.values() == b.dom.values() \
+                and same_shape(a.cod, b.cod)
         case _:
             return a == b
 
 
 def render_value(v: Value, t: Type) -> object:
     """The JSON rendering the contract fixes: functions as objects keyed by domain strings."""
+    if isinstance(t, FunT) and t.shape is Shape.SET:  # NOTE(sets): a JSON array, in order
+        return [render_value(d, t.dom) for d in set_members(v, t)]
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
         dom: tuple[Value, ...] = t.dom.values()
@@ -132,7 +163,9 @@ def int_text(v: int) -> str:
 
 
 def show_value(v: Value, t: Type) -> str:
-    """Compact text rendering for traces: `{1: true, 2: false}`."""
+    """Compact text rendering for traces: `{1: true, 2: false}`; a set as `{1, 3}`."""
+    if isinstance(t, FunT) and t.shape is Shape.SET:
+        return "{" + ", ".join(show_value(d, t.dom) for d in set_members(v, t)) + "}"
     if isinstance(t, FunT):
         assert isinstance(v, tuple)
         dom: tuple[Value, ...] = t.dom.values()
@@ -355,6 +388,140 @@ class InitDef:
     value: Expr
 
 
+# ---- data: records and sequences (dataB) ------------------------------------------------
+# NOTE(records): a record or a bounded sequence never reaches the engines. The checker
+# flattens a variable of such a type into ordinary variables, one per leaf, with names no
+# user can write (`r.a`, `q.len`, `q.items`); a function of records becomes a record of
+# functions (`f: P -> {a: A}` is `f.a: P -> A`), and a sequence `seq[N] of T` is its length
+# `q.len: 0..N` and its slots `q.items: 1..N -> T`, the slots past the length holding T's
+# first value (so that equal sequences are equal states, and state counts are TLC's).
+# A `View` records the variable as the user declared it, for traces, JSON and ITF.
+@dataclass(frozen=True, slots=True)
+class RecT:
+    fields: tuple[tuple[str, object], ...]  # (name, Type | RecT | SeqT | UFunT)
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{n}: {t}" for n, t in self.fields) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class SeqT:
+    bound: int
+    elem: object
+
+    def __str__(self) -> str:
+        return f"seq[{self.bound}] of {self.elem}"
+
+
+@dataclass(frozen=True, slots=True)
+class UFunT:
+    """A function whose codomain holds a record or a sequence."""
+
+    dom: Domain
+    cod: object
+
+    def __str__(self) -> str:
+        return f"{self.dom} -> {self.cod}"
+
+
+def structured(t: object) -> bool:
+    return isinstance(t, (RecT, SeqT, UFunT))
+
+
+def leaves(t: object) -> list[tuple[str, Type]]:
+    """The flat variables a value of type t is made of: (name suffix, IR type), in order."""
+    if isinstance(t, RecT):
+        return [(f".{n}{suf}", lt) for n, ft in t.fields for suf, lt in leaves(ft)]
+    if isinstance(t, SeqT):
+        slots_t = IntT(1, t.bound)
+        return [(".len", IntT(0, t.bound))] + [(f".items{suf}", FunT(slots_t, lt))
+                                                for suf, lt in leaves(t.elem)]
+    if isinstance(t, UFunT):
+        return [(suf, FunT(t.dom, lt)) for suf, lt in leaves(t.cod)]
+    assert isinstance(t, (BoolT, IntT, EnumT, FunT))
+    return [("", t)]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    type: object  # RecT | SeqT | UFunT
+
+
+def user_vars(model: Model) -> list[tuple[str, object]]:
+    """The variables as declared: a view in place of its leaves, in declaration order."""
+    owner = {view.name + suf: view for view in model.views for suf, _ in leaves(view.type)}
+    out: list[tuple[str, object]] = []
+    done: set[str] = set()
+    for v in model.vars:
+        view = owner.get(v.name)
+        if view is None:
+            out.append((v.name, v.type))
+        elif view.name not in done:
+            done.add(view.name)
+            out.append((view.name, view.type))
+    return out
+
+
+def view_of(model: Model, var: str) -> str:
+    """The declared variable a flat variable belongs to."""
+    for view in model.views:
+        if any(var == view.name + suf for suf, _ in leaves(view.type)):
+            return view.name
+    return var
+
+
+def user_value(st: State, name: str, t: object, view: Callable[[Value, Type], object],
+               fun: Callable[[list[tuple[Value, object]], Domain], object],
+               rec: Callable[[list[tuple[str, object]]], object],
+               seq: Callable[[list[object]], object]) -> object:
+    """The value of a declared variable in st, built with the given constructors."""
+    def get(suffix: str, path: tuple[int, ...]) -> Value:
+        v = st[name + suffix]
+        for p in path:
+            assert isinstance(v, tuple)
+            v = v[p]
+        return v
+
+    def go(t: object, suffix: str, path: tuple[int, ...]) -> object:
+        if isinstance(t, RecT):
+            return rec([(n, go(ft, f"{suffix}.{n}", path)) for n, ft in t.fields])
+        if isinstance(t, SeqT):
+            n = get(suffix + ".len", path)
+            assert isinstance(n, int)
+            return seq([go(t.elem, suffix + ".items", path + (i,))
+                        for i in range(max(0, min(n, t.bound)))])
+        if isinstance(t, UFunT):
+            dom: tuple[Value, ...] = t.dom.values()
+            return fun([(d, go(t.cod, suffix, path + (i,))) for i, d in enumerate(dom)], t.dom)
+        assert isinstance(t, (BoolT, IntT, EnumT, FunT))
+        return view(get(suffix, path), t)
+
+    return go(t, "", ())
+
+
+def show_user(st: State, name: str, t: object) -> str:
+    """A declared variable's value as traces show it: `{a: 1, b: [x, y]}`."""
+    if not structured(t):
+        assert isinstance(t, (BoolT, IntT, EnumT, FunT))
+        return show_value(st[name], t)
+    return str(user_value(
+        st, name, t, show_value,
+        lambda items, dom: "{" + ", ".join(f"{key_string(d)}: {x}" for d, x in items) + "}",
+        lambda fields: "{" + ", ".join(f"{n}: {x}" for n, x in fields) + "}",
+        lambda xs: "[" + ", ".join(str(x) for x in xs) + "]"))
+
+
+def render_user(st: State, name: str, t: object) -> object:
+    """A declared variable's value in JSON: records as objects, sequences as arrays."""
+    if not structured(t):
+        assert isinstance(t, (BoolT, IntT, EnumT, FunT))
+        return render_value(st[name], t)
+    return user_value(st, name, t, render_value,
+                      lambda items, dom: {key_string(d): x for d, x in items},
+                      dict, list)
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     name: str
@@ -366,6 +533,7 @@ class Model:
     instances: tuple[Instance, ...]
     actions: tuple[str, ...]  # declared action names, in order (coverage reports)
     init_defs: tuple[InitDef, ...] = ()  # in an order where each reads only earlier ones
+    views: tuple[View, ...] = ()  # NOTE(records): how a record/sequence variable is shown
 
     def live_actions(self) -> list[str]:
         """Declared actions with at least one instance (the others are disabled outright by
@@ -405,6 +573,16 @@ def slots(name: str, t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
     if isinstance(t, FunT):
         for d in t.dom.values():
             for path, st in slots(name, t.cod):
+                yield (d, *path), st
+    else:
+        yield (), t
+
+
+def view_slots(t: Type) -> Iterator[tuple[tuple[Value, ...], Type]]:
+    """The cells a user sees (traces): as `slots`, but a set is one cell (NOTE(sets))."""
+    if isinstance(t, FunT) and t.shape is not Shape.SET:
+        for d in t.dom.values():
+            for path, st in view_slots(t.cod):
                 yield (d, *path), st
     else:
         yield (), t

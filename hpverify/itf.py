@@ -15,7 +15,9 @@ viewers and model-based-testing drivers read. One file per counterexample:
 Values: bool → JSON boolean; int → {"#bigint": "..."} (as Apalache and Quint write them;
 plain JSON numbers are also valid ITF, readers accept both); enum value → JSON string
 (as a TLA+ string, matching `hpverify export --tla`); function → {"#map": [[key, value],
-...]} in domain order. The step that led to state i (i >= 1) is in that state's `#meta`
+...]} in domain order; a set → {"#set": [element, ...]} in domain order; a record → a JSON object; a sequence → a
+JSON array. The step that led
+to state i (i >= 1) is in that state's `#meta`
 (`action`, `actor` (null without `by`), `params` in ITF encoding), so viewers that only
 read `vars` and `states` work unchanged.
 """
@@ -34,6 +36,8 @@ FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 
 
 def itf_value(v: ir.Value, t: ir.Type) -> object:
+    if isinstance(t, ir.FunT) and t.is_set():  # NOTE(sets) in ir.py
+        return {"#set": [itf_value(d, t.dom) for d in ir.set_members(v, t)]}
     if isinstance(t, ir.FunT):
         assert isinstance(v, tuple)
         dom: tuple[ir.Value, ...] = t.dom.values()
@@ -44,6 +48,16 @@ def itf_value(v: ir.Value, t: ir.Type) -> object:
     if isinstance(v, int):
         return {"#bigint": str(v)}
     return str(v)
+
+
+def itf_user(st: ir.State, name: str, t: object) -> object:
+    """A declared variable in ITF: a record as an object, a sequence as an array."""
+    if not ir.structured(t):
+        assert isinstance(t, (ir.BoolT, ir.IntT, ir.EnumT, ir.FunT))
+        return itf_value(st[name], t)
+    return ir.user_value(st, name, t, itf_value,
+                         lambda items, dom: {"#map": [[itf_value(d, dom), x] for d, x in items]},
+                         dict, list)
 
 
 def itf_trace(run: SpecRun, result: Result) -> dict[str, object]:
@@ -63,8 +77,8 @@ def itf_trace(run: SpecRun, result: Result) -> dict[str, object]:
             meta["label"] = inst.label()
         state: dict[str, object] = {"#meta": meta}
         state.update(consts)
-        for v in model.vars:
-            state[v.name] = itf_value(st[v.name], v.type)
+        for name, t in ir.user_vars(model):
+            state[name] = itf_user(st, name, t)
         states.append(state)
     return {
         "#meta": {
@@ -81,7 +95,7 @@ def itf_trace(run: SpecRun, result: Result) -> dict[str, object]:
             "shortest": result.shortest,
         },
         "params": [n for n, _, _ in model.consts],
-        "vars": [v.name for v in model.vars],
+        "vars": [name for name, _ in ir.user_vars(model)],
         "states": states,
     }
 

@@ -108,6 +108,8 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
         expected = set(err.expected)
         hint = None if tok.type == "$END" else hints.pluscal(file, text, tok.start_pos or 0,
                                                               line, col)
+        hint = hint or hints.subset_word(file, text, len(text) if tok.type == "$END"
+                                         else (tok.start_pos or 0))  # data (dataB)
         hint = hint or _unknown_declaration(file, err, text)
         if hint is None and tok.type != "$END":
             hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
@@ -386,6 +388,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         e = c[0]
         if isinstance(e, s.Name):
             return s.TypeName(e.name, e.span)
+        if isinstance(e, (s.Index, s.Call, s.SetLit, s.SetComp, s.IfExpr)):
+            return s.SetDomain(e, self._span(meta))  # maybe a set value: the checker decides
         self.errors.append(Diagnostic(
             "HP004", "expected a domain: a type name, 'bool', a range 'a..b' or '{a, b}'",
             self._span(meta)))
@@ -407,6 +411,69 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def fun_type(self, meta: Any, c: list[Any]) -> s.FunType:
         return s.FunType(c[0], c[1], self._span(meta))
+
+    # ---- data: sets (dataB)
+    @v_args(meta=True)
+    def set_type(self, meta: Any, c: list[Any]) -> s.SetType:
+        return s.SetType(c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def set_empty(self, meta: Any, c: list[Any]) -> s.SetLit:
+        return s.SetLit((), self._span(meta))
+
+    @v_args(meta=True)
+    def set_lit(self, meta: Any, c: list[Any]) -> s.SetLit:
+        return s.SetLit(tuple(c), self._span(meta))
+
+    @v_args(meta=True)
+    def set_comp(self, meta: Any, c: list[Any]) -> s.SetComp:
+        return s.SetComp(self._name(c[0]), c[1], c[2], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def call(self, meta: Any, c: list[Any]) -> s.Call:
+        args = tuple(x for x in c[1:] if x is not None)
+        return s.Call(self._name(c[0]), args, self._span(meta), self._tspan(c[0]))
+
+    # ---- data: records and sequences (dataB)
+    @v_args(meta=True)
+    def seq_type(self, meta: Any, c: list[Any]) -> s.SeqType:
+        return s.SeqType(c[1], c[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def rec_type(self, meta: Any, c: list[Any]) -> s.RecType:
+        names, types = c[0::2], c[1::2]
+        return s.RecType(tuple((self._name(n), t) for n, t in zip(names, types, strict=True)),
+                         tuple(self._tspan(n) for n in names), self._span(meta))
+
+    @v_args(meta=True)
+    def field(self, meta: Any, c: list[Any]) -> s.Field:
+        return s.Field(c[0], self._name(c[1]), self._span(meta), self._tspan(c[1]))
+
+    @v_args(meta=True)
+    def field_step(self, meta: Any, c: list[Any]) -> s.FieldStep:
+        return s.FieldStep(self._name(c[0]), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def rec_lit(self, meta: Any, c: list[Any]) -> s.RecLit:
+        names, values = c[0::2], c[1::2]
+        return s.RecLit(tuple((self._name(n), v) for n, v in zip(names, values, strict=True)),
+                        tuple(self._tspan(n) for n in names), None, self._span(meta))
+
+    @v_args(meta=True)
+    def rec_update(self, meta: Any, c: list[Any]) -> s.RecLit:
+        base, word, rest = c[0], c[1], c[2:]
+        self._word(word, "with", "'with', ',' or ']'")
+        names, values = rest[0::2], rest[1::2]
+        return s.RecLit(tuple((self._name(n), v) for n, v in zip(names, values, strict=True)),
+                        tuple(self._tspan(n) for n in names), base, self._span(meta))
+
+    @v_args(meta=True)
+    def seq_empty(self, meta: Any, c: list[Any]) -> s.SeqLit:
+        return s.SeqLit((), self._span(meta))
+
+    @v_args(meta=True)
+    def seq_lit(self, meta: Any, c: list[Any]) -> s.SeqLit:
+        return s.SeqLit(tuple(c), self._span(meta))
 
     # ---- statements
     @v_args(meta=True)
@@ -556,9 +623,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                            self._tspan(c[1]))
 
     @v_args(meta=True)
-    def call(self, meta: Any, c: list[Any]) -> s.Call:
-        args = tuple(a for a in c[1:] if a is not None)
-        return s.Call(self._name(c[0]), args, self._span(meta), self._tspan(c[0]))
+    def ppick(self, meta: Any, c: list[Any]) -> s.Pick:
+        return self.pick(meta, c)
 
     @v_args(meta=True)
     def pick(self, meta: Any, c: list[Any]) -> s.Pick:

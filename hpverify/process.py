@@ -32,7 +32,7 @@ errors (HP400, HP404, HP405, HP406) rather than labels added silently.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 
 from . import ir
@@ -489,6 +489,12 @@ class _Desugar:
                     bound = bound | {st.name}
                 case s.Assign():
                     out.append(self._assign(p, st, bound))
+                case s.Pick():  # `x' in S` (NOTE(pick) in check.py)
+                    picked = self._assign(p, s.Assign(st.var, st.indices, s.BoolLit(True, st.span),
+                                                      st.span, st.target_span), bound)
+                    out.append(s.Pick(picked.var, picked.indices,
+                                      self._expr(p, st.domain, bound),  # type: ignore[arg-type]
+                                      st.span, st.target_span))
                 case s.LockStmt():
                     stop = self._lock_op(p, st, held, out, bound)
                     if stop:
@@ -584,34 +590,36 @@ class _Desugar:
         return replace(st, indices=indices, value=value)
 
     def _expr(self, p: _Proc, e: s.Expr, bound: frozenset[str]) -> s.Expr:
-        """e with each process-local name read as this instance's entry."""
-        match e:
-            case s.Name():
-                if e.name in p.locals and e.name not in bound:
-                    v: s.Expr = s.Name(p.var(e.name), e.span)
-                    if p.self_name is not None:
-                        v = s.Index(v, s.Name(p.self_name, e.span), e.span)
-                    return v
-                return e
-            case s.Index():
-                return replace(e, fn=self._expr(p, e.fn, bound),
-                               index=self._expr(p, e.index, bound))
-            case s.Unary():
-                return replace(e, arg=self._expr(p, e.arg, bound))
-            case s.Binary():
-                return replace(e, left=self._expr(p, e.left, bound),
-                               right=self._expr(p, e.right, bound))
-            case s.Member():
-                return replace(e, arg=self._expr(p, e.arg, bound))
-            case s.IfExpr():
-                return replace(e, cond=self._expr(p, e.cond, bound),
-                               then=self._expr(p, e.then, bound),
-                               else_=self._expr(p, e.else_, bound))
-            case s.Quant() | s.FunCons():
-                return replace(e, body=self._expr(p, e.body, bound | {e.var}))
-            case s.AtLabel():
-                return replace(e, process=self._expr(p, e.process, bound))
-        return e
+        """e with each process-local name read as this instance's entry.
+
+        NOTE(locals): every other node is rebuilt field by field (so that each expression
+        form, the data types' included, is covered); a binder (`forall x`, `{x in D: P}`,
+        `sum x`, `let x = ...`) hides a local of the same name in its body only."""
+        if isinstance(e, s.Name):
+            if e.name in p.locals and e.name not in bound:
+                v: s.Expr = s.Name(p.var(e.name), e.span)
+                if p.self_name is not None:
+                    v = s.Index(v, s.Name(p.self_name, e.span), e.span)
+                return v
+            return e
+        binder = (e.var if isinstance(e, s.Quant | s.FunCons | s.SetComp | s.Aggregate)
+                  else e.name if isinstance(e, s.LetIn) else None)
+        changes = {}
+        for f in fields(e):
+            old = getattr(e, f.name)
+            inner = bound | {binder} if binder is not None and f.name == "body" else bound
+            new = self._sub(p, old, inner)
+            if new is not old:
+                changes[f.name] = new
+        return replace(e, **changes) if changes else e
+
+    def _sub(self, p: _Proc, v: object, bound: frozenset[str]) -> object:
+        if isinstance(v, tuple):
+            items = tuple(self._sub(p, x, bound) for x in v)
+            return v if all(a is b for a, b in zip(items, v, strict=True)) else items
+        if is_dataclass(v) and type(v).__module__ == s.__name__:
+            return self._expr(p, v, bound)  # type: ignore[arg-type]
+        return v
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -50,7 +50,43 @@ class FunType:
     span: Span = _pos()
 
 
-Domain = TypeName | BoolType | RangeType | EnumType
+# ---- data: sets (dataB) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetType:
+    """`set of D`."""
+
+    elem: Domain
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SetDomain:
+    """A domain written as a set-valued expression (`forall x in union(S, T): ...`): only in
+    an expression (membership, quantifier, comprehension), never in a type."""
+
+    expr: Expr
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SeqType:
+    """`seq[N] of T`."""
+
+    bound: Expr
+    elem: TypeExpr
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class RecType:
+    """`{a: T, b: U}`."""
+
+    fields: tuple[tuple[str, TypeExpr], ...]
+    field_spans: tuple[Span, ...] = field(compare=False, repr=False)
+    span: Span = _pos()
+
+
+Domain = TypeName | BoolType | RangeType | EnumType | SetDomain
 # TypeExpr and Expr are defined at the end of the module (they name generated nodes)
 
 
@@ -166,15 +202,72 @@ class Aggregate:
     var_span: Span = _pos()
 
 
+# ---- data: sets (dataB) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetLit:
+    """`{}` or `{a, b}` in an expression (in a domain, `{a, b}` of names is an enum)."""
+
+    items: tuple[Expr, ...]
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SetComp:
+    """`{x in D: P}`."""
+
+    var: str
+    domain: Domain
+    body: Expr
+    span: Span = _pos()
+    var_span: Span = _pos()
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
-    """`name(args)`: a definition with parameters, or the built-in `min(a, b)`/`max(a, b)`."""
+    """`name(args)`: a definition with parameters, or a built-in (`min(a, b)`, `max(a, b)`,
+    `union`, `card`, ...) resolved by the checker."""
 
     name: str
     args: tuple[Expr, ...]
     span: Span = _pos()
     name_span: Span = _pos()
 
+
+# ---- data: records and sequences (dataB) ------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Field:
+    """`r.a`."""
+
+    rec: Expr
+    name: str
+    span: Span = _pos()
+    name_span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class RecLit:
+    """`[a: 1, b: true]`; with `base`, `[r with a: 2]` (r with those fields replaced)."""
+
+    fields: tuple[tuple[str, Expr], ...]
+    field_spans: tuple[Span, ...] = field(compare=False, repr=False)
+    base: Expr | None
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class SeqLit:
+    """`[a, b]` or `[]`."""
+
+    items: tuple[Expr, ...]
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldStep:
+    """`.a` in an assignment target (`r'.a = e`)."""
+
+    name: str
+    span: Span = _pos()
 
 
 
@@ -188,7 +281,7 @@ class Require:
 @dataclass(frozen=True, slots=True)
 class Assign:
     var: str
-    indices: tuple[Expr, ...]
+    indices: tuple[Expr | FieldStep, ...]  # FieldStep: data (dataB)
     value: Expr
     span: Span = _pos()
     target_span: Span = _pos()
@@ -389,7 +482,8 @@ class Labelled:
     label_span: Span = _pos()
 
 
-PStmt = Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | While | Labelled
+PStmt = (Require | Assign | Let | Pick | Await | LockStmt | Goto | Return | ProcIf | While
+         | Labelled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,9 +618,10 @@ class BuiltinInvariant:
     span: Span = _pos()
 
 
-TypeExpr = Domain | FunType | IrType | OwnerType
+TypeExpr = Domain | FunType | IrType | OwnerType | SetType | SeqType | RecType
 Expr = (IntLit | BoolLit | Name | Primed | Index | Unary | Binary | Member | IfExpr | Quant | FunCons
-        | LetIn | Aggregate | Call | AtLabel | IrLit | LockValue | GenVar)
+        | LetIn | Aggregate | Call | AtLabel | IrLit | LockValue | GenVar
+        | SetLit | SetComp | Field | RecLit | SeqLit)
 
 Decl = (
     SpecDecl | ConstDecl | TypeDecl | VarDecl | InitDecl | ActionDecl | InvariantDecl

@@ -127,11 +127,20 @@ def step_cells(model: ir.Model, before: ir.State, after: ir.State,
     declaration order, then domain order."""
     written = written_cells(model, inst, before) if inst is not None else set()
     out = []
-    for v in model.vars:
+    views = {view.name: view for view in model.views}
+    for name, t in ir.user_vars(model):
+        view = views.get(name)
+        if view is not None:  # NOTE(records): a record or sequence changes as a whole
+            flat = [name + suf for suf, _ in ir.leaves(t)]
+            wrote = any(w in flat for w, _ in written)
+            if wrote or any(before[f] != after[f] for f in flat):
+                out.append(Cell(name, (), t, before, after, wrote))  # type: ignore[arg-type]
+            continue
+        v = ir.StateVar(name, t)  # type: ignore[arg-type]
         roots = {path for name, path in written if name == v.name}
         if before[v.name] == after[v.name] and not roots:
             continue
-        for path, t in ir.slots(v.name, v.type):
+        for path, t in ir.view_slots(v.type):
             a = _cell(before[v.name], path, v.type)
             b = _cell(after[v.name], path, v.type)
             wrote = any(path[: len(r)] == r for r in roots)
@@ -147,6 +156,10 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
     in declaration order, then domain order."""
     out: list[str] = []
     for c in step_cells(model, before, after, inst):
+        if ir.structured(c.type):  # NOTE(records): before/after are the whole states
+            old, new = (ir.show_user(x, c.var, c.type) for x in (c.before, c.after))  # type: ignore[arg-type]
+            out.append(f"{c.var}: {old} -> {new}" + (f" {UNCHANGED}" if old == new else ""))
+            continue
         out.append(f"{c.name()}: {ir.show_value(c.before, c.type)} -> "
                    f"{ir.show_value(c.after, c.type)}"
                    + (f" {UNCHANGED}" if c.before == c.after else ""))
@@ -195,8 +208,10 @@ def render_table(model: ir.Model, trace: Trace) -> str:
 
 def render_state(model: ir.Model, st: ir.State, indent: str = "  ",
                  only: set[str] | None = None) -> list[str]:
-    return [f"{indent}{v.name} = {ir.show_value(st[v.name], v.type)}" for v in model.vars
-            if only is None or v.name in only]
+    if only is not None:
+        only = {ir.view_of(model, n) for n in only}
+    return [f"{indent}{name} = {ir.show_user(st, name, t)}" for name, t in ir.user_vars(model)
+            if only is None or name in only]
 
 
 def reads(e: ir.Expr) -> set[str]:
@@ -261,7 +276,7 @@ def _dom(model: ir.Model, var: str, depth: int) -> ir.Type:
     assert isinstance(t, ir.FunT)
     return t.dom
 def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
-    states = [{v.name: ir.render_value(st[v.name], v.type) for v in model.vars}
+    states = [{name: ir.render_user(st, name, t) for name, t in ir.user_vars(model)}
               for st in trace.states]
     steps = []
     for i, inst in enumerate(trace.steps):
@@ -272,6 +287,10 @@ def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
                                            for k, p in enumerate(c.path)],
                    "before": ir.render_value(c.before, c.type),
                    "after": ir.render_value(c.after, c.type)}
+                  if not ir.structured(c.type) else  # NOTE(records): the whole variable
+                  {"var": c.var, "index": [],
+                   "before": ir.render_user(c.before, c.var, c.type),  # type: ignore[arg-type]
+                   "after": ir.render_user(c.after, c.var, c.type)}  # type: ignore[arg-type]
                   for c in step_cells(model, trace.states[i], trace.states[i + 1], inst)
                   if c.written]
         steps.append({"action": inst.action, "actor": actor, "params": params,

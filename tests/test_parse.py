@@ -437,7 +437,7 @@ def test_keyword_in_wrong_place_names_the_keyword() -> None:
 
 def test_domain_must_be_a_name_hp004() -> None:
     assert errors("spec t\nconst N = 2\nvar x: N + 1\n") == [("HP004", 3, 8)]
-    assert errors("spec t\ninvariant i: forall x in f[1]: x\n") == [("HP004", 2, 26)]
+    assert errors("spec t\ninvariant i: forall x in N * 2: x\n") == [("HP004", 2, 26)]
 
 
 def test_builder_errors_in_one_file_reported_sorted() -> None:
