@@ -252,7 +252,7 @@ def symmetry_of(model: ir.Model) -> Symmetry | None:
     return Symmetry(model) if model.symmetric else None
 
 
-def concrete_path(start: Cells, reps: Sequence[Cells],
+def concrete_path(start: tuple[Cells, bool], reps: Sequence[Cells],
                   successors: Callable[[Cells], list[tuple[int, Cells, bool]]],
                   canon: Callable[[Cells], Cells]) -> tuple[list[tuple[Cells, bool]], list[int]]:
     """A concrete run along a path of representatives: from `start` (a real state whose
@@ -260,9 +260,9 @@ def concrete_path(start: Cells, reps: Sequence[Cells],
     the next one. It exists: if p maps reps[i] to the current state, p maps the step that
     the search took from reps[i] to a step from the current state into the same orbit.
     Returns the states (cells, error flag) and the instance indices."""
-    states: list[tuple[Cells, bool]] = [(start, False)]
+    states: list[tuple[Cells, bool]] = [start]
     steps: list[int] = []
-    cur = start
+    cur = start[0]
     for rep in reps[1:]:
         for i, c2, err in successors(cur):
             if canon(c2) == rep:
