@@ -1,4 +1,4 @@
-"""The rules that make a `symmetric type` sound (HP491-HP495), checked on the syntax tree.
+"""The rules that make a `symmetric type` sound (HP490-HP494), checked on the syntax tree.
 
 NOTE(symmetry-rules): `symmetric type Cpu = 1..N` promises that the values of Cpu are
 interchangeable: every permutation of them maps initial states to initial states, each
@@ -29,7 +29,7 @@ HP492/HP494: they tell values apart. A constant of the type cannot be written at
 literal has sort S), so neither can a range over part of it be used where S is expected.
 `by c` (the actor) only names the step in traces and is free. A construct this checker
 does not know (added to the language later) that touches a symmetric value is refused
-(HP495): the check stays sound by refusing what it cannot see through.
+(HP490): the check stays sound by refusing what it cannot see through.
 
 Under these rules a permutation p of S, applied to every S value and every S index of a
 state, commutes with the semantics: each expression's value is mapped by p (or unchanged,
@@ -110,7 +110,7 @@ class _Walker:
                 if self._touches(d):
                     span = getattr(d, "span", None)
                     assert isinstance(span, Span)
-                    self.error("HP495", f"a {type(d).__name__} declaration cannot use a symmetric "
+                    self.error("HP490", f"a {type(d).__name__} declaration cannot use a symmetric "
                                "type yet: symmetry reduction does not check it", span)
 
     def _touches(self, node: object) -> bool:
@@ -269,7 +269,7 @@ class _Walker:
                                           or name in self.symmetric):
                 span = getattr(node, "span", None)
                 assert isinstance(span, Span)
-                self.error("HP495", f"symmetry reduction cannot check a {type(node).__name__} "
+                self.error("HP490", f"symmetry reduction cannot check a {type(node).__name__} "
                            "that uses a symmetric value yet", span)
                 return
 
