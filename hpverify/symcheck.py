@@ -56,6 +56,7 @@ class Fn:
 
 
 Sort = str | Fn | None  # str: a value of that symmetric type; None: an ordinary value
+BAD = "!"  # the sort of an expression already reported (no type is named so): no cascades
 
 
 def sort_of(t: ir.Type) -> Sort:
@@ -154,9 +155,8 @@ class _Walker:
                 self.index(sort, got, idx, f"'{st.var}'")
                 sort = sort.cod
         value = self.expr(st.value, env)
-        if value != sort:
-            if value is None or (isinstance(value, Fn) and isinstance(sort, Fn)
-                                 and not isinstance(sort.dom, str) and value.dom is None):
+        if value != sort and value != BAD:
+            if not _leaks(value, sort):
                 self.error("HP491", f"'{st.var}' holds {_show(sort)}, but this is "
                            f"{_show(value)}", st.value.span, _WHERE)
             else:
@@ -168,7 +168,7 @@ class _Walker:
 
     # ---- expressions
     def index(self, fn: Fn, got: Sort, idx: s.Expr, what: str) -> None:
-        if got == fn.dom:
+        if got == fn.dom or got == BAD:
             return
         if fn.dom is not None:
             self.error("HP491", f"{what} is a function over symmetric type {fn.dom}; its index "
@@ -178,7 +178,7 @@ class _Walker:
                        "range: declare that domain with the symmetric type", idx.span)
 
     def same(self, a: Sort, b: Sort, left: s.Expr, right: s.Expr, what: str) -> None:
-        if a == b:
+        if a == b or BAD in (a, b):
             return
         blame, want, got = right, a, b
         if isinstance(b, str) and a is None:  # blame the ordinary side: `1 = c`
@@ -209,8 +209,7 @@ class _Walker:
                 self.expr(e.arg, env)
                 return None
             case s.Unary():
-                self.ordinary(e.arg, self.expr(e.arg, env), "'-'")
-                return None
+                return self.ordinary(e.arg, self.expr(e.arg, env), "'-'")
             case s.Binary(op="and" | "or" | "implies"):
                 self.expr(e.left, env)
                 self.expr(e.right, env)
@@ -221,9 +220,9 @@ class _Walker:
                 return None
             case s.Binary():
                 a, b = self.expr(e.left, env), self.expr(e.right, env)
-                self.ordinary(e.left, a, f"'{e.op}'")
-                self.ordinary(e.right, b, f"'{e.op}'")
-                return None
+                bad = (self.ordinary(e.left, a, f"'{e.op}'"),
+                       self.ordinary(e.right, b, f"'{e.op}'"))
+                return BAD if BAD in bad else None
             case s.Member():
                 got = self.expr(e.arg, env)
                 self.domain_bounds(e.domain, env)
@@ -235,7 +234,7 @@ class _Walker:
                 self.expr(e.cond, env)
                 a, b = self.expr(e.then, env), self.expr(e.else_, env)
                 self.same(a, b, e.then, e.else_, "the branches of 'if' have one sort")
-                return a if a == b else None
+                return a if a == b else BAD
             case s.Quant():
                 self.domain_bounds(e.domain, env)
                 self.expr(e.body, {**env, e.var: self.domain_sort(e.domain)})
@@ -253,10 +252,15 @@ class _Walker:
             for b in (d.lo, d.hi):
                 self.ordinary(b, self.expr(b, env), "a range bound")
 
-    def ordinary(self, e: s.Expr, sort: Sort, what: str) -> None:
+    def ordinary(self, e: s.Expr, sort: Sort, what: str) -> Sort:
+        """None, or BAD after reporting that e (of a symmetric sort) needs an ordinary int."""
+        if sort == BAD:
+            return BAD
         if isinstance(sort, str):
             self.error("HP492", f"{what} needs an ordinary int, but this is a value of symmetric "
                        f"type {sort}: its values may only be compared with '=' and '!='", e.span)
+            return BAD
+        return None
 
     def unknown(self, node: object, env: Mapping[str, Sort]) -> None:
         """A construct this checker does not know: refused if it touches a symmetric value."""
@@ -272,6 +276,16 @@ class _Walker:
                 self.error("HP490", f"symmetry reduction cannot check a {type(node).__name__} "
                            "that uses a symmetric value yet", span)
                 return
+
+
+def _leaks(value: Sort, target: Sort) -> bool:
+    """Whether `value` differs from `target` by holding a symmetric value (or domain) where
+    `target` is ordinary (HP493), rather than the other way round (HP491)."""
+    if isinstance(value, Fn) and isinstance(target, Fn):
+        if value.dom != target.dom:
+            return value.dom is not None
+        return _leaks(value.cod, target.cod)
+    return isinstance(value, str) and value != target
 
 
 def _nodes(node: object) -> Iterator[object]:
