@@ -64,7 +64,8 @@ def _ncells(t: ir.Type) -> int:
 class Symmetry:
     """The canonicalisation of one model's states (see the module's NOTEs)."""
 
-    def __init__(self, model: ir.Model) -> None:
+    def __init__(self, model: ir.Model, refine_only: bool = False) -> None:
+        """`refine_only`: the general method even where rows would do (for tests)."""
         self.types = model.symmetric
         no = {t.name: i for i, t in enumerate(self.types)}
         self.sizes = [len(t.values) for t in self.types]
@@ -88,7 +89,7 @@ class Symmetry:
                 assert isinstance(lo, int)
                 self.vars.append(_Var(off, tuple(dims), strides, cod, lo, cells))
             off += _ncells(v.type)
-        self.simple = all(v.cod is None and sum(s is not None for s, _ in v.dims) <= 1
+        self.simple = not refine_only and all(v.cod is None and sum(s is not None for s, _ in v.dims) <= 1
                           for v in self.vars)
         # rows: per symmetric type, per value, the flat cells of its row (same order for all)
         self.rows: list[list[list[int]]] = [[[] for _ in range(n)] for n in self.sizes]
@@ -99,6 +100,11 @@ class Symmetry:
                 for flat, pos in var.cells:
                     self.rows[s][pos[k]].append(flat)
         self._contiguous = [self._run(rows) for rows in self.rows]
+        self.canon: Callable[[Cells], Cells] = self._canon_general
+        if self.simple:
+            self.canon = self._canon_rows
+            if len(self.rows) == 1 and self._contiguous[0] is not None:
+                self.canon = _sort_run(*self._contiguous[0])
 
     @staticmethod
     def _run(rows: list[list[int]]) -> tuple[int, int] | None:
@@ -109,10 +115,8 @@ class Symmetry:
                 return first, first + len(rows)
         return None
 
-    # ---- the canonical representative
-    def canon(self, cells: Cells) -> Cells:
-        if self.simple:
-            return self._canon_rows(cells)
+    # ---- the canonical representative: `canon` is one of these
+    def _canon_general(self, cells: Cells) -> Cells:
         return self._refine(cells)[0]
 
     def orbit_size(self, cells: Cells) -> int:
@@ -245,6 +249,16 @@ class Symmetry:
         perms = [list(range(n)) for n in self.sizes]
         perms[s][a], perms[s][b] = b, a
         return self.apply(cells, perms) == cells
+
+
+def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:
+    """The representative when the rows are the single cells a..b-1 (one symmetric type
+    indexing one variable of scalars: `pc: Cpu -> {...}`): those cells sorted."""
+    def canon(cells: Cells) -> Cells:
+        part = cells[a:b]
+        srt = tuple(sorted(part))
+        return cells if srt == part else cells[:a] + srt + cells[b:]
+    return canon
 
 
 def symmetry_of(model: ir.Model) -> Symmetry | None:
