@@ -29,6 +29,19 @@ an orbit, so orbits are counted exactly):
     is wholly in the stabiliser and needs one ordering; the other classes are enumerated.
     |Stab| = (the factorials of the first kind of class) x (the orderings of the others
     that reach the least image: a coset of the stabiliser).
+
+NOTE(symmetry-sat): the SAT engines (bmc, kind, pdr) do not use the declaration; their
+answers are the same with and without it. What would be sound: a lex-leader constraint
+(rows of the state sorted) on the *first* state of an unrolling. For BMC that first state
+is the initial one: every violating path of length k from s0 has an image of the same
+length from the lex-leader of s0's orbit (invariants are symmetric, steps equivariant), so
+the shortest length is kept. But the specs this tool is for start from one state per orbit
+(every CPU idle), where the constraint prunes nothing; constraining later states as well,
+which would prune, can cut every shortest path (the image that sorts state i need not sort
+state i+1), and BMC must still find the shortest trace. For kind, the same constraint on
+the first state of the inductive step is sound (a counterexample to induction maps to one
+that starts at a lex-leader) and is left to kind's own work with the same metadata
+(`Model.symmetric`, `IntT.sym`), together with lemma templates instantiated per orbit.
 """
 
 from __future__ import annotations
