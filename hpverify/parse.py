@@ -191,7 +191,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def symmetric_type_decl(self, meta: Any, c: list[Any]) -> s.TypeDecl:
-        self._word(c[0], "symmetric", "a declaration")
+        self._word(c[0], "symmetric", "'symmetric type NAME = a..b' or a declaration")
         return s.TypeDecl(self._name(c[1]), c[2], self._span(meta), self._tspan(c[1]),
                           symmetric=True)
 

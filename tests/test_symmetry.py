@@ -302,3 +302,11 @@ def test_explicit_engine_trace_is_concrete_and_replays() -> None:
     assert r.verdict == "violated" and r.trace is not None and r.trace.length == 6
     assert r.extra["orbits"] < r.distinct_states  # type: ignore[operator]
     replay(model, r.trace, "no_sigbus")
+
+
+def test_tla_symmetry_gets_a_hint() -> None:
+    with pytest.raises(HpError) as info:
+        parse_text("spec t\nconst N = 2\nSYMMETRY Perms\n", "t.hp")
+    (d,) = info.value.diagnostics
+    assert (d.code, d.span.line, d.span.col) == ("HP006", 3, 1)
+    assert d.message == "unknown declaration `SYMMETRY`; did you mean `symmetric type`?"
