@@ -143,8 +143,11 @@ _DECLARATION_WORDS = {
     "invariants": "invariant", "property": "invariant", "properties": "invariant",
     "assert": "invariant", "next": "action", "def": None, "define": None,
     "proctype": "process", "algorithm": "process", "mutex": "lock", "spinlock": "lock",
+    "symmetry": "symmetric type",
 }
 _DECLARATION_NOTES = {
+    "symmetry": "hp declares the interchangeable values themselves, not a set of "
+                "permutations: `symmetric type Cpu = 1..N`",
     "property": "hp checks invariants (state predicates), not temporal properties",
     "properties": "hp checks invariants (state predicates), not temporal properties",
     "next": "hp has no Next: each action is declared on its own, `action NAME { ... }`",

@@ -271,4 +271,4 @@ def lower(spec: CheckedSpec) -> ir.Model:
         ExpansionBudget.left = MAX_EXPANSION
     return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
                     tuple(a.name for a in spec.actions), init_definitions(spec.init),
-                    spec.views)
+                    spec.views, symmetric=spec.symmetric)

@@ -31,6 +31,7 @@ from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding
 from ..result import Result, Trace, Verdict
+from ..symmetry import Symmetry, concrete_path, symmetry_of
 from .bmc import Progress
 from .common import Budget
 from .compiled import (
@@ -147,6 +148,12 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     # exactly codec.encode's, so traces decode as before.
     cm = CompiledModel(model)
     successors, state_key, well_typed = cm.successors, cm.key, cm.well_typed
+    # NOTE(symmetry-hook): with `symmetric type`s, every state is stored as its orbit's
+    # representative (symmetry.py): `canon` is the one hook, applied to each state before
+    # the visited-set lookup; `weight` counts the states of the orbits, as without symmetry.
+    sym = symmetry_of(model)
+    canon: Callable[[Cells], Cells] = sym.canon if sym is not None else _same
+    weight = 0
     parent: dict[Any, tuple[Any, int] | None] = {}
     fired = bytearray(len(model.instances))
     violations: dict[str, tuple[Any, int]] = {}  # the first violating state, and its level
@@ -158,10 +165,13 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     level = 0
     try:
         for n_init, (cells, err) in enumerate(initial_cells(model, budget), 1):
+            cells = canon(cells)
             key = state_key(cells, err)
             if key not in parent:
                 parent[key] = None
                 frontier.append((key, cells))
+                if sym is not None:
+                    weight += sym.orbit_size(cells)
             if n_init % CHECK_EVERY == 0 and len(parent) > max_states:
                 raise Cut(f"state limit reached: more than {max_states} distinct initial states")
     except Cut as cut:
@@ -199,10 +209,13 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                     continue
                 for i, c2, err in successors(cells):
                     fired[i] = 1
+                    c2 = canon(c2)
                     k2 = state_key(c2, err)
                     if k2 not in parent:
                         parent[k2] = (key, i)
                         nxt.append((k2, c2))
+                        if sym is not None:
+                            weight += sym.orbit_size(c2)
         except MemoryError:
             nxt.clear()
             stop_reason = (f"out of memory after {len(parent)} distinct states "
@@ -227,7 +240,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             level += 1
     del frontier
     elapsed = time.perf_counter() - start
-    n_states = len(parent)
+    orbits = len(parent)
+    n_states = weight if sym is not None else orbits
     exhausted = stop_reason is None
     fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
     never = [a for a in model.live_actions() if a not in fired_actions]
@@ -235,15 +249,21 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                                        "coverage_depth": complete}
     if exhausted:
         extra_common["diameter"] = diameter
+    in_orbits = ""
+    if sym is not None:
+        extra_common["orbits"] = orbits
+        in_orbits = f" in {orbits} orbits"
     out: list[Result] = []
     # one expander for every invariant's canonical trace; memoised on small state spaces
-    expand = Expander(cm, codec, budget, memo=n_states <= BMC_SEARCH_STATES)
+    expand = Expander(cm, codec, budget, memo=orbits <= BMC_SEARCH_STATES, canon=canon)
     for name in invariants:
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
             trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expand)
                      or _trace(model, codec, parent, key))
+            if sym is not None:  # a path of representatives: made concrete
+                trace = _concrete(model, cm, sym, trace)
             assert trace.length == lvl
             out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
@@ -254,7 +274,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                               distinct_states=n_states, extra=extra))
         elif exhausted:
             out.append(Result(name, Verdict.HOLDS, "explicit", None, elapsed,
-                              method=f"explicit-state search, {n_states} states, "
+                              method=f"explicit-state search, {n_states} states{in_orbits}, "
                               f"diameter {diameter}",
                               distinct_states=n_states, extra=extra))
         else:
@@ -568,14 +588,31 @@ def _cut_short(invariants: Sequence[str], start: float, n_states: int,
             for name in invariants]
 
 
+def _same(cells: Cells) -> Cells:
+    return cells
+
+
+def _concrete(model: ir.Model, cm: CompiledModel, sym: Symmetry, trace: Trace) -> Trace:
+    """A trace through orbit representatives made concrete (symmetry.concrete_path): it
+    starts from the same (real) initial state and takes, at each step, a real step into
+    the next representative's orbit; it ends in a state of the violating orbit, which
+    violates the invariant too (invariants are symmetric)."""
+    reps = [cm.flatten(st) for st in trace.states]
+    states, steps = concrete_path(reps[0], [c for c, _ in reps], cm.successors, sym.canon)
+    return Trace(tuple(cm.state(c, err) for c, err in states),
+                 tuple(model.instances[i] for i in steps))
+
+
 class Expander:
     """A state's enabled instances and successor keys, for the canonical-trace search: from
     the cells kept by the search (`store`) or decoded from the key, memoised across the
     invariants of one run when `memo` is set."""
 
     def __init__(self, cm: CompiledModel, codec: StateCodec, budget: Budget,
-                 store: dict[Any, Cells] | None = None, memo: bool = False) -> None:
+                 store: dict[Any, Cells] | None = None, memo: bool = False,
+                 canon: Callable[[Cells], Cells] = _same) -> None:
         self.cm, self.codec, self.budget, self.store = cm, codec, budget, store
+        self.canon = canon
         self.memo: dict[Any, list[tuple[int, Any]]] | None = {} if memo else None
         self.done = 0
 
@@ -594,7 +631,8 @@ class Expander:
         else:
             cells, is_err = cm.flatten(self.codec.decode(key))
         typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
-        out = [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(cells)] if typed else []
+        canon = self.canon
+        out = [(i, cm.key(canon(c2), e2)) for i, c2, e2 in cm.successors(cells)] if typed else []
         if self.memo is not None:
             self.memo[key] = out
         return out

@@ -1,0 +1,302 @@
+"""Symmetry reduction: one canonical state per orbit of the symmetric types' permutations.
+
+A spec that declares `symmetric type Cpu = 1..N` passed the checks of symcheck.py
+(NOTE(symmetry-rules)), so the group G of all permutations of each symmetric type's values
+acts on states as automorphisms of the state graph: a permutation p maps the value of an
+S-valued cell v to p(v) and moves the cell at index c of a function over S to index p(c).
+Initial states, steps and every invariant are invariant under G. The explicit engine
+therefore stores one representative per orbit (`Symmetry.canon`) and counts the states a
+search without symmetry would count by adding each orbit's size (`Symmetry.orbit_size`,
+exactly |G| / |Stab(s)|).
+
+The state representation is the explicit engine's: a flat tuple of scalar cells, the
+variables in declaration order, each function flattened in domain order (nested for
+`A -> B -> T`).
+
+NOTE(canonical-form): two ways, both exact (the same representative for every member of
+an orbit, so orbits are counted exactly):
+  - *rows* (the common case: no cell holds a symmetric value, and each variable has at most
+    one symmetric index): each value c of S owns a row, the cells whose S index is c; a
+    permutation only reorders the rows, so the state is determined by its rows' multiset.
+    The representative sorts them; the stabiliser permutes equal rows among themselves,
+    so |Stab| is the product of the factorials of the multiplicities.
+  - *refine* (anything else: S-valued cells such as `owner: Cpu`, functions `Cpu -> Cpu`,
+    two symmetric types in one variable): every value gets a colour that no permutation
+    can change (what its cells hold, what the values it meets hold, refined until stable,
+    as in graph canonisation). A permutation maps a state to another only by mapping each
+    colour class onto itself, so the representative is the least image over the orderings
+    that sort the values by colour. A class whose adjacent transpositions all fix the state
+    is wholly in the stabiliser and needs one ordering; the other classes are enumerated.
+    |Stab| = (the factorials of the first kind of class) x (the orderings of the others
+    that reach the least image: a coset of the stabiliser).
+
+NOTE(symmetry-sat): the SAT engines (bmc, kind, pdr) do not use the declaration; their
+answers are the same with and without it. What would be sound: a lex-leader constraint
+(rows of the state sorted) on the *first* state of an unrolling. For BMC that first state
+is the initial one: every violating path of length k from s0 has an image of the same
+length from the lex-leader of s0's orbit (invariants are symmetric, steps equivariant), so
+the shortest length is kept. But the specs this tool is for start from one state per orbit
+(every CPU idle), where the constraint prunes nothing; constraining later states as well,
+which would prune, is not justified by that argument (one permutation sorts s0; none need
+sort every state of the path), and BMC must still find the shortest trace. For kind, the same constraint on
+the first state of the inductive step is sound (a counterexample to induction maps to one
+that starts at a lex-leader) and is left to kind's own work with the same metadata
+(`Model.symmetric`, `IntT.sym`), together with lemma templates instantiated per orbit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import ir
+
+Cells = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    """A variable that symmetry moves: its cells, and where S values sit in them."""
+
+    base: int
+    dims: tuple[tuple[int | None, int], ...]  # per index level: (symmetric type no., size)
+    strides: tuple[int, ...]
+    cod: int | None  # symmetric type no. of the scalar values, or None
+    lo: int  # the least value of the cod type, when cod is symmetric
+    cells: tuple[tuple[int, tuple[int, ...]], ...]  # (flat offset, position per level)
+
+
+def _ncells(t: ir.Type) -> int:
+    return len(t.dom.values()) * _ncells(t.cod) if isinstance(t, ir.FunT) else 1
+
+
+class Symmetry:
+    """The canonicalisation of one model's states (see the module's NOTEs)."""
+
+    def __init__(self, model: ir.Model, refine_only: bool = False) -> None:
+        """`refine_only`: the general method even where rows would do (for tests)."""
+        self.types = model.symmetric
+        no = {t.name: i for i, t in enumerate(self.types)}
+        self.sizes = [len(t.values) for t in self.types]
+        self.group_order = math.prod(math.factorial(n) for n in self.sizes)
+        self.vars: list[_Var] = []
+        off = 0
+        for v in model.vars:
+            dims: list[tuple[int | None, int]] = []
+            t = v.type
+            while isinstance(t, ir.FunT):
+                d = t.dom
+                dims.append((no.get(d.sym) if isinstance(d, ir.IntT) and d.sym else None,
+                             len(d.values())))
+                t = t.cod
+            cod = no.get(t.sym) if isinstance(t, ir.IntT) and t.sym else None
+            if cod is not None or any(s is not None for s, _ in dims):
+                strides = tuple(math.prod(n for _, n in dims[k + 1:]) for k in range(len(dims)))
+                cells = tuple((off + sum(p * st for p, st in zip(pos, strides, strict=True)), pos)
+                              for pos in itertools.product(*(range(n) for _, n in dims)))
+                lo = self.types[cod].values[0] if cod is not None else 0
+                assert isinstance(lo, int)
+                self.vars.append(_Var(off, tuple(dims), strides, cod, lo, cells))
+            off += _ncells(v.type)
+        self.simple = not refine_only and all(v.cod is None and sum(s is not None for s, _ in v.dims) <= 1
+                          for v in self.vars)
+        # rows: per symmetric type, per value, the flat cells of its row (same order for all)
+        self.rows: list[list[list[int]]] = [[[] for _ in range(n)] for n in self.sizes]
+        if self.simple:
+            for var in self.vars:
+                (k, (s, _)), = [(k, d) for k, d in enumerate(var.dims) if d[0] is not None]
+                assert s is not None
+                for flat, pos in var.cells:
+                    self.rows[s][pos[k]].append(flat)
+        self._contiguous = [self._run(rows) for rows in self.rows]
+        self.canon: Callable[[Cells], Cells] = self._canon_general
+        if self.simple:
+            self.canon = self._canon_rows
+            if len(self.rows) == 1 and self._contiguous[0] is not None:
+                self.canon = _sort_run(*self._contiguous[0])
+
+    @staticmethod
+    def _run(rows: list[list[int]]) -> tuple[int, int] | None:
+        """(first, end) when every row is one cell and the rows are adjacent cells."""
+        if rows and all(len(r) == 1 for r in rows):
+            first = rows[0][0]
+            if [r[0] for r in rows] == list(range(first, first + len(rows))):
+                return first, first + len(rows)
+        return None
+
+    # ---- the canonical representative: `canon` is one of these
+    def _canon_general(self, cells: Cells) -> Cells:
+        return self._refine(cells)[0]
+
+    def orbit_size(self, cells: Cells) -> int:
+        """|G| / |Stab(cells)|: how many states the orbit of `cells` holds."""
+        if self.simple:
+            stab = 1
+            for s, rows in enumerate(self.rows):
+                run = self._contiguous[s]
+                if run is not None:
+                    keys: Sequence[Any] = cells[run[0]:run[1]]
+                else:
+                    keys = [tuple(cells[j] for j in r) for r in rows]
+                for m in Counter(keys).values():
+                    stab *= math.factorial(m)
+            return self.group_order // stab
+        return self.group_order // self._refine(cells)[1]
+
+    def _canon_rows(self, cells: Cells) -> Cells:
+        out: list[Any] | None = None
+        for s, rows in enumerate(self.rows):
+            run = self._contiguous[s]
+            if run is not None:
+                a, b = run
+                part = cells[a:b]
+                srt = tuple(sorted(part))
+                if srt != part:
+                    if out is None:
+                        out = list(cells)
+                    out[a:b] = srt
+                continue
+            got = [tuple(cells[j] for j in r) for r in rows]
+            srt_rows = sorted(got)
+            if srt_rows != got:
+                if out is None:
+                    out = list(cells)
+                for r, row in zip(rows, srt_rows, strict=True):
+                    for j, x in zip(r, row, strict=True):
+                        out[j] = x
+        return cells if out is None else tuple(out)
+
+    # ---- permutations (the refine method, tests)
+    def apply(self, cells: Cells, perms: Sequence[Sequence[int]]) -> Cells:
+        """The image of a state under the permutation that moves value position i of
+        symmetric type s to position perms[s][i]."""
+        out = list(cells)
+        for var in self.vars:
+            for flat, pos in var.cells:
+                to = var.base
+                for (s, _), p, st in zip(var.dims, pos, var.strides, strict=True):
+                    to += (perms[s][p] if s is not None else p) * st
+                v = cells[flat]
+                if var.cod is not None and type(v) is int \
+                        and 0 <= v - var.lo < self.sizes[var.cod]:
+                    v = var.lo + perms[var.cod][v - var.lo]
+                out[to] = v
+        return tuple(out)
+
+    def _colours(self, cells: Cells) -> list[list[int]]:
+        """NOTE(canonical-form): a colour per value of each symmetric type, invariant under
+        every permutation (a permuted state's values get their originals' colours)."""
+        colour = [[0] * n for n in self.sizes]
+        classes = -1
+        while True:
+            bags: list[list[list[Any]]] = [[[] for _ in range(n)] for n in self.sizes]
+            for vn, var in enumerate(self.vars):
+                for flat, pos in var.cells:
+                    v = cells[flat]
+                    members: list[tuple[int, int]] = [(s, p) for (s, _), p in
+                                                      zip(var.dims, pos, strict=True)
+                                                      if s is not None]
+                    vpos = None
+                    if var.cod is not None and type(v) is int \
+                            and 0 <= v - var.lo < self.sizes[var.cod]:
+                        vpos = v - var.lo
+                        members.append((var.cod, vpos))
+                    for s, p in set(members):
+                        desc = (vn,
+                                tuple((q == p and d == s, colour[d][q]) if d is not None else (False, q)
+                                      for (d, _), q in zip(var.dims, pos, strict=True)),
+                                (vpos == p and var.cod == s, colour[var.cod][vpos])
+                                if vpos is not None and var.cod is not None else (False, v))
+                        bags[s][p].append(desc)
+            new = []
+            for s, n in enumerate(self.sizes):
+                keys = [(colour[s][p], sorted(bags[s][p], key=repr)) for p in range(n)]
+                ranks = {k: r for r, k in enumerate(sorted({repr(k) for k in keys}))}
+                new.append([ranks[repr(k)] for k in keys])
+            count = sum(len(set(c)) for c in new)
+            colour = new
+            if count == classes:
+                return colour
+            classes = count
+
+    def _refine(self, cells: Cells) -> tuple[Cells, int]:
+        """(the representative, |Stab|) by colour classes (NOTE(canonical-form))."""
+        colour = self._colours(cells)
+        stab = 1
+        classes: list[tuple[int, list[list[int]]]] = []  # (type, the orderings to try)
+        for s, n in enumerate(self.sizes):
+            by: dict[int, list[int]] = {}
+            for p in range(n):
+                by.setdefault(colour[s][p], []).append(p)
+            for c in sorted(by):
+                members = by[c]
+                if all(self._fixes(cells, s, a, b) for a, b in itertools.pairwise(members)):
+                    stab *= math.factorial(len(members))
+                    classes.append((s, [members]))
+                else:
+                    classes.append((s, [list(o) for o in itertools.permutations(members)]))
+        best: Cells | None = None
+        best_key: list[str] = []
+        hits = 0
+        for combo in itertools.product(*(orders for _, orders in classes)):
+            perms = [[0] * n for n in self.sizes]
+            filled = [0] * len(self.sizes)
+            for (s, _), order in zip(classes, combo, strict=True):
+                for p in order:
+                    perms[s][p] = filled[s]
+                    filled[s] += 1
+            img = self.apply(cells, perms)
+            key = [repr(x) for x in img]
+            if best is None or key < best_key:
+                best, best_key, hits = img, key, 1
+            elif key == best_key:
+                hits += 1
+        assert best is not None
+        return best, stab * hits
+
+    def _fixes(self, cells: Cells, s: int, a: int, b: int) -> bool:
+        perms = [list(range(n)) for n in self.sizes]
+        perms[s][a], perms[s][b] = b, a
+        return self.apply(cells, perms) == cells
+
+
+def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:
+    """The representative when the rows are the single cells a..b-1 (one symmetric type
+    indexing one variable of scalars: `pc: Cpu -> {...}`): those cells sorted."""
+    def canon(cells: Cells) -> Cells:
+        part = cells[a:b]
+        srt = tuple(sorted(part))
+        return cells if srt == part else cells[:a] + srt + cells[b:]
+    return canon
+
+
+def symmetry_of(model: ir.Model) -> Symmetry | None:
+    """The model's symmetry, or None when it declares no symmetric type."""
+    return Symmetry(model) if model.symmetric else None
+
+
+def concrete_path(start: tuple[Cells, bool], reps: Sequence[Cells],
+                  successors: Callable[[Cells], list[tuple[int, Cells, bool]]],
+                  canon: Callable[[Cells], Cells]) -> tuple[list[tuple[Cells, bool]], list[int]]:
+    """A concrete run along a path of representatives: from `start` (a real state whose
+    representative is reps[0]), at each step the first successor whose representative is
+    the next one. It exists: if p maps reps[i] to the current state, p maps the step that
+    the search took from reps[i] to a step from the current state into the same orbit.
+    Returns the states (cells, error flag) and the instance indices."""
+    states: list[tuple[Cells, bool]] = [start]
+    steps: list[int] = []
+    cur = start[0]
+    for rep in reps[1:]:
+        for i, c2, err in successors(cur):
+            if canon(c2) == rep:
+                states.append((c2, err))
+                steps.append(i)
+                cur = c2
+                break
+        else:  # pragma: no cover - the rules of symcheck.py make this impossible
+            raise AssertionError("symmetry: no concrete step along the orbit path")
+    return states, steps
