@@ -589,7 +589,7 @@ class _Desugar:
             return s.Assign(p.var(st.var), indices, value, st.span, st.target_span)
         return replace(st, indices=indices, value=value)
 
-    def _expr(self, p: _Proc, e: s.Expr, bound: frozenset[str]) -> s.Expr:
+    def _expr(self, p: _Proc, e: s.Expr | s.FieldStep, bound: frozenset[str]) -> s.Expr:
         """e with each process-local name read as this instance's entry.
 
         NOTE(locals): every other node is rebuilt field by field (so that each expression
@@ -611,7 +611,7 @@ class _Desugar:
             new = self._sub(p, old, inner)
             if new is not old:
                 changes[f.name] = new
-        return replace(e, **changes) if changes else e
+        return replace(e, **changes) if changes else e  # type: ignore[arg-type, return-value]
 
     def _sub(self, p: _Proc, v: object, bound: frozenset[str]) -> object:
         if isinstance(v, tuple):

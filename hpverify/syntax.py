@@ -309,7 +309,7 @@ class Pick:
     """`x'[i...] in D`: the step chooses the written value among D's."""
 
     var: str
-    indices: tuple[Expr, ...]
+    indices: tuple[Expr | FieldStep, ...]
     domain: Domain
     span: Span = _pos()
     target_span: Span = _pos()
