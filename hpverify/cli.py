@@ -290,8 +290,17 @@ def warnings(run: SpecRun) -> list[str]:
         return [NO_INITIAL_STATE]
     never, depth = never_enabled(run)
     where = f" (checked to depth {depth})" if depth is not None else ""
-    return [f"action {name} is never enabled{where}: invariants may hold vacuously"
-            for name in never]
+    return [f"{_action_words(run, name)} is never enabled{where}: invariants may hold "
+            "vacuously" for name in never]
+
+
+def _action_words(run: SpecRun, name: str) -> str:
+    """`action NAME`, or for a process step `step P at LABEL (line N)` (process.py)."""
+    for inst in run.model.instances:
+        if inst.action == name and inst.origin is not None:
+            o = inst.origin
+            return f"step {o.process} at {o.label} (line {o.line})"
+    return f"action {name}"
 
 
 def never_enabled(run: SpecRun) -> tuple[list[str], int | None]:
@@ -749,9 +758,11 @@ def cmd_simulate(args: argparse.Namespace, sources: SourceCache) -> int:
                 print()
             else:
                 print("  no violation found (a simulation is not a proof)")
+            ends = (f"{sim.finished} runs finished (nothing left to run)"
+                    if any(i.name == "deadlock" for i in model.invariants) and not sim.deadlocks
+                    else f"{sim.deadlocks} runs ended in a deadlock (no action enabled)")
             print(f"  {sim.runs} run{'s' if sim.runs != 1 else ''}, {sim.steps} steps, "
-                  f"{sim.distinct_states} distinct states, {sim.deadlocks} runs ended in a "
-                  f"deadlock (no action enabled)")
+                  f"{sim.distinct_states} distinct states, {ends}")
             if sim.actions:
                 width = max(len(a) for a in sim.actions)
                 print("  actions fired:")
@@ -783,6 +794,7 @@ def _simulation_json(run: SpecRun, sim: Simulation, seed: int, args: argparse.Na
         "consts": {n: render_value(x, t) for n, x, t in run.model.consts},
         "seed": seed, "max_steps": args.steps, "runs": sim.runs, "steps": sim.steps,
         "distinct_states": sim.distinct_states, "deadlocks": sim.deadlocks,
+        "finished": sim.finished,
         "no_initial_state": sim.no_initial_state,
         "actions": dict(sim.actions),
         "violation": None if v is None else {
