@@ -277,6 +277,7 @@ class StepOrigin:
     process: str
     label: str
     line: int
+    choices: int = 0  # the last `choices` parameters are the label's (`L(x: D):`), not the instance's
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,14 +298,22 @@ class Instance:
         if self.origin is None:
             return None
         who = self.origin.process
-        if self.params:
+        own = len(self.params) - self.origin.choices
+        if own:
             who += "(" + ", ".join(show_value(v, t) for (_, v), t in
-                                   zip(self.params, self.param_types, strict=True)) + ")"
+                                   zip(self.params[:own], self.param_types[:own],
+                                       strict=True)) + ")"
         return who
 
     def label(self) -> str:
         if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
-            return f"{self.process_instance()} at {self.origin.label} (line {self.origin.line})"
+            at = self.origin.label
+            if self.origin.choices:  # `task(1) at hugetlb_no_page(p=2) (line 9)`
+                n = len(self.params) - self.origin.choices
+                at += "(" + ", ".join(f"{x}={show_value(v, t)}" for (x, v), t in
+                                      zip(self.params[n:], self.param_types[n:],
+                                          strict=True)) + ")"
+            return f"{self.process_instance()} at {at} (line {self.origin.line})"
         if not self.params:
             return self.action
         args = ", ".join(f"{n}={show_value(v, t)}"

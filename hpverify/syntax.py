@@ -331,6 +331,7 @@ class Labelled:
     stmt: PStmt
     span: Span = _pos()
     label_span: Span = _pos()
+    params: tuple[Param, ...] = ()  # `L(x: D):` the step's own choices (like an action's)
 
 
 PStmt = Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | While | Labelled
