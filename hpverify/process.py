@@ -290,6 +290,11 @@ class _Desugar:
                            "process has finished", lab.label_span,
                            Note("name the last step otherwise (`finish:`, `out:`)"))
                 continue
+            for x in lab.params:  # NOTE(label-params)
+                if x.name in (p.self_name, *p.locals, *self.state_vars, *self.locks):
+                    self.error("HP414", f"the choice '{x.name}' of label '{lab.label}' has the "
+                               "name of the process's parameter, a local, a state variable "
+                               "or a lock", x.span)
             old = p.labels.get(lab.label)
             if old is not None:
                 self.error("HP401", f"label '{lab.label}' is used twice in process '{p.name}'",
