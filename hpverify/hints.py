@@ -133,7 +133,7 @@ def comment_after_operand(file: str, text: str,
 
 # ---- HP006: an unknown word where a declaration starts -------------------------------------
 DECLARATIONS = ("spec", "const", "type", "var", "init", "action", "invariant", "check",
-                "expect", "include")
+                "expect", "include", "lock", "process", "terminal")
 
 # words from TLA+, Promela, Python... and what hp calls the same thing
 _DECLARATION_WORDS = {
@@ -142,11 +142,15 @@ _DECLARATION_WORDS = {
     "module": "spec", "extends": "include", "import": "include",
     "invariants": "invariant", "property": "invariant", "properties": "invariant",
     "assert": "invariant", "next": "action", "def": None, "define": None,
+    "proctype": "process", "algorithm": "process", "mutex": "lock", "spinlock": "lock",
 }
 _DECLARATION_NOTES = {
     "property": "hp checks invariants (state predicates), not temporal properties",
     "properties": "hp checks invariants (state predicates), not temporal properties",
     "next": "hp has no Next: each action is declared on its own, `action NAME { ... }`",
+    "proctype": "a process with one instance per value: `process NAME(c: Cpu) { ... }`",
+    "algorithm": "hp has no algorithm block: declare each process on its own, "
+                 "`process NAME(c: Cpu) { ... }`",
     "def": "hp has no operator definitions: a value is a `const`, a local name inside an "
            "action is `let NAME = EXPR`",
     "define": "hp has no operator definitions: a value is a `const`, a local name inside an "
@@ -231,3 +235,50 @@ def foreign_comparison(file: str, text: str, start: int, token: str, line: int,
         return Diagnostic("HP007", "`=>` is not hp syntax; for implication write `implies`",
                           Span(file, line, col - 1, line, col + 1))
     return None
+
+
+# ---- HP421-HP423: PlusCal inside a process ---------------------------------------------------
+_PROCESS_HEADER = re.compile(r"\bprocess\s+[A-Za-z_][A-Za-z0-9_]*\s*$")
+
+
+def pluscal(file: str, text: str, pos: int, line: int, col: int) -> Diagnostic | None:
+    """PlusCal habits where hp's parser stops at `pos`: `x := e` (HP421), `either`/`with`
+    (HP422), `process P \\in D` (HP423)."""
+    here = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*", text[pos:])
+    if here is not None:  # the parser stopped at a word: look past it
+        after = pos + here.end()
+        if text.startswith(":=", after) or (here.group(1) in ("either", "with")
+                                             and text.startswith(("{", "("), after)):
+            pos = after
+    before = text[:pos]
+    if text.startswith(":=", pos) or (text.startswith("=", pos) and before.endswith(":")):
+        at = pos if text.startswith(":=", pos) else pos - 1
+        return Diagnostic("HP421", "`:=` is PlusCal's assignment; hp writes the next value "
+                          "with a prime: `x' = e`", _span(file, text, at, 2),
+                          (Note("every right-hand side reads the state before the step, "
+                                "as in PlusCal within one label"),))
+    word = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", before)
+    if word is not None and word.group(1) in ("either", "with") \
+            and text.startswith(("{", "("), pos):
+        w = word.group(1)
+        return Diagnostic("HP422", f"PlusCal's `{w}` is not hp: a process step has no "
+                          "nondeterministic choice", _span(file, text, word.start(1), len(w)),
+                          (Note("choose by who runs: make the alternatives separate processes or "
+                                "actions (`action take(p: Page)` ranges over p), or branch on a "
+                                "variable whose value is chosen elsewhere (a local without "
+                                "`= e` starts at any value of its type)"),))
+    if _PROCESS_HEADER.search(before) and (text.startswith("\\in", pos)
+                                          or re.match(r"in\b", text[pos:])):
+        width = 3 if text.startswith("\\in", pos) else 2
+        return Diagnostic("HP423", "a process with one instance per value is written "
+                          "`process NAME(x: D)`, not `process NAME \\in D`",
+                          _span(file, text, pos, width),
+                          (Note("the parameter names the instance (PlusCal's `self`) and is "
+                                "the actor of its steps"),))
+    return None
+
+
+def _span(file: str, text: str, pos: int, width: int) -> Span:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return Span(file, line, col, line, col + width)

@@ -95,7 +95,8 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     line, col = max(1, err.line or 1), max(1, err.column or 1)
     if isinstance(err, UnexpectedCharacters):
         pos = err.pos_in_stream or 0
-        hint = hints.foreign_operator_at(file, text, pos, line, col)
+        hint = hints.pluscal(file, text, pos, line, col) \
+            or hints.foreign_operator_at(file, text, pos, line, col)
         if hint is not None:
             return hint
         ch = text[pos] if pos < len(text) else "?"
@@ -104,7 +105,9 @@ def _syntax_error(file: str, err: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         tok = err.token
         expected = set(err.expected)
-        hint = _unknown_declaration(file, err, text)
+        hint = None if tok.type == "$END" else hints.pluscal(file, text, tok.start_pos or 0,
+                                                              line, col)
+        hint = hint or _unknown_declaration(file, err, text)
         if hint is None and tok.type != "$END":
             hint = hints.foreign_comparison(file, text, tok.start_pos or 0, str(tok), line, col)
         if hint is not None:

@@ -192,9 +192,9 @@ class _Desugar:
                 case s.LockDecl() | s.CheckDeadlock() | s.TerminalDecl():
                     pass
                 case s.ProcessDecl():
-                    p = next((p for p in self.procs if p.decl is d), None)
-                    if p is not None:
-                        out.extend(self._process(p))
+                    for proc in self.procs:  # not a duplicate (HP417)
+                        if proc.decl is d:
+                            out.extend(self._process(proc))
                 case _:
                     out.append(d)
         if self.locks:
