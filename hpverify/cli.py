@@ -746,9 +746,11 @@ def cmd_simulate(args: argparse.Namespace, sources: SourceCache) -> int:
                 print()
             else:
                 print("  no violation found (a simulation is not a proof)")
+            ends = (f"{sim.finished} runs finished (nothing left to run)"
+                    if any(i.name == "deadlock" for i in model.invariants) and not sim.deadlocks
+                    else f"{sim.deadlocks} runs ended in a deadlock (no action enabled)")
             print(f"  {sim.runs} run{'s' if sim.runs != 1 else ''}, {sim.steps} steps, "
-                  f"{sim.distinct_states} distinct states, {sim.deadlocks} runs ended in a "
-                  f"deadlock (no action enabled)")
+                  f"{sim.distinct_states} distinct states, {ends}")
             if sim.actions:
                 width = max(len(a) for a in sim.actions)
                 print("  actions fired:")
@@ -780,6 +782,7 @@ def _simulation_json(run: SpecRun, sim: Simulation, seed: int, args: argparse.Na
         "consts": {n: render_value(x, t) for n, x, t in run.model.consts},
         "seed": seed, "max_steps": args.steps, "runs": sim.runs, "steps": sim.steps,
         "distinct_states": sim.distinct_states, "deadlocks": sim.deadlocks,
+        "finished": sim.finished,
         "no_initial_state": sim.no_initial_state,
         "actions": dict(sim.actions),
         "violation": None if v is None else {

@@ -507,7 +507,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def at_label(self, meta: Any, c: list[Any]) -> s.AtLabel:
-        return s.AtLabel(c[0], self._name(c[1]), self._span(meta), self._tspan(c[1]))
+        tok = c[1]  # `@label`
+        label = Token("NAME", str(tok)[1:], line=tok.line, column=(tok.column or 0) + 1,
+                      end_line=tok.end_line, end_column=tok.end_column)
+        return s.AtLabel(c[0], self._name(label), self._span(meta), self._tspan(label))
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> s.IntLit:

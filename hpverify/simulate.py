@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from . import evaluate as ev
 from . import ir
 from .engines.explicit import initial_states
+from .process import DEADLOCK
 from .result import Trace
 from .trace import replay
 
@@ -38,6 +39,7 @@ class Simulation:
     runs: int = 0
     steps: int = 0
     deadlocks: int = 0
+    finished: int = 0  # runs that ended where the built-in `deadlock` holds (all processes done)
     type_stops: int = 0  # runs that ended in a state violating types (not checked)
     distinct_states: int = 0
     actions: Counter[str] = field(default_factory=Counter)
@@ -75,7 +77,11 @@ def simulate(model: ir.Model, invariants: Sequence[str], steps: int, runs: int,
                 if res is not None:
                     enabled.append((inst, res.state))
             if not enabled:
-                sim.deadlocks += 1
+                if any(i.name == DEADLOCK for i in model.invariants) \
+                        and ev.invariant_ok(model, DEADLOCK, st):
+                    sim.finished += 1  # every process done (or `terminal`): a fine end
+                else:
+                    sim.deadlocks += 1
                 break
             inst, st = enabled[rng.randrange(len(enabled))]
             k += 1

@@ -407,7 +407,7 @@ def test_integer_literals_are_decimal() -> None:
 
 # ---- syntax errors --------------------------------------------------------------------------
 def test_unexpected_character_hp001() -> None:
-    assert errors("spec t\ninvariant i: x ? 1\n") == [("HP001", 2, 16)]
+    assert errors("spec t\ninvariant i: x @ 1\n") == [("HP001", 2, 16)]
     assert errors("spec t\ninvariant i: x $\n") == [("HP001", 2, 16)]
 
 
@@ -574,8 +574,8 @@ def test_foreign_operators(text: str, want: tuple[str, int, int, str]) -> None:
 
 
 def test_other_characters_stay_hp001() -> None:
-    assert diagnostics(HEAD + "invariant i: a ? b\n") == [
-        ("HP001", 4, 16, 17, "unexpected character '?'")]
+    assert diagnostics(HEAD + "invariant i: a @ b\n") == [
+        ("HP001", 4, 16, 17, "unexpected character '@'")]
     assert diagnostics(HEAD + "invariant i: \\Alpha\n")[0][:3] == ("HP001", 4, 14)
 
 
