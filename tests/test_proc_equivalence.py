@@ -31,6 +31,7 @@ RACES = [
     ("spec/races/r04_memory_failure_vs_demote.hp",
      "spec/races/r04_memory_failure_vs_demote_proc.hp"),
     ("spec/races/r05_resv_dec_unlocked.hp", "spec/races/r05_resv_dec_unlocked_proc.hp"),
+    ("spec/races/r07_alloc_vs_reserve.hp", "spec/races/r07_alloc_vs_reserve_proc.hp"),
 ]
 # a flat invariant -> the proc version's invariant that states it
 RENAMED = {"spec/races/r04_memory_failure_vs_demote.hp": {"no_self_deadlock": "deadlock"}}
