@@ -329,12 +329,11 @@ def pluscal(file: str, text: str, pos: int, line: int, col: int) -> Diagnostic |
     if word is not None and word.group(1) in ("either", "with") \
             and text.startswith(("{", "("), pos):
         w = word.group(1)
-        return Diagnostic("HP422", f"PlusCal's `{w}` is not hp: a process step has no "
-                          "nondeterministic choice", _span(file, text, word.start(1), len(w)),
-                          (Note("choose by who runs: make the alternatives separate processes or "
-                                "actions (`action take(p: Page)` ranges over p), or branch on a "
-                                "variable whose value is chosen elsewhere (a local without "
-                                "`= e` starts at any value of its type)"),))
+        return Diagnostic("HP422", f"PlusCal's `{w}` is not hp: a step chooses through its "
+                          "label's parameters", _span(file, text, word.start(1), len(w)),
+                          (Note("`a(v: bool): x' = v` is one instance of the step per value of "
+                                "v, as an action's parameters are; for `either`, branch on such "
+                                "a parameter: `a(left: bool): if left { ... } else { ... }`"),))
     if _PROCESS_HEADER.search(before) and (text.startswith("\\in", pos)
                                           or re.match(r"in\b", text[pos:])):
         width = 3 if text.startswith("\\in", pos) else 2

@@ -313,6 +313,7 @@ class StepOrigin:
     process: str
     label: str
     line: int
+    choices: int = 0  # the last `choices` parameters are the label's (`L(x: D):`), not the instance's
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,8 +335,9 @@ class Instance:
             return None
         who = self.origin.process
         shown = self.shown_params()  # not the hidden parameters of `x' in S`
-        if shown:
-            who += "(" + ", ".join(show_value(v, t) for _, v, t in shown) + ")"
+        own = len(shown) - self.origin.choices  # then the label's choices (`L(x: D):`)
+        if own:
+            who += "(" + ", ".join(show_value(v, t) for _, v, t in shown[:own]) + ")"
         return who
 
     def shown_params(self) -> list[tuple[str, Value, Type]]:
@@ -346,7 +348,11 @@ class Instance:
 
     def label(self) -> str:
         if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
-            return f"{self.process_instance()} at {self.origin.label} (line {self.origin.line})"
+            at = self.origin.label
+            if self.origin.choices:  # `task(1) at hugetlb_no_page(p=2) (line 9)`
+                chosen = self.shown_params()[-self.origin.choices:]
+                at += "(" + ", ".join(f"{x}={show_value(v, t)}" for x, v, t in chosen) + ")"
+            return f"{self.process_instance()} at {at} (line {self.origin.line})"
         shown = self.shown_params()
         if not shown:
             return self.action

@@ -338,7 +338,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def labelled(self, meta: Any, c: list[Any]) -> s.Labelled:
-        return s.Labelled(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+        params = c[1][1] if isinstance(c[1], tuple) and c[1][:1] == ("params",) else ()
+        return s.Labelled(self._name(c[0]), c[-1], self._span(meta), self._tspan(c[0]),
+                          params)
 
     def pblock(self, c: list[Any]) -> tuple[s.PStmt, ...]:
         return tuple(x for x in c if x is not None and not isinstance(x, Token))

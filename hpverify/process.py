@@ -290,6 +290,11 @@ class _Desugar:
                            "process has finished", lab.label_span,
                            Note("name the last step otherwise (`finish:`, `out:`)"))
                 continue
+            for x in lab.params:  # NOTE(label-params)
+                if x.name in (p.self_name, *p.locals, *self.state_vars, *self.locks):
+                    self.error("HP414", f"the choice '{x.name}' of label '{lab.label}' has the "
+                               "name of the process's parameter, a local, a state variable "
+                               "or a lock", x.span)
             old = p.labels.get(lab.label)
             if old is not None:
                 self.error("HP401", f"label '{lab.label}' is used twice in process '{p.name}'",
@@ -446,14 +451,17 @@ class _Desugar:
         d = p.decl
         sp = seg.label.label_span
         assert p.pc_type is not None
-        params = (d.self_param,) if d.self_param is not None else ()
+        # NOTE(label-params): `L(x: D):` makes the step one action instance per x, as an
+        # action's parameters do (PlusCal's `with`): a choice made within the step, not state.
+        params = ((d.self_param,) if d.self_param is not None else ()) + seg.label.params
         actor = d.actor
         if actor is None and p.self_name is not None:
             actor = s.Name(p.self_name, d.name_span)
         here = s.Require(s.Binary("=", self._pc(p, sp), self._label(p, seg.label.label, sp),
                                   sp, sp), sp)
-        body = [here] + self._compile(p, list(seg.stmts), {}, seg.fall, frozenset())
-        origin = s.StepOrigin(p.name, seg.label.label, sp.line)
+        chosen = frozenset(x.name for x in seg.label.params)
+        body = [here] + self._compile(p, list(seg.stmts), {}, seg.fall, chosen)
+        origin = s.StepOrigin(p.name, seg.label.label, sp.line, len(seg.label.params))
         return s.ActionDecl(f"{p.name}.{seg.label.label}", params, actor, tuple(body),
                             seg.label.span, sp, origin)
 

@@ -481,6 +481,7 @@ class Labelled:
     stmt: PStmt
     span: Span = _pos()
     label_span: Span = _pos()
+    params: tuple[Param, ...] = ()  # `L(x: D):` the step's own choices (like an action's)
 
 
 PStmt = (Require | Assign | Let | Pick | Await | LockStmt | Goto | Return | ProcIf | While

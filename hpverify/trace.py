@@ -250,9 +250,9 @@ def waiting(model: ir.Model, st: ir.State) -> list[str]:
     for inst in model.instances:
         if inst.origin is None or not inst.body or not isinstance(inst.body[0], ir.Require):
             continue
-        if ev.value(inst.body[0].cond, st) is True:
-            out.append(f"  {inst.process_instance()} waits at {inst.origin.label} "
-                       f"(line {inst.origin.line})")
+        line = f"  {inst.process_instance()} waits at {inst.origin.label} (line {inst.origin.line})"
+        if ev.value(inst.body[0].cond, st) is True and line not in out:  # once per label
+            out.append(line)
     return out
 
 

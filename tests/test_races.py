@@ -135,10 +135,13 @@ def _prove(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_race_spec_is_pinned():
+    from test_proc_equivalence import RACES as PROC_TWINS  # rNN_..._proc.hp: same answers
     from test_races_new import EXPECTED as NEWER  # r12+ are pinned in tests/test_races_new.py
 
-    on_disk = {p.name for p in RACES.glob("r*.hp")}
+    on_disk = {p.name for p in RACES.glob("r*.hp") if not p.stem.endswith("_proc")}
     assert on_disk == set(EXPECTED) | set(NEWER), "pin the new race here or in test_races_new"
+    twins = {Path(proc).name for _, proc in PROC_TWINS}
+    assert {p.name for p in RACES.glob("r*_proc.hp")} == twins
 
 
 @pytest.mark.parametrize("file,variant", CASES, ids=[f"{f[:3]}-{v}" for f, v in CASES])
