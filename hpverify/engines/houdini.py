@@ -249,7 +249,7 @@ def _within(idx: ir.Expr, dom: ir.IntT) -> ir.Expr:
     t = idx.type
     if isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None \
             and (dom.lo, dom.hi) == (t.lo + 1, t.hi):
-        return ir.Cmp(">=", idx, ir.Lit(dom.lo, t))
+        return ir.Cmp(">=", idx, ir.Lit(t.lo + 1, t))
     return ir.Member(idx, dom.values())
 
 
@@ -285,12 +285,12 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
                 # (`resv >= 1`), "full"; a middle value is rarely what a lemma needs, and
                 # every value atom adds a pair with every other atom; an index holder's
                 # every index value (`cache = p`, NOTE(holders))
-                dom = holders.get(e)
-                if isinstance(dom, ir.IntT):
+                held_in = holders.get(e)
+                if isinstance(held_in, ir.IntT):
                     # NOTE(holders): `cache >= 2` would make `in_pool[p] or cache >= 2` a
                     # template true for some pages and not others; `cache = p` says it
                     # for each page, and `cache >= 1` ("some page") stays
-                    held = {c for c in dom.values() if t.lo <= c <= t.hi}
+                    held = {c for c in held_in.values() if t.lo <= c <= t.hi}
                     steps = {t.lo + 1}
                 else:
                     held, steps = set(), {t.lo + 1, t.lo + 2}
