@@ -24,6 +24,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -191,7 +192,7 @@ def symmetric_first_cut(ctx: Ctx) -> Path:
     for old in ("type Page = 1..NPAGES", "type Cpu = 1..NFAULT"):
         assert old in text, old
         text = text.replace(old, "symmetric " + old, 1)
-    path = ctx.out / "first_cut_symmetric.hp"
+    path = Path(tempfile.mkdtemp(prefix="hpbench-")) / "first_cut_symmetric.hp"
     path.write_text(text)
     return path
 
@@ -202,6 +203,8 @@ def row_explicit_sym(ctx: Ctx) -> list[Line]:
     args = [str(path), "--const", "VARIANT=patched", "--const", f"NPAGES={n}", "--const",
             f"NFAULT={n}", "--engine", "explicit"]
     proc = hpverify(args, ctx.timeout)
+    path.unlink()
+    path.parent.rmdir()
     line = line_from("explicit_8_sym", f"first_cut patched {n}x{n}, symmetric Page and Cpu",
                      "explicit", proc, "now 27 s (no symmetry); target <= 3 s; TLC 27 s "
                      "(1.27 M states, no SYMMETRY)")
