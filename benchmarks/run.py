@@ -210,6 +210,8 @@ def row_explicit_sym(ctx: Ctx) -> list[Line]:
     proc = hpverify(args, ctx.timeout)
     path.unlink()
     path.parent.rmdir()
+    proc = Proc(proc.status, proc.wall, proc.doc,  # no temporary path in the results
+                proc.message.replace(str(path), "first_cut.hp (symmetric)"))
     line = line_from("explicit_8_sym", f"first_cut patched {n}x{n}, symmetric Page and Cpu",
                      "explicit", proc, "now 27 s (no symmetry); target <= 3 s; TLC 27 s "
                      "(1.27 M states, no SYMMETRY)")
@@ -416,6 +418,7 @@ def write_svg(lines: Sequence[Line], path: Path) -> str:
     except ImportError:
         return "plot not written: matplotlib is not installed (pip install \".[bench]\")"
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a smaller, greppable SVG
     import matplotlib.pyplot as plt
 
     plot = [ln for ln in lines if ln.row == "plot"]
@@ -425,7 +428,8 @@ def write_svg(lines: Sequence[Line], path: Path) -> str:
                if ln.engine == engine and ln.extra.get("finished") and ln.seconds is not None]
         if pts:
             xs, ys = zip(*pts, strict=True)
-            ax.plot(xs, [max(y, 0.01) for y in ys], marker="o", label=engine)
+            label = "bmc (to depth 3 + 2n)" if engine == "bmc" else engine
+            ax.plot(xs, [max(y, 0.01) for y in ys], marker="o", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("NPAGES = NFAULT (benchmarks/first_cut.hp, patched)")
     ax.set_ylabel("engine seconds (log scale)")
@@ -436,7 +440,15 @@ def write_svg(lines: Sequence[Line], path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path, format="svg")
     plt.close(fig)
-    return f"plot written: {path}"
+    return f"plot written: {shown(path)}"
+
+
+def shown(path: Path) -> str:
+    """A path as the report shows it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def machine() -> dict:
@@ -495,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
            "quick": a.quick, "timeout": a.timeout, "rows": names,
            "lines": [asdict(ln) for ln in lines], "plot": plot_note}
     (a.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"results written: {a.out / 'results.json'}")
+    print(f"results written: {shown(a.out / 'results.json')}")
     return 0
 
 
