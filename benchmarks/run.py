@@ -249,7 +249,8 @@ def row_soft_sweep(ctx: Ctx) -> list[Line]:
 
 def row_seed(ctx: Ctx) -> list[Line]:
     consts = ["--const", "NPAGES=1", "--const", "NFAULT=1"] if ctx.quick else []
-    work = "soft_offline unpatched" + (" 1x1" if ctx.quick else " (default constants)")
+    work = "soft_offline unpatched" + (" 1x1" if ctx.quick else
+                                       ", the spec's own sweep NPAGES 1..4 x NFAULT 1..3")
     lines = []
     for engine in ("bmc", "kind"):
         proc = hpverify([str(SEED), "--const", "VARIANT=unpatched", *consts, "--engine", engine],
