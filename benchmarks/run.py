@@ -22,6 +22,7 @@ import enum
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ FIRST_CUT = HERE / "first_cut.hp"
 SEED = ROOT / "spec" / "soft_offline.hp"
 COMMUNITY = HERE / "community"
 Z3HAND = HERE / "z3hand" / "bmc.py"
+SYM_FILE = HERE / "first_cut_sym.hp"  # first_cut.hp with `symmetric type Cpu` (issue 14)
 
 PLOT_ENGINES = ("kind", "explicit", "pdr", "bmc")
 FULL_SIZES = (2, 4, 6, 8, 10, 12, 14, 16)
@@ -88,18 +90,27 @@ class Ctx:
 
 
 def run_process(cmd: Sequence[str], timeout: float) -> tuple[Status, float, str, str]:
+    """Run cmd in its own process group; past timeout + GRACE, kill that group (the
+    process and any workers it started), and nothing else."""
     start = time.perf_counter()
+    p = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=ROOT, start_new_session=True)
     try:
-        p = subprocess.run(list(cmd), capture_output=True, text=True, cwd=ROOT,
-                           timeout=timeout + GRACE)
+        out, err = p.communicate(timeout=timeout + GRACE)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return Status.TIMEOUT, time.perf_counter() - start, "", ""
+    except BaseException:  # Ctrl-C: stop the child too
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise
     wall = time.perf_counter() - start
     if p.returncode == 2:
-        return Status.UNAVAILABLE, wall, p.stdout, p.stderr
+        return Status.UNAVAILABLE, wall, out, err
     if p.returncode not in (0, 1, 3):
-        return Status.FAILED, wall, p.stdout, p.stderr
-    return Status.DONE, wall, p.stdout, p.stderr
+        return Status.FAILED, wall, out, err
+    return Status.DONE, wall, out, err
 
 
 def first_error(stderr: str) -> str:
@@ -191,28 +202,33 @@ def row_kind(n_full: int, n_quick: int, reference: str) -> Callable[[Ctx], list[
     return run
 
 
-def symmetric_first_cut(ctx: Ctx) -> Path:
-    """first_cut.hp with its page and CPU types declared symmetric (issue 14's syntax)."""
+def symmetric_first_cut() -> tuple[Path, bool]:
+    """first_cut.hp with its CPUs declared symmetric (issue 14's `symmetric type`): the
+    symmetry work's benchmarks/first_cut_sym.hp when it exists, else a temporary copy of
+    first_cut.hp with that one change (True: the caller deletes it). Page stays a plain
+    type: `cache` and `target` hold a page number or 0, which a symmetric type forbids."""
+    if SYM_FILE.exists():
+        return SYM_FILE, False
     text = FIRST_CUT.read_text()
-    for old in ("type Page = 1..NPAGES", "type Cpu = 1..NFAULT"):
-        assert old in text, old
-        text = text.replace(old, "symmetric " + old, 1)
+    old = "type Cpu = 1..NFAULT"
+    assert old in text, old
     path = Path(tempfile.mkdtemp(prefix="hpbench-")) / "first_cut_symmetric.hp"
-    path.write_text(text)
-    return path
+    path.write_text(text.replace(old, "symmetric " + old, 1))
+    return path, True
 
 
 def row_explicit_sym(ctx: Ctx) -> list[Line]:
     n = 2 if ctx.quick else 8
-    path = symmetric_first_cut(ctx)
+    path, temporary = symmetric_first_cut()
     args = [str(path), "--const", "VARIANT=patched", "--const", f"NPAGES={n}", "--const",
             f"NFAULT={n}", "--engine", "explicit"]
     proc = hpverify(args, ctx.timeout)
-    path.unlink()
-    path.parent.rmdir()
-    proc = Proc(proc.status, proc.wall, proc.doc,  # no temporary path in the results
-                proc.message.replace(str(path), "first_cut.hp (symmetric)"))
-    line = line_from("explicit_8_sym", f"first_cut patched {n}x{n}, symmetric Page and Cpu",
+    if temporary:
+        path.unlink()
+        path.parent.rmdir()
+        proc = Proc(proc.status, proc.wall, proc.doc,  # no temporary path in the results
+                    proc.message.replace(str(path), "first_cut.hp (symmetric Cpu)"))
+    line = line_from("explicit_8_sym", f"first_cut patched {n}x{n}, symmetric Cpu",
                      "explicit", proc, "now 27 s (no symmetry); target <= 3 s; TLC 27 s "
                      "(1.27 M states, no SYMMETRY)")
     if proc.status is Status.UNAVAILABLE:
@@ -221,6 +237,8 @@ def row_explicit_sym(ctx: Ctx) -> list[Line]:
     elif proc.doc is not None:  # keep whatever symmetry counts the engine reports
         line.extra = {k: v for r in results(proc.doc) for k, v in r.items()
                       if "orbit" in k or "symmetr" in k}
+        if isinstance(line.extra.get("orbits"), int):
+            line.outcome += f"; {line.extra['orbits']:,} orbits"
     return [line]
 
 
