@@ -322,7 +322,10 @@ class Checker:
                                    "declared", d.name_span, Note("declared here", later[0].name_span))
                     else:
                         self.error("HP150", f"expect names '{d.name}', which is not an invariant",
-                                   d.name_span)
+                                   d.name_span, *((Note(
+                                       "the built-in `deadlock` is checked in a spec with a "
+                                       "process, or with `check deadlock`"),)
+                                       if d.name == DEADLOCK else ()))
                 else:
                     self.raw_expects.append(d)
             case s.IncludeDecl():  # resolved by the loader; nothing left here

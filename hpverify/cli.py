@@ -287,8 +287,17 @@ def warnings(run: SpecRun) -> list[str]:
         return [NO_INITIAL_STATE]
     never, depth = never_enabled(run)
     where = f" (checked to depth {depth})" if depth is not None else ""
-    return [f"action {name} is never enabled{where}: invariants may hold vacuously"
-            for name in never]
+    return [f"{_action_words(run, name)} is never enabled{where}: invariants may hold "
+            "vacuously" for name in never]
+
+
+def _action_words(run: SpecRun, name: str) -> str:
+    """`action NAME`, or for a process step `step P at LABEL (line N)` (process.py)."""
+    for inst in run.model.instances:
+        if inst.action == name and inst.origin is not None:
+            o = inst.origin
+            return f"step {o.process} at {o.label} (line {o.line})"
+    return f"action {name}"
 
 
 def never_enabled(run: SpecRun) -> tuple[list[str], int | None]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import evaluate as ev
 from . import ir
-from .process import DEADLOCK
+from .process import DEADLOCK, LOCKS
 from .result import Trace
 
 
@@ -213,6 +213,10 @@ def render_trace(model: ir.Model, trace: Trace, invariant: str, source_text: str
     if invariant == ir.TYPES:
         out.append(f"state {trace.length} violates types:")
         out += _type_breaks(model, final)
+    elif invariant == LOCKS and not source_text:
+        out.append(f"state {trace.length} breaks locks: a lock was released by an instance "
+                   "that did not hold it")
+        out += render_state(model, final, only=reads(model.invariant(invariant).body))
     elif invariant == DEADLOCK and not source_text:
         out.append(f"state {trace.length} breaks deadlock: no step can run")
         out += waiting(model, final)
