@@ -41,7 +41,10 @@ length from the lex-leader of s0's orbit (invariants are symmetric, steps equiva
 the shortest length is kept. But the specs this tool is for start from one state per orbit
 (every CPU idle), where the constraint prunes nothing; constraining later states as well,
 which would prune, is not justified by that argument (one permutation sorts s0; none need
-sort every state of the path), and BMC must still find the shortest trace. For kind, the same constraint on
+sort every state of the path), and BMC must still find the shortest trace. Even the
+initial-state constraint would change which shortest trace bmc's minimisation picks
+(NOTE(canonical-trace) ranges over fewer initial states), and every engine must print the
+same trace. For kind, the same constraint on
 the first state of the inductive step is sound (a counterexample to induction maps to one
 that starts at a lex-leader) and is left to kind's own work with the same metadata
 (`Model.symmetric`, `IntT.sym`), together with lemma templates instantiated per orbit.
