@@ -259,7 +259,7 @@ def _shape(results: dict[str, dict]) -> dict[str, tuple[object, ...]]:
             for n, r in results.items()}
 
 
-@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind"])
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", "pdr", "auto"])
 def test_same_verdicts_lengths_and_traces_as_without_symmetry(engine: str) -> None:
     """first_cut_sym (2 CPUs, symmetric) against first_cut on each engine, every variant:
     the same verdicts, shortest lengths and (canonical, concrete, replayed) traces."""
