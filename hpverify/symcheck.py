@@ -111,8 +111,8 @@ class _Walker:
                 if self._touches(d):
                     span = getattr(d, "span", None)
                     assert isinstance(span, Span)
-                    self.error("HP490", f"a {type(d).__name__} declaration cannot use a symmetric "
-                               "type yet: symmetry reduction does not check it", span)
+                    self.error("HP490", f"a {_what(d)} declaration cannot use a symmetric type "
+                               "yet: the symmetry rules do not cover it", span)
 
     def _touches(self, node: object) -> bool:
         """Whether a construct this checker does not know names a symmetric type or a
@@ -276,9 +276,15 @@ class _Walker:
                                           or name in self.symmetric):
                 span = getattr(node, "span", None)
                 assert isinstance(span, Span)
-                self.error("HP490", f"symmetry reduction cannot check a {type(node).__name__} "
-                           "that uses a symmetric value yet", span)
+                self.error("HP490", f"the symmetry rules do not cover a {_what(node)} that "
+                           "uses a symmetric value yet", span)
                 return
+
+
+def _what(node: object) -> str:
+    """A syntax class's name as words: ProcessDecl -> process, LetExpr -> let expr."""
+    name = type(node).__name__.removesuffix("Decl")
+    return "".join(" " + c.lower() if c.isupper() else c for c in name).strip()
 
 
 def _leaks(value: Sort, target: Sort) -> bool:

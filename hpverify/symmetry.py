@@ -15,11 +15,14 @@ variables in declaration order, each function flattened in domain order (nested 
 
 NOTE(canonical-form): two ways, both exact (the same representative for every member of
 an orbit, so orbits are counted exactly):
-  - *rows* (the common case: no cell holds a symmetric value, and each variable has at most
-    one symmetric index): each value c of S owns a row, the cells whose S index is c; a
-    permutation only reorders the rows, so the state is determined by its rows' multiset.
-    The representative sorts them; the stabiliser permutes equal rows among themselves,
-    so |Stab| is the product of the factorials of the multiplicities.
+  - *rows and pointers* (the common case: each variable has one symmetric index and
+    ordinary values, a *row variable* such as `pc: Cpu -> {...}`, or no symmetric index and
+    values of a symmetric type, a *pointer variable* such as `owner: Cpu`): each value c of
+    S owns a row, the cells whose S index is c, and is held by some pointer cells. Its key
+    is (its row, the pointer cells holding it); a permutation moves keys with the values,
+    so the representative is the image that sorts the values by key. Values with equal
+    keys are held by no pointer (a cell holds one value) and have equal rows: they are
+    interchangeable, so |Stab| is the product of the factorials of the multiplicities.
   - *refine* (anything else: S-valued cells such as `owner: Cpu`, functions `Cpu -> Cpu`,
     two symmetric types in one variable): every value gets a colour that no permutation
     can change (what its cells hold, what the values it meets hold, refined until stable,
@@ -38,7 +41,10 @@ length from the lex-leader of s0's orbit (invariants are symmetric, steps equiva
 the shortest length is kept. But the specs this tool is for start from one state per orbit
 (every CPU idle), where the constraint prunes nothing; constraining later states as well,
 which would prune, is not justified by that argument (one permutation sorts s0; none need
-sort every state of the path), and BMC must still find the shortest trace. For kind, the same constraint on
+sort every state of the path), and BMC must still find the shortest trace. Even the
+initial-state constraint would change which shortest trace bmc's minimisation picks
+(NOTE(canonical-trace) ranges over fewer initial states), and every engine must print the
+same trace. For kind, the same constraint on
 the first state of the inductive step is sound (a counterexample to induction maps to one
 that starts at a lex-leader) and is left to kind's own work with the same metadata
 (`Model.symmetric`, `IntT.sym`), together with lemma templates instantiated per orbit.
@@ -102,12 +108,21 @@ class Symmetry:
                 assert isinstance(lo, int)
                 self.vars.append(_Var(off, tuple(dims), strides, cod, lo, cells))
             off += _ncells(v.type)
-        self.simple = not refine_only and all(v.cod is None and sum(s is not None for s, _ in v.dims) <= 1
-                          for v in self.vars)
+        # NOTE(canonical-form): rows and pointers when every variable is a row variable (one
+        # symmetric index, ordinary values) or a pointer variable (no symmetric index,
+        # values of a symmetric type: `owner: Cpu`, `holder: Page -> Cpu`)
+        self.simple = not refine_only and all(
+            (v.cod is None and sum(s is not None for s, _ in v.dims) == 1)
+            or (v.cod is not None and all(s is None for s, _ in v.dims)) for v in self.vars)
         # rows: per symmetric type, per value, the flat cells of its row (same order for all)
         self.rows: list[list[list[int]]] = [[[] for _ in range(n)] for n in self.sizes]
+        self.pointers: list[list[int]] = [[] for _ in self.sizes]  # cells holding its values
+        self.lo: list[int] = [_int(v.values[0]) for v in self.types]
         if self.simple:
             for var in self.vars:
+                if var.cod is not None:
+                    self.pointers[var.cod].extend(flat for flat, _ in var.cells)
+                    continue
                 (k, (s, _)), = [(k, d) for k, d in enumerate(var.dims) if d[0] is not None]
                 assert s is not None
                 for flat, pos in var.cells:
@@ -116,7 +131,7 @@ class Symmetry:
         self.canon: Callable[[Cells], Cells] = self._canon_general
         if self.simple:
             self.canon = self._canon_rows
-            if len(self.rows) == 1 and self._contiguous[0] is not None:
+            if len(self.rows) == 1 and self._contiguous[0] is not None and not self.pointers[0]:
                 self.canon = _sort_run(*self._contiguous[0])
 
     @staticmethod
@@ -134,40 +149,54 @@ class Symmetry:
 
     def orbit_size(self, cells: Cells) -> int:
         """|G| / |Stab(cells)|: how many states the orbit of `cells` holds."""
-        if self.simple:
-            stab = 1
-            for s, rows in enumerate(self.rows):
-                run = self._contiguous[s]
-                if run is not None:
-                    keys: Sequence[Any] = cells[run[0]:run[1]]
-                else:
-                    keys = [tuple(cells[j] for j in r) for r in rows]
-                for m in Counter(keys).values():
-                    stab *= math.factorial(m)
-            return self.group_order // stab
-        return self.group_order // self._refine(cells)[1]
+        if not self.simple:
+            return self.group_order // self._refine(cells)[1]
+        stab = 1
+        for s in range(len(self.sizes)):
+            for m in Counter(self._keys(cells, s)).values():
+                stab *= math.factorial(m)
+        return self.group_order // stab
+
+    def _keys(self, cells: Cells, s: int) -> Sequence[Any]:
+        """Per value of symmetric type s: its row, and which pointer cells hold it. A
+        permutation p gives p(i) in the image the key of i; two values with equal keys are
+        interchangeable (a pointer cell holds one value, so they are pointed at by none)."""
+        run = self._contiguous[s]
+        rows: Sequence[Any] = (cells[run[0]:run[1]] if run is not None
+                               else [tuple(cells[j] for j in r) for r in self.rows[s]])
+        ptrs = self.pointers[s]
+        if not ptrs:
+            return rows
+        n, lo = self.sizes[s], self.lo[s]
+        marks: list[list[int]] = [[] for _ in range(n)]
+        for k, j in enumerate(ptrs):
+            v = cells[j]
+            if type(v) is int and 0 <= v - lo < n:
+                marks[v - lo].append(k)
+        return [(r, tuple(m)) for r, m in zip(rows, marks, strict=True)]
 
     def _canon_rows(self, cells: Cells) -> Cells:
+        """The image of `cells` under the permutation that sorts the values by key."""
         out: list[Any] | None = None
         for s, rows in enumerate(self.rows):
-            run = self._contiguous[s]
-            if run is not None:
-                a, b = run
-                part = cells[a:b]
-                srt = tuple(sorted(part))
-                if srt != part:
-                    if out is None:
-                        out = list(cells)
-                    out[a:b] = srt
+            keys = self._keys(cells, s)
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            if all(i == p for p, i in enumerate(order)):
                 continue
-            got = [tuple(cells[j] for j in r) for r in rows]
-            srt_rows = sorted(got)
-            if srt_rows != got:
-                if out is None:
-                    out = list(cells)
-                for r, row in zip(rows, srt_rows, strict=True):
-                    for j, x in zip(r, row, strict=True):
-                        out[j] = x
+            if out is None:
+                out = list(cells)
+            for p, i in enumerate(order):  # the row of value i moves to position p
+                for j_new, j_old in zip(rows[p], rows[i], strict=True):
+                    out[j_new] = cells[j_old]
+            if self.pointers[s]:
+                n, lo = self.sizes[s], self.lo[s]
+                new_pos = [0] * n
+                for p, i in enumerate(order):
+                    new_pos[i] = p
+                for j in self.pointers[s]:
+                    v = cells[j]
+                    if type(v) is int and 0 <= v - lo < n:
+                        out[j] = lo + new_pos[v - lo]
         return cells if out is None else tuple(out)
 
     # ---- permutations (the refine method, tests)
@@ -262,6 +291,11 @@ class Symmetry:
         perms = [list(range(n)) for n in self.sizes]
         perms[s][a], perms[s][b] = b, a
         return self.apply(cells, perms) == cells
+
+
+def _int(v: ir.Value) -> int:
+    assert isinstance(v, int)
+    return v
 
 
 def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:

@@ -180,9 +180,11 @@ action flip(r: Q) { m'[r] = not m[r]  q' = r }
     (FIRST_CUT_SYM.read_text(), {"NPAGES": "2", "NFAULT": "3", "VARIANT": "unpatched"}, True),
     (HEAD + "var n: Cpu -> 0..2\naction a(c: Cpu) { pc'[c] = busy\n"
      "  n'[c] = (if n[c] < 2 then n[c] + 1 else 0) }\n", {}, True),
-    (HEAD + "var owner: Cpu\naction a(c: Cpu) { owner' = c  pc'[c] = busy }\n", {}, False),
+    (HEAD + "var owner: Cpu\naction a(c: Cpu) { owner' = c  pc'[c] = busy }\n", {}, True),
+    (HEAD + "var next: Cpu -> Cpu\ninit { forall c in Cpu: next[c] = c }\n"
+     "action a(c: Cpu, d: Cpu) { next'[c] = d  pc'[d] = busy }\n", {}, False),
     (REFINE_SPEC, {}, False),
-], ids=["rows", "wide-rows", "owner", "two-types"])
+], ids=["rows", "wide-rows", "pointer", "cpu-to-cpu", "two-types"])
 def test_canon_is_an_orbit_invariant_and_orbit_sizes_are_exact(
         text: str, consts: dict[str, str], simple: bool) -> None:
     model = model_of(text, consts)
@@ -257,7 +259,7 @@ def _shape(results: dict[str, dict]) -> dict[str, tuple[object, ...]]:
             for n, r in results.items()}
 
 
-@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind"])
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", "pdr", "auto"])
 def test_same_verdicts_lengths_and_traces_as_without_symmetry(engine: str) -> None:
     """first_cut_sym (2 CPUs, symmetric) against first_cut on each engine, every variant:
     the same verdicts, shortest lengths and (canonical, concrete, replayed) traces."""
