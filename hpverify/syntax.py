@@ -319,6 +319,14 @@ class ProcIf:
 
 
 @dataclass(frozen=True, slots=True)
+class Either:
+    """`either { ... } or { ... }`: the step runs one of the alternatives (each is an action)."""
+
+    branches: tuple[tuple[PStmt, ...], ...]
+    span: Span = _pos()
+
+
+@dataclass(frozen=True, slots=True)
 class While:
     cond: Expr
     body: tuple[PStmt, ...]
@@ -333,7 +341,8 @@ class Labelled:
     label_span: Span = _pos()
 
 
-PStmt = Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | While | Labelled
+PStmt = (Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | Either | While
+         | Labelled)
 
 
 @dataclass(frozen=True, slots=True)
