@@ -242,12 +242,12 @@ _PROCESS_HEADER = re.compile(r"\bprocess\s+[A-Za-z_][A-Za-z0-9_]*\s*$")
 
 
 def pluscal(file: str, text: str, pos: int, line: int, col: int) -> Diagnostic | None:
-    """PlusCal habits where hp's parser stops at `pos`: `x := e` (HP421), `with` (HP422),
-    `process P \\in D` (HP423)."""
+    """PlusCal habits where hp's parser stops at `pos`: `x := e` (HP421), `either`/`with`
+    (HP422), `process P \\in D` (HP423)."""
     here = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*", text[pos:])
     if here is not None:  # the parser stopped at a word: look past it
         after = pos + here.end()
-        if text.startswith(":=", after) or (here.group(1) == "with"
+        if text.startswith(":=", after) or (here.group(1) in ("either", "with")
                                              and text.startswith(("{", "("), after)):
             pos = after
     before = text[:pos]
@@ -258,14 +258,15 @@ def pluscal(file: str, text: str, pos: int, line: int, col: int) -> Diagnostic |
                           (Note("every right-hand side reads the state before the step, "
                                 "as in PlusCal within one label"),))
     word = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", before)
-    if word is not None and word.group(1) == "with" \
+    if word is not None and word.group(1) in ("either", "with") \
             and text.startswith(("{", "("), pos):
         w = word.group(1)
-        return Diagnostic("HP422", f"PlusCal's `{w}` is not hp: a step does not bind a "
-                          "value chosen from a set", _span(file, text, word.start(1), len(w)),
-                          (Note("list the choices with `either { ... } or { ... }`, or make "
-                                "the choice a parameter of a plain `action` (`action "
-                                "take(p: Page)` ranges over p)"),))
+        return Diagnostic("HP422", f"PlusCal's `{w}` is not hp: a process step has no "
+                          "nondeterministic choice", _span(file, text, word.start(1), len(w)),
+                          (Note("choose by who runs: make the alternatives separate processes or "
+                                "actions (`action take(p: Page)` ranges over p), or branch on a "
+                                "variable whose value is chosen elsewhere (a local without "
+                                "`= e` starts at any value of its type)"),))
     if _PROCESS_HEADER.search(before) and (text.startswith("\\in", pos)
                                           or re.match(r"in\b", text[pos:])):
         width = 3 if text.startswith("\\in", pos) else 2

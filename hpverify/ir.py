@@ -277,7 +277,6 @@ class StepOrigin:
     process: str
     label: str
     line: int
-    choice: int = 0  # which alternative of an `either` (1, 2, ...); 0: the step has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,9 +304,7 @@ class Instance:
 
     def label(self) -> str:
         if self.origin is not None:  # `truncate(c0) at enqueue (line 14)`
-            o = self.origin
-            choice = f", choice {o.choice}" if o.choice else ""
-            return f"{self.process_instance()} at {o.label} (line {o.line}{choice})"
+            return f"{self.process_instance()} at {self.origin.label} (line {self.origin.line})"
         if not self.params:
             return self.action
         args = ", ".join(f"{n}={show_value(v, t)}"

@@ -354,10 +354,6 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return self.let_stmt(meta, c)
 
     @v_args(meta=True)
-    def either_stmt(self, meta: Any, c: list[Any]) -> s.Either:
-        return s.Either(tuple(c), self._span(meta))
-
-    @v_args(meta=True)
     def await_stmt(self, meta: Any, c: list[Any]) -> s.Await:
         return s.Await(c[0], self._span(meta))
 

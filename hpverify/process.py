@@ -352,8 +352,8 @@ class _Desugar:
         for k, st in enumerate(body):
             inner = st.stmt if isinstance(st, s.Labelled) else st
             if isinstance(st, s.Labelled) and not top:
-                self.error("HP404", f"label '{st.label}' inside an `if` or `either`: a step "
-                           "cannot begin there", st.label_span,
+                self.error("HP404", f"label '{st.label}' inside an `if`: a step cannot begin "
+                           "inside an `if`", st.label_span,
                            Note("put the label before the `if`, or jump with `goto` to a label "
                                 "outside it"))
             if isinstance(inner, s.While):
@@ -374,13 +374,6 @@ class _Desugar:
             elif isinstance(inner, s.ProcIf):
                 self._check_block(p, inner.then, top=False)
                 self._check_block(p, inner.else_, top=False)
-            elif isinstance(inner, s.Either):
-                if not top or _in_loop_test(p.decl.body, inner):
-                    self.error("HP424", "an `either` inside an `if` or before a loop body's "
-                               "first label: the alternatives must be whole steps", inner.span,
-                               Note("give the `either` a step of its own (a label before it)"))
-                for branch in inner.branches:
-                    self._check_block(p, branch, top=False)
             if isinstance(inner, (s.Goto, s.Return)) and k + 1 < len(body) \
                     and not isinstance(body[k + 1], s.Labelled):
                 what = "goto" if isinstance(inner, s.Goto) else "return"
@@ -412,7 +405,7 @@ class _Desugar:
                                              loc.span))
         out.append(s.InitDecl(tuple(items), sp))
         for seg in self._segments(p, d.body, FINISHED):
-            out.extend(self._steps(p, seg))
+            out.append(self._step(p, seg))
         return out
 
     def _init_item(self, p: _Proc, var: s.Expr, value: s.Expr, sp: Span) -> s.Expr:
@@ -449,15 +442,7 @@ class _Desugar:
                 out.append(_Segment(lab, tuple(stmts), nxt))
         return out
 
-    def _steps(self, p: _Proc, seg: _Segment) -> list[s.ActionDecl]:
-        """One action per step, or per alternative of the step's `either`s (NOTE(either))."""
-        alts = _alternatives(seg.stmts)
-        if len(alts) == 1:
-            return [self._step(p, seg, seg.stmts, 0)]
-        return [self._step(p, seg, alt, k) for k, alt in enumerate(alts, start=1)]
-
-    def _step(self, p: _Proc, seg: _Segment, stmts: tuple[s.PStmt, ...],
-              choice: int) -> s.ActionDecl:
+    def _step(self, p: _Proc, seg: _Segment) -> s.ActionDecl:
         d = p.decl
         sp = seg.label.label_span
         assert p.pc_type is not None
@@ -467,10 +452,10 @@ class _Desugar:
             actor = s.Name(p.self_name, d.name_span)
         here = s.Require(s.Binary("=", self._pc(p, sp), self._label(p, seg.label.label, sp),
                                   sp, sp), sp)
-        body = [here] + self._compile(p, list(stmts), {}, seg.fall, frozenset())
-        origin = s.StepOrigin(p.name, seg.label.label, sp.line, choice)
-        name = f"{p.name}.{seg.label.label}" + (f".{choice}" if choice else "")
-        return s.ActionDecl(name, params, actor, tuple(body), seg.label.span, sp, origin)
+        body = [here] + self._compile(p, list(seg.stmts), {}, seg.fall, frozenset())
+        origin = s.StepOrigin(p.name, seg.label.label, sp.line)
+        return s.ActionDecl(f"{p.name}.{seg.label.label}", params, actor, tuple(body),
+                            seg.label.span, sp, origin)
 
     def _pc(self, p: _Proc, sp: Span) -> s.Expr:
         pc: s.Expr = s.Name(p.var("pc"), sp)
@@ -679,30 +664,6 @@ def _walk_stmts(body: tuple[s.PStmt, ...]) -> Iterator[s.PStmt]:
             case s.ProcIf():
                 yield from _walk_stmts(st.then)
                 yield from _walk_stmts(st.else_)
-            case s.Either():
-                for branch in st.branches:
-                    yield from _walk_stmts(branch)
-
-
-# NOTE(either): `either { A } or { B }` (PlusCal's) makes a step nondeterministic: the step
-# stands for one action per alternative, each with the statements before the `either`, one
-# branch, and the statements after it (several `either`s in one step multiply). So each
-# alternative is an ordinary action: enabled on its own, shown in traces as `choice k`.
-# An `either` stands at the top level of a step (HP424), where the alternatives are whole.
-def _alternatives(stmts: tuple[s.PStmt, ...]) -> list[tuple[s.PStmt, ...]]:
-    for k, st in enumerate(stmts):
-        if isinstance(st, s.Either):
-            rest = _alternatives(stmts[k + 1:])
-            return [stmts[:k] + b + r for b in st.branches for r in rest]
-    return [stmts]
-
-
-def _in_loop_test(body: tuple[s.PStmt, ...], target: s.Either) -> bool:
-    """Is `target` in the part of a loop body that runs with the loop's test?"""
-    for st in _walk_stmts(body):
-        if isinstance(st, s.While) and any(x is target for x in _until_label(st.body)):
-            return True
-    return False
 
 
 def _jumps_or_locks(st: s.ProcIf) -> bool:

@@ -319,14 +319,6 @@ class ProcIf:
 
 
 @dataclass(frozen=True, slots=True)
-class Either:
-    """`either { ... } or { ... }`: the step runs one of the alternatives (each is an action)."""
-
-    branches: tuple[tuple[PStmt, ...], ...]
-    span: Span = _pos()
-
-
-@dataclass(frozen=True, slots=True)
 class While:
     cond: Expr
     body: tuple[PStmt, ...]
@@ -341,8 +333,7 @@ class Labelled:
     label_span: Span = _pos()
 
 
-PStmt = (Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | Either | While
-         | Labelled)
+PStmt = Require | Assign | Let | Await | LockStmt | Goto | Return | ProcIf | While | Labelled
 
 
 @dataclass(frozen=True, slots=True)
