@@ -519,3 +519,27 @@ def _load(path: Path) -> s.SpecFile:
     from hpverify.parse import load_spec
 
     return load_spec(str(path), SourceCache())
+
+
+def test_locks_and_vacuity_texts(tmp_path: Path) -> None:
+    bad = write(tmp_path, "spec bad\ntype Cpu = {c0}\nvar flag: bool\nlock l\nprocess p by c0 {\n"
+                "  maybe: if flag { lock(l) }\n  give:  unlock(l)\n}\n", "bad.hp")
+    code, out, _ = _cli(["prove", str(bad)])
+    assert code == 1
+    assert "state 2 breaks locks: a lock was released by an instance that did not hold it\n" \
+           "  l = (bad unlock)\n" in out
+    assert "    2 | p at give (line 7)\n      |   l: free -> (bad unlock)\n" in out
+    aa = write(tmp_path, "spec aa\ntype Cpu = {c0}\nlock l\nprocess p by c0 {\n  a: lock(l)\n"
+               "  b: lock(l)\n}\nexpect deadlock violated in 1\n", "aa.hp")
+    code, out, _ = _cli(["prove", str(aa), "--engine", "explicit"])
+    assert code == 0
+    assert "warning: step p at b (line 6) is never enabled" in out
+    assert "state 1 breaks deadlock: no step can run\n  p waits at b (line 6)\n" in out
+
+
+def test_simulate_counts_finished_runs(tmp_path: Path) -> None:
+    f = write(tmp_path, LOCKED_COUNTER)
+    code, out, _ = _cli(["simulate", str(f), "--runs", "5", "--seed", "1"])
+    assert code == 0
+    assert "5 runs finished (nothing left to run)" in out
+    assert "incr.take" in out
