@@ -918,8 +918,8 @@ class Checker:
                 return _POISON
             op = "<=" if e.name == "min" else ">="
             return ir.Ite(ir.Cmp(op, a, b), a, b, ir.IntT())
-        for a in e.args:
-            self._expr(a, ctx)
+        for arg in e.args:
+            self._expr(arg, ctx)
         if entry is None and e.name not in ctx.locals:
             self._undeclared(e.name, e.name_span)
         else:
@@ -1001,7 +1001,8 @@ class Checker:
                                   st.target_span), inner, assigned)
         if a is None:
             return []
-        return ([ir.Require(guard)] if guard is not None else []) + [a]
+        out: list[ir.Stmt] = [ir.Require(guard)] if guard is not None else []
+        return [*out, a]
 
     def _next_hidden(self) -> int:
         self.fresh += 1
