@@ -1216,6 +1216,11 @@ class Checker:
             lo, hi = bounds
             if isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit):
                 assert isinstance(lo.value, int) and isinstance(hi.value, int)
+                if hi.value - lo.value + 1 > MAX_DOMAIN:
+                    self.error("HP128", f"the range {lo.value}..{hi.value} has "
+                               f"{hi.value - lo.value + 1} values; a choice `x' in S` may have "
+                               f"at most {MAX_DOMAIN}", st.domain.span)
+                    return []
                 members: tuple[ir.Value, ...] = tuple(range(lo.value, hi.value + 1))
                 t: ir.Type = ir.IntT(lo.value, hi.value) if members else ir.IntT()
             else:
@@ -1240,7 +1245,7 @@ class Checker:
         if a is None:
             return []
         out: list[ir.Stmt] = [ir.Require(guard)] if guard is not None else []
-        return out + [a]
+        return [*out, a]
 
     def _next_hidden(self) -> int:
         self.fresh += 1

@@ -79,12 +79,16 @@ class _Intervals:
                     return a[0] + b[0], a[1] + b[1]
                 if e.op == "-":
                     return a[0] - b[1], a[1] - b[0]
-                if e.op in ("/", "%"):  # NOTE(division): |a / b| <= |a|; a - a % b in between
-                    m = max(abs(b[0]), abs(b[1]), 1)
-                    self.seen = _span(self.seen, (a[0] - m, a[1] + m))
+                if e.op in ("/", "%"):  # NOTE(division): only ever taken with a divisor > 0
+                    m = max(abs(b[0]), abs(b[1]), 1)  # the encoding's intermediate terms:
+                    self.seen = _span(self.seen, (min(a[0], 0) - m, max(a[1], 0) + 2 * m))
+                    if b[1] < 1:
+                        return 0, 0
+                    ds = (max(b[0], 1), b[1])
                     if e.op == "%":
-                        return -m, m
-                    return min(a[0], -a[1], -1), max(a[1], -a[0], 1)
+                        return 0, ds[1] - 1
+                    qs = [x // d for x in a for d in ds]
+                    return min(qs), max(qs)
                 prods = [x * y for x in a for y in b]
                 return min(prods), max(prods)
             case ir.Count():

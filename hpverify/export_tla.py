@@ -592,6 +592,15 @@ class _Exporter:
         out += [self.expr(it, {}) for k, it in enumerate(items) if k not in done]
         return out
 
+    def _reads(self, e: s.Expr, var_types: Mapping[str, object]) -> set[str]:
+        """The variables e reads, through the definitions it uses."""
+        out = _reads(e, var_types)
+        for n in _walk(e):
+            name = n.name if isinstance(n, (s.Name, s.Call)) else None
+            if name in self.defs:
+                out |= self._reads(self.defs[name].body, var_types)
+        return out
+
     def _pins(self, e: s.Expr, var_types: Mapping[str, s.TypeExpr]
               ) -> tuple[str, str, set[str]] | None:
         """(var, value, vars the value reads) when item e forces a variable's value."""
@@ -605,7 +614,7 @@ class _Exporter:
         if isinstance(e, s.Binary) and e.op == "=":
             for lhs, rhs in ((e.left, e.right), (e.right, e.left)):
                 if is_var(lhs):
-                    return lhs.name, self.expr(rhs, {}), _reads(rhs, var_types)  # type: ignore[union-attr]
+                    return lhs.name, self.expr(rhs, {}), self._reads(rhs, var_types)  # type: ignore[union-attr]
             return None
         if not (isinstance(e, s.Quant) and e.kind == "forall"):
             return None
@@ -632,7 +641,7 @@ class _Exporter:
         if not isinstance(t, s.FunType) or self.domain(t.dom, {}) != self.domain(e.domain, {}):
             return None
         assert value is not None
-        reads = _reads(value, var_types)
+        reads = self._reads(value, var_types)
         if f in reads:
             return None
         self.names.new_definition()

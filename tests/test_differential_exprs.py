@@ -18,8 +18,11 @@ from exprgen import specs_new
 from hypothesis import HealthCheck, given, settings
 from test_differential import cross_check
 
+from hpverify.check import check
 from hpverify.diagnostics import SourceCache
+from hpverify.engines.compiled import CompiledModel
 from hpverify.export_tla import export_tla
+from hpverify.lower import lower
 from hpverify.parse import load_spec
 
 EXAMPLES = int(os.environ.get("HPVERIFY_EXPR_FUZZ_EXAMPLES", "12"))
@@ -30,10 +33,14 @@ _SETTINGS = dict(deadline=None, database=None,
 
 
 def _export_parses(text: str, tmp: Path) -> None:
-    tla = pytest.importorskip("tla")
+    """The TLA+ export parses, and explicit ran the compiled successor function (not the
+    evaluator as a fallback), so that cross_check compared two implementations."""
     f = tmp / "random.hp"
     f.write_text(text)
-    module, _ = export_tla(load_spec(str(f), SourceCache()), {}, SourceCache())
+    spec = load_spec(str(f), SourceCache())
+    assert CompiledModel(lower(check(spec, {}))).fallback == [], text
+    tla = pytest.importorskip("tla")
+    module, _ = export_tla(spec, {}, SourceCache())
     tla.parse(module)
 
 
