@@ -489,8 +489,12 @@ class Checker:
         value, vt = self._expr_want(st.value, ctx, t)
         if ir.is_set(t) and ir.is_set(vt) and not ir.same_shape(t, vt):
             widened = self._widen(value, vt, t)  # type: ignore[arg-type]
-            if widened is not value:
-                value, vt = widened, t
+            if widened is value:
+                self.error("HP462", f"cannot assign {_tname(vt)} to '{st.var}"
+                           f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}",
+                           st.value.span)
+                return None
+            value, vt = widened, t
         if not _err_type(vt) and not ir.same_shape(t, vt):
             self.error("HP120", f"cannot assign {_tname(vt)} to '{st.var}"
                        f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}", st.value.span)

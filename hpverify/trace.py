@@ -130,10 +130,12 @@ def step_cells(model: ir.Model, before: ir.State, after: ir.State,
     for name, t in ir.user_vars(model):
         view = views.get(name)
         if view is not None:  # NOTE(records): a record or sequence changes as a whole
-            flat = [name + suf for suf, _ in ir.leaves(t)]
-            wrote = any(w in flat for w, _ in written)
-            if wrote or any(before[f] != after[f] for f in flat):
-                out.append(Cell(name, (), t, before, after, wrote))  # type: ignore[arg-type]
+            flat = {name + suf for suf, _ in ir.leaves(t)}
+            for at, _ in ir.entries(t):
+                n = len(at)
+                wrote = any(w in flat and (p[:n] == at or at[:len(p)] == p) for w, p in written)
+                if wrote or ir.render_user(before, name, t, at) != ir.render_user(after, name, t, at):
+                    out.append(Cell(name, at, t, before, after, wrote))  # type: ignore[arg-type]
             continue
         v = ir.StateVar(name, t)  # type: ignore[arg-type]
         roots = {path for name, path in written if name == v.name}
@@ -156,8 +158,9 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
     out: list[str] = []
     for c in step_cells(model, before, after, inst):
         if ir.structured(c.type):  # NOTE(records): before/after are the whole states
-            old, new = (ir.show_user(x, c.var, c.type) for x in (c.before, c.after))  # type: ignore[arg-type]
-            out.append(f"{c.var}: {old} -> {new}" + (f" {UNCHANGED}" if old == new else ""))
+            old, new = (ir.show_user(x, c.var, c.type, c.path)  # type: ignore[arg-type]
+                        for x in (c.before, c.after))
+            out.append(f"{c.name()}: {old} -> {new}" + (f" {UNCHANGED}" if old == new else ""))
             continue
         out.append(f"{c.name()}: {ir.show_value(c.before, c.type)} -> "
                    f"{ir.show_value(c.after, c.type)}"
@@ -271,9 +274,10 @@ def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
                    "before": ir.render_value(c.before, c.type),
                    "after": ir.render_value(c.after, c.type)}
                   if not ir.structured(c.type) else  # NOTE(records): the whole variable
-                  {"var": c.var, "index": [],
-                   "before": ir.render_user(c.before, c.var, c.type),  # type: ignore[arg-type]
-                   "after": ir.render_user(c.after, c.var, c.type)}  # type: ignore[arg-type]
+                  {"var": c.var, "index": [ir.key_string(p) if not isinstance(p, (bool, int))
+                                           else p for p in c.path],
+                   "before": ir.render_user(c.before, c.var, c.type, c.path),  # type: ignore[arg-type]
+                   "after": ir.render_user(c.after, c.var, c.type, c.path)}  # type: ignore[arg-type]
                   for c in step_cells(model, trace.states[i], trace.states[i + 1], inst)
                   if c.written]
         steps.append({"action": inst.action, "actor": actor, "params": params,
