@@ -307,9 +307,12 @@ def test_new_words_are_ordinary_names(tmp_path: Path, word: str) -> None:
     assert got["i"] == ("violated", 4) and got["types"] == ("violated", 4)
 
 
-def test_calls_do_not_change_items_separated_by_a_space(tmp_path: Path) -> None:
-    """`init { a = b  (c) }`: a name then `(` is a call only without a space? No: Lark reads
-    `b (c)` as a call; pin that an init item starting with `(` after a name still needs `;`."""
+def test_a_name_then_a_parenthesis_is_a_call() -> None:
+    """`b (c)` is a call of b (the built-ins; definitions use the same rule), so an init item
+    that starts with `(` right after an item ending in a name needs a `;` before it."""
+    spec = parse_text("spec t\ninit { a = b (c) }\n", "t.hp")
+    (init,) = spec.decls[1:]
+    assert len(init.items) == 1  # type: ignore[union-attr]
     spec = parse_text("spec t\ninit { a = b;  (c) }\n", "t.hp")
     (init,) = spec.decls[1:]
     assert len(init.items) == 2  # type: ignore[union-attr]
