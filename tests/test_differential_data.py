@@ -64,7 +64,7 @@ INVARIANTS = (
     "forall e in s: e != r.x", "r.x <= {k} or r.y", "inter(s, {{1, 2}}) != {{}}",
     "q = [] or head(q) = 0", "card(t) + card(s) <= 3", "not (e1 in t and e2 in t)",
     "f[true] != f[false]", "f[true].b != [true] or f[false].n = 0", "subset(s, {{0, {k}}})",
-    "count e in 0..2: e in s <= len(q) + 1", "r = [x: 0, y: false] or card(s) > 0",
+    "(count e in 0..2: e in s) <= len(q) + 1", "r = [x: 0, y: false] or card(s) > 0",
     "s != {{0, 2}}", "q[len(q)] = 0",
 )
 
