@@ -332,3 +332,15 @@ def test_one_cell_rows_compare_as_functions(tmp_path: Path) -> None:
             "invariant i2: g[true] != [x in 1..1: true] or n[false] = 0\n")
     for engine in ENGINES:
         assert verdicts(tmp_path, text, engine)["i2"] == ("violated", 0), engine
+
+
+@pytest.mark.parametrize("text", [SETS, QUEUE, RECORDS], ids=["sets", "queue", "records"])
+def test_tla_export_parses(tmp_path: Path, text: str) -> None:
+    tla = pytest.importorskip("tla")
+    from test_export import _tree_sitter
+
+    f = tmp_path / "t.hp"
+    f.write_text(text)
+    p = run_cli("export", "--tla", str(f))
+    tla.parse(p.stdout)  # raises on a syntax error
+    assert not _tree_sitter(p.stdout).root_node.has_error
