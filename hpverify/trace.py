@@ -166,8 +166,23 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
                    f"{ir.show_value(c.after, c.type)}"
                    + (f" {UNCHANGED}" if c.before == c.after else ""))
     if after.get(ev.ERR) and not before.get(ev.ERR):
-        out.append("(read or wrote outside a function's domain)")
+        out.append("(read or wrote outside a function's domain" + _OR_SEQUENCE[_has_seq(model)]
+                   + ")")
     return out
+
+
+# data (dataB): sequence errors are read errors too (NOTE(records) in ir.py)
+_OR_SEQUENCE = {False: "", True: ", or a sequence past its length or bound"}
+
+
+def _has_seq(model: ir.Model) -> bool:
+    def seq_in(t: object) -> bool:
+        if isinstance(t, ir.SeqT):
+            return True
+        if isinstance(t, ir.RecT):
+            return any(seq_in(ft) for _, ft in t.fields)
+        return isinstance(t, ir.UFunT) and seq_in(t.cod)
+    return any(seq_in(v.type) for v in model.views)
 
 
 NO_ACTOR = "(no actor)"
@@ -240,7 +255,8 @@ def render_trace(model: ir.Model, trace: Trace, invariant: str, source_text: str
 def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
     out: list[str] = []
     if st.get(ev.ERR):
-        out.append("  a step read or wrote a function outside its domain")
+        out.append("  a step read or wrote a function outside its domain"
+                   + _OR_SEQUENCE[_has_seq(model)])
     for v in model.vars:
         for path, t in ir.slots(v.name, v.type):
             if isinstance(t, ir.IntT):
