@@ -649,8 +649,12 @@ class Checker:
         value, vt = self._expr_want(st.value, ctx, t)
         if ir.is_set(t) and ir.is_set(vt) and not ir.same_shape(t, vt):
             widened = self._widen(value, vt, t)  # type: ignore[arg-type]
-            if widened is not value:
-                value, vt = widened, t
+            if widened is value:
+                self.error("HP462", f"cannot assign {_tname(vt)} to '{st.var}"
+                           f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}",
+                           st.value.span)
+                return None
+            value, vt = widened, t
         if not _err_type(vt) and not ir.same_shape(t, vt):
             self.error("HP120", f"cannot assign {_tname(vt)} to '{st.var}"
                        f"{''.join('[]' for _ in st.indices)}', which is {_tname(t)}", st.value.span)
@@ -992,7 +996,7 @@ class Checker:
                 return self._fun_cons(e, ctx, None)
         raise AssertionError(f"unknown expression {e!r}")  # pragma: no cover
 
-    def _fun_cons(self, e: s.FunCons, ctx: _Ctx, want: ir.Type | None) -> ir.Expr:
+    def _fun_cons(self, e: s.FunCons, ctx: _Ctx, want: object) -> ir.Expr:
         """`[x in D: body]`; `want`: the type the body should have (a set literal's)."""
         dom = self._domain(e.domain, ctx)
         if dom is None:
@@ -1402,7 +1406,7 @@ class Checker:
         so = self._set_operand(e.domain, ctx)
         if so is None or so[1] is None:
             return _POISON
-        sexpr, st = so
+        sexpr, st = so[0], so[1]
         t = st.dom
         inner = ctx.with_local(e.var, _Local(ir.Bound(e.var, t), e.var_span, "bound variable"))
         body = self._bool(e.body, inner)
@@ -1415,6 +1419,7 @@ class Checker:
         """`{x in D: P}`: the set of D's values where P holds, over D's whole type."""
         guard: ir.Expr | None = None
         t: ir.Type
+        members: tuple[ir.Value, ...]
         if self._names_set(e.domain, ctx):
             so = self._set_operand(e.domain, ctx)
             if so is None or so[1] is None:
@@ -1429,7 +1434,7 @@ class Checker:
             t, members = dom
             if isinstance(t, ir.EnumT) and members != t.members:
                 guard = ir.Member(_binder(ir.Bound(e.var, t)), members)
-                members = t.members
+                members = cast(tuple[ir.Value, ...], t.members)
             if isinstance(t, ir.IntT):
                 if not members:
                     self.error("HP127", "a set over an empty domain", e.domain.span)
@@ -1442,7 +1447,7 @@ class Checker:
         st = ir.FunT(t, ir.BoolT(), ir.Shape.SET)  # type: ignore[arg-type]
         return _binder(ir.Cons(e.var, members, body, st))
 
-    def _expr_want(self, e: s.Expr, ctx: _Ctx, want: ir.Type | None) -> tuple[ir.Expr, ir.Type]:
+    def _expr_want(self, e: s.Expr, ctx: _Ctx, want: object) -> tuple[ir.Expr, ir.Type]:
         """e, where a set literal takes its element domain from `want` (a set type)."""
         if isinstance(e, s.SetLit):
             out = self._set_value(e, ctx, want if ir.is_set(want) else None)  # type: ignore[arg-type]
@@ -1784,10 +1789,13 @@ class Checker:
             case "head":
                 return _seq_at(sq, ir.Lit(1, ir.IntT()))
             case "tail":
-                new_items = [ir.FunLit(tuple(ir.Index(it, ir.Lit(i + 1, it.type.dom), it.type.cod)  # type: ignore[union-attr]
-                                             for i in range(1, n))
-                                       + (_default_leaf(it.type.cod),), it.type)  # type: ignore[union-attr, arg-type]
-                             for it in items]
+                new_items: list[ir.Expr] = []
+                for it in items:
+                    ft = it.type
+                    assert isinstance(ft, ir.FunT)
+                    cells: list[ir.Expr] = [ir.Index(it, ir.Lit(i + 1, ft.dom), ft.cod)
+                                            for i in range(1, n)]
+                    new_items.append(ir.FunLit((*cells, _default_leaf(ft.cod)), ft))
                 return _sval(st, [_in_length(ir.Arith("-", length, ir.Lit(1, ir.IntT())), n),
                                   *new_items])
         x, xt = self._expr_want(e.args[1], ctx, st.elem)  # append

@@ -483,8 +483,9 @@ def view_of(model: Model, var: str) -> str:
 def user_value(st: State, name: str, t: object, view: Callable[[Value, Type], object],
                fun: Callable[[list[tuple[Value, object]], Domain], object],
                rec: Callable[[list[tuple[str, object]]], object],
-               seq: Callable[[list[object]], object]) -> object:
-    """The value of a declared variable in st, built with the given constructors."""
+               seq: Callable[[list[object]], object], at: tuple[Value, ...] = ()) -> object:
+    """The value of a declared variable in st (of its entry `at`, for a function of records),
+    built with the given constructors."""
     def get(suffix: str, path: tuple[int, ...]) -> Value:
         v = st[name + suffix]
         for p in path:
@@ -506,10 +507,26 @@ def user_value(st: State, name: str, t: object, view: Callable[[Value, Type], ob
         assert isinstance(t, (BoolT, IntT, EnumT, FunT))
         return view(get(suffix, path), t)
 
-    return go(t, "", ())
+    start: tuple[int, ...] = ()
+    for d in at:
+        assert isinstance(t, UFunT)
+        pos = index_pos(t.dom, d)
+        assert pos is not None
+        start, t = start + (pos,), t.cod
+    return go(t, "", start)
 
 
-def show_user(st: State, name: str, t: object) -> str:
+def entries(t: object, at: tuple[Value, ...] = ()) -> Iterator[tuple[tuple[Value, ...], object]]:
+    """The records or sequences a declared variable holds: itself, or each entry of a
+    function of them (the unit a trace shows changing)."""
+    if isinstance(t, UFunT):
+        for d in t.dom.values():
+            yield from entries(t.cod, (*at, d))
+    else:
+        yield at, t
+
+
+def show_user(st: State, name: str, t: object, at: tuple[Value, ...] = ()) -> str:
     """A declared variable's value as traces show it: `{a: 1, b: [x, y]}`."""
     if not structured(t):
         assert isinstance(t, (BoolT, IntT, EnumT, FunT))
@@ -518,17 +535,17 @@ def show_user(st: State, name: str, t: object) -> str:
         st, name, t, show_value,
         lambda items, dom: "{" + ", ".join(f"{key_string(d)}: {x}" for d, x in items) + "}",
         lambda fields: "{" + ", ".join(f"{n}: {x}" for n, x in fields) + "}",
-        lambda xs: "[" + ", ".join(str(x) for x in xs) + "]"))
+        lambda xs: "[" + ", ".join(str(x) for x in xs) + "]", at))
 
 
-def render_user(st: State, name: str, t: object) -> object:
+def render_user(st: State, name: str, t: object, at: tuple[Value, ...] = ()) -> object:
     """A declared variable's value in JSON: records as objects, sequences as arrays."""
     if not structured(t):
         assert isinstance(t, (BoolT, IntT, EnumT, FunT))
         return render_value(st[name], t)
     return user_value(st, name, t, render_value,
                       lambda items, dom: {key_string(d): x for d, x in items},
-                      dict, list)
+                      dict, list, at)
 
 
 @dataclass(frozen=True, slots=True)

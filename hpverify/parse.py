@@ -401,7 +401,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         e = c[0]
         if isinstance(e, s.Name):
             return s.TypeName(e.name, e.span)
-        if isinstance(e, (s.Index, s.Call, s.SetLit, s.SetComp, s.IfExpr)):
+        if isinstance(e, (s.Index, s.Call, s.SetLit, s.SetComp, s.IfExpr, s.Field)):
             return s.SetDomain(e, self._span(meta))  # maybe a set value: the checker decides
         self.errors.append(Diagnostic(
             "HP004", "expected a domain: a type name, 'bool', a range 'a..b' or '{a, b}'",

@@ -131,10 +131,12 @@ def step_cells(model: ir.Model, before: ir.State, after: ir.State,
     for name, t in ir.user_vars(model):
         view = views.get(name)
         if view is not None:  # NOTE(records): a record or sequence changes as a whole
-            flat = [name + suf for suf, _ in ir.leaves(t)]
-            wrote = any(w in flat for w, _ in written)
-            if wrote or any(before[f] != after[f] for f in flat):
-                out.append(Cell(name, (), t, before, after, wrote))  # type: ignore[arg-type]
+            flat = {name + suf for suf, _ in ir.leaves(t)}
+            for at, _ in ir.entries(t):
+                n = len(at)
+                wrote = any(w in flat and (p[:n] == at or at[:len(p)] == p) for w, p in written)
+                if wrote or ir.render_user(before, name, t, at) != ir.render_user(after, name, t, at):
+                    out.append(Cell(name, at, t, before, after, wrote))  # type: ignore[arg-type]
             continue
         v = ir.StateVar(name, t)  # type: ignore[arg-type]
         roots = {path for name, path in written if name == v.name}
@@ -157,15 +159,31 @@ def changes(model: ir.Model, before: ir.State, after: ir.State,
     out: list[str] = []
     for c in step_cells(model, before, after, inst):
         if ir.structured(c.type):  # NOTE(records): before/after are the whole states
-            old, new = (ir.show_user(x, c.var, c.type) for x in (c.before, c.after))  # type: ignore[arg-type]
-            out.append(f"{c.var}: {old} -> {new}" + (f" {UNCHANGED}" if old == new else ""))
+            old, new = (ir.show_user(x, c.var, c.type, c.path)  # type: ignore[arg-type]
+                        for x in (c.before, c.after))
+            out.append(f"{c.name()}: {old} -> {new}" + (f" {UNCHANGED}" if old == new else ""))
             continue
         out.append(f"{c.name()}: {ir.show_value(c.before, c.type)} -> "
                    f"{ir.show_value(c.after, c.type)}"
                    + (f" {UNCHANGED}" if c.before == c.after else ""))
     if after.get(ev.ERR) and not before.get(ev.ERR):
-        out.append("(read or wrote outside a function's domain)")
+        out.append("(read or wrote outside a function's domain" + _OR_SEQUENCE[_has_seq(model)]
+                   + ")")
     return out
+
+
+# data (dataB): sequence errors are read errors too (NOTE(records) in ir.py)
+_OR_SEQUENCE = {False: "", True: ", or a sequence past its length or bound"}
+
+
+def _has_seq(model: ir.Model) -> bool:
+    def seq_in(t: object) -> bool:
+        if isinstance(t, ir.SeqT):
+            return True
+        if isinstance(t, ir.RecT):
+            return any(seq_in(ft) for _, ft in t.fields)
+        return isinstance(t, ir.UFunT) and seq_in(t.cod)
+    return any(seq_in(v.type) for v in model.views)
 
 
 NO_ACTOR = "(no actor)"
@@ -259,7 +277,8 @@ def waiting(model: ir.Model, st: ir.State) -> list[str]:
 def _type_breaks(model: ir.Model, st: ir.State) -> list[str]:
     out: list[str] = []
     if st.get(ev.ERR):
-        out.append("  a step read or wrote a function outside its domain")
+        out.append("  a step read or wrote a function outside its domain"
+                   + _OR_SEQUENCE[_has_seq(model)])
     for v in model.vars:
         for path, t in ir.slots(v.name, v.type):
             if isinstance(t, ir.IntT):
@@ -292,9 +311,10 @@ def trace_json(model: ir.Model, trace: Trace) -> dict[str, object]:
                    "before": ir.render_value(c.before, c.type),
                    "after": ir.render_value(c.after, c.type)}
                   if not ir.structured(c.type) else  # NOTE(records): the whole variable
-                  {"var": c.var, "index": [],
-                   "before": ir.render_user(c.before, c.var, c.type),  # type: ignore[arg-type]
-                   "after": ir.render_user(c.after, c.var, c.type)}  # type: ignore[arg-type]
+                  {"var": c.var, "index": [ir.key_string(p) if not isinstance(p, (bool, int))
+                                           else p for p in c.path],
+                   "before": ir.render_user(c.before, c.var, c.type, c.path),  # type: ignore[arg-type]
+                   "after": ir.render_user(c.after, c.var, c.type, c.path)}  # type: ignore[arg-type]
                   for c in step_cells(model, trace.states[i], trace.states[i + 1], inst)
                   if c.written]
         steps.append({"action": inst.action, "actor": actor, "params": params,

@@ -252,8 +252,9 @@ class _Gen:
             raise _Unsupported("index into a non-function")
         width = ncells(e.fn.type.cod)
         off = self._offset(e)
+        scalar = not isinstance(e.fn.type.cod, ir.FunT)  # a one-cell row is still a tuple
         if off is not None:  # a state location: read its cell(s) straight from s
-            if width == 1:
+            if width == 1 and scalar:
                 return f"s[{off}]"
             if isinstance(off, int):
                 return f"s[{off}:{off + width}]"
@@ -261,7 +262,7 @@ class _Gen:
             return f"s[({t} := {off}):{t} + {width}]"
         fn = self.expr(e.fn)  # a computed function value (if/literal): slice the flat tuple
         p = self._pos(e.idx, e.fn.type.dom, width)
-        if width == 1:
+        if width == 1 and scalar:
             return f"({fn})[{p}]"
         t = self.temp()
         return f"({fn})[({t} := {p}):{t} + {width}]"
