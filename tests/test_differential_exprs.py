@@ -38,7 +38,9 @@ def _export_parses(text: str, tmp: Path) -> None:
     f = tmp / "random.hp"
     f.write_text(text)
     spec = load_spec(str(f), SourceCache())
-    assert CompiledModel(lower(check(spec, {}))).fallback == [], text
+    fallback = CompiledModel(lower(check(spec, {}))).fallback
+    # Python's own nesting limits are the only accepted reason to run interpreted
+    assert all("nest" in why or "recursion" in why for why in fallback), (fallback, text)
     tla = pytest.importorskip("tla")
     module, _ = export_tla(spec, {}, SourceCache())
     tla.parse(module)
