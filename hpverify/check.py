@@ -1148,7 +1148,10 @@ class Checker:
             self.error("HP432", f"definition '{e.name}' uses itself: definitions cannot be "
                        "recursive", e.name_span)
             return _POISON
-        if entry is None and e.name not in ctx.locals and e.name in ("min", "max"):
+        # NOTE(builtins): a call names a definition, else a built-in: a variable or constant
+        # of the same name (`var len: 0..3`) cannot be called, so it does not hide one
+        builtin = e.name not in ctx.locals and not isinstance(entry, _Def)
+        if builtin and e.name in ("min", "max"):
             if len(e.args) != 2:
                 self.error("HP430", f"'{e.name}' takes 2 arguments, not {len(e.args)}", e.span)
                 return _POISON
@@ -1157,8 +1160,8 @@ class Checker:
                 return _POISON
             op = "<=" if e.name == "min" else ">="
             return ir.Ite(ir.Cmp(op, a, b), a, b, ir.IntT())
-        if entry is None and e.name not in ctx.locals and (
-                e.name in _SET_CALLS or e.name in _SEQ_CALLS or e.name in _FOREIGN_CALLS):
+        if builtin and (e.name in _SET_CALLS or e.name in _SEQ_CALLS
+                        or e.name in _FOREIGN_CALLS):
             return self._data_call(e, ctx)  # sets and sequences (dataB), or a TLA+ spelling
         for arg in e.args:
             self._expr(arg, ctx)
