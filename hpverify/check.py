@@ -1238,6 +1238,13 @@ class Checker:
                 t = ir.IntT(iv[0], iv[1]) if members else ir.IntT()
                 b = _binder(ir.Bound(name, t))
                 guard = ir.And((ir.Cmp("<=", _binder(lo), b), ir.Cmp("<=", b, _binder(hi))))
+        elif self._names_set(st.domain, ctx):  # `x' in S`, S a set: over S's element domain
+            so = self._set_operand(st.domain, ctx)
+            if so is None or so[1] is None:
+                return []
+            t = so[1].dom
+            members = t.values()
+            guard = self._member(_binder(ir.Bound(name, t)), t, so[0], so[1], st.domain.span)
         else:
             dom = self._domain(st.domain, ctx)
             if dom is None:
