@@ -736,29 +736,57 @@ def _expand(model: ir.Model, values: AtomValues, cands: Sequence[tuple[Lit, ...]
     """NOTE(successors): one counterexample to induction, s -> t, drops the candidates
     false in t; every other successor of s is a counterexample just as good (s satisfies
     every live candidate), and so is every successor of a state that satisfies them. After
-    a drop, the state that caused it satisfies every candidate still live (all those false
-    in it are gone). So the evaluator explores forward from s, up to `limit` states, and
-    drops what fails on the way: Houdini's rule, with states found without the solver
-    (dropping is what the solver's round would do with the same state)."""
-    frontier = [first]
+    a drop, the states that caused it satisfy every candidate still live (all those false
+    in them are gone). So the evaluator explores forward from s, level by level, up to
+    `limit` states, and drops what fails in each level: Houdini's rule, with states found
+    without the solver (dropping is what the solver's round would do with the same
+    states)."""
     seen = {_key(model, first)}
-    while frontier and len(seen) < limit:
-        st = frontier.pop(0)
-        if not ev.types_ok(model, st):
-            continue  # the encoding's states without a successor (NOTE(int-width))
-        for inst in model.instances:
-            res = ev.run_step(model, inst, st)
-            if res is None:
-                continue
-            k = _key(model, res.state)
-            if k in seen:
-                continue
-            seen.add(k)
-            live = [i for i in range(len(cands)) if alive[i]]
-            _drop(cands, alive, live, values(res.state), keys)
-            frontier.append(res.state)
+    level = [first]
+    while level and len(seen) < limit:
+        found: list[ir.State] = []
+        for st in level:
+            if not ev.types_ok(model, st):
+                continue  # the encoding's states without a successor (NOTE(int-width))
+            for inst in model.instances:
+                res = ev.run_step(model, inst, st)
+                if res is None:
+                    continue
+                k = _key(model, res.state)
+                if k not in seen:
+                    seen.add(k)
+                    found.append(res.state)
+                    if len(seen) >= limit:
+                        break
             if len(seen) >= limit:
-                return
+                break
+        if found:
+            _drop_failing(cands, alive, keys, [values(st) for st in found])
+        level = found
+
+
+def _drop_failing(cands: Sequence[tuple[Lit, ...]], alive: list[bool], keys: Sequence[object],
+                  states: Sequence[Sequence[bool]]) -> None:
+    """Drop the live candidates false in some of the states (atom values), with every
+    candidate of their templates; one bit per state, as `candidates` does."""
+    full = (1 << len(states)) - 1
+    masks = [0] * len(states[0])
+    for j, vals in enumerate(states):
+        bit = 1 << j
+        for i, v in enumerate(vals):
+            if v:
+                masks[i] |= bit
+    live = [i for i in range(len(cands)) if alive[i]]
+    bad = set()
+    for i in live:
+        held = 0
+        for a, pol in cands[i]:
+            held |= masks[a] if pol else full ^ masks[a]
+        if held != full:
+            bad.add(keys[i])
+    for i in live:
+        if keys[i] in bad:
+            alive[i] = False
 
 
 def _drop(cands: Sequence[tuple[Lit, ...]], alive: list[bool], live: Sequence[int],
