@@ -214,7 +214,8 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
         raise _usage_error("HP206", f"--max-states {max_states}: must be positive")
     return Options(tuple(getattr(args, "inv", [])), depth, engine, tuple(consts.items()),
                    timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1,
-                   max_states=max_states, symmetry=not getattr(args, "no_symmetry", False))
+                   max_states=max_states, symmetry=not getattr(args, "no_symmetry", False),
+                   show_invariant=bool(getattr(args, "show_invariant", False)))
 
 
 def _consts_text(run: SpecRun) -> str:

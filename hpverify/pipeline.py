@@ -42,6 +42,7 @@ class Options:
     lenient_invariants: bool = False  # several files: --inv names need not be in each
     max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
     symmetry: bool = True  # use the spec's `symmetric type`s (explicit; --no-symmetry)
+    show_invariant: bool = False  # engines that find an inductive invariant also show it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,8 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
         checked.depth if checked.depth is not None else DEFAULT_DEPTH)
     engine = engines()[options.engine]
     run = EngineOptions(depth, Budget(options.timeout, options.rlimit),
-                        max_states=options.max_states, progress=progress)
+                        max_states=options.max_states, progress=progress,
+                        show_invariant=options.show_invariant)
     by_name: dict[str, Result] = {}
     for group_depth, group in search_groups(checked, names, depth):
         for r in engine(model, group, replace(run, depth=group_depth)):

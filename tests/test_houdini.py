@@ -229,3 +229,42 @@ def test_an_out_of_type_successor_makes_houdini_give_up_not_crash(tmp_path) -> N
     res = {r["invariant"]: r for r in json.loads(p.stdout)["specs"][0]["results"]}
     assert res["types"]["verdict"] == "violated" and res["types"]["trace"]["length"] == 3
     assert res["inv0"]["verdict"] == "holds" and res["inv0"]["bound"] is None
+
+
+def test_pairs_relate_atoms_about_one_index() -> None:
+    """NOTE(related): no candidate pairs facts about two different pages; a cell used as an
+    index (`cache`) has an atom per page, one template over the page."""
+    import random
+    import time
+
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    enc = Encoding(model)
+    atoms = H.atoms_of(model, names)
+    by_text = {a.text: a for a in atoms}
+    assert by_text["cache = 2"].shape == "cache = #" and by_text["cache = 2"].indices == (2,)
+    assert "cache >= 2" not in by_text and "cache >= 1" in by_text
+    states = H.sample_states(model, enc, 300, random.Random(0), time.perf_counter() + 30)
+    cands = H.candidates(atoms, [H.atom_values(model, atoms, st) for st in states])
+    for c in cands:
+        keys = [H.index_keys(atoms[a]) for a, _ in c]
+        assert not (len(keys) == 2 and keys[0] and keys[1] and keys[0].isdisjoint(keys[1])), \
+            H.clause_text(atoms, c)
+
+
+def test_templates_are_completed_where_samples_never_vary() -> None:
+    """NOTE(complete-templates): page 2 never changes on the samples, yet `free[2] implies
+    in_pool[2]` is a candidate, as page 1's instance is."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    atoms = H.atoms_of(model, names)
+    idx = {a.text: i for i, a in enumerate(atoms)}
+
+    def sample(free1: bool, pool1: bool) -> list[bool]:
+        vals = [False] * len(atoms)
+        vals[idx["free[1]"]], vals[idx["in_pool[1]"]] = free1, pool1
+        vals[idx["free[2]"]] = vals[idx["in_pool[2]"]] = True
+        return vals
+
+    cands = set(H.candidates(atoms, [sample(True, True), sample(False, True),
+                                     sample(False, False)]))
+    assert ((idx["free[1]"], False), (idx["in_pool[1]"], True)) in cands
+    assert ((idx["free[2]"], False), (idx["in_pool[2]"], True)) in cands

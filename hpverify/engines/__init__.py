@@ -31,6 +31,7 @@ class EngineOptions:
     budget: Budget = field(default_factory=Budget)  # the one deadline and resource limit
     max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
     coverage: bool = True  # report actions never enabled (vacuity)
+    show_invariant: bool = False  # kind: also find the lemmas' inductive core to show
     progress: Progress | None = None
 
 

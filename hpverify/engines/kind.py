@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import z3
@@ -78,14 +79,38 @@ def certified(enc: Encoding, lemmas: Lemmas, budget: Budget | None = None) -> Le
     return lemmas
 
 
+SEARCH_STATES = 10_000  # NOTE(base-search): the state cap of the base case's explicit search
+
+
+def searched_base(model: ir.Model, invariants: Sequence[str], depth: int,
+                  budget: Budget) -> list[Result] | None:
+    """NOTE(base-search): the base case for every depth at once, as the `bmc` engine runs
+    it on a small state space (explicit.bounded_search: breadth-first to `depth`, the
+    shortest canonical trace of each violation, bmc's coverage); None when the space is
+    larger than SEARCH_STATES (the SAT base case then runs in lock-step with the step
+    case) or under a solver resource limit (which asks for the solver's behaviour). A
+    violated spec then costs kind what it costs bmc, instead of step cases of growing k
+    until the base case reaches the violation's depth."""
+    if budget.rlimit is not None:
+        return None
+    from .explicit import bounded_search
+
+    return bounded_search(model, invariants, depth, budget, max_states=SEARCH_STATES)
+
+
 def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
          enc: Encoding | None = None, progress: Progress | None = None,
-         coverage: bool = True, strengthen: bool = True) -> list[Result]:
+         coverage: bool = True, strengthen: bool = True,
+         show_invariant: bool = False) -> list[Result]:
+    """`show_invariant`: also find the lemmas' inductive core for `--show-invariant`
+    (`inductive_invariant_clauses`); it costs about as much as the certificate, so only
+    when asked."""
     start = time.perf_counter()
     enc = enc or Encoding(model)
     results: dict[str, Result] = {}
     lemmas: Lemmas | None = None
     refused: str | None = None  # why the auxiliary invariants were not used (debugging)
+    searched = searched_base(model, invariants, depth, budget)
 
     base = solver_for(budget)
     bs: list[SymState] = [enc.fresh_state("b0")]
@@ -130,26 +155,41 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         except CertificateError as err:  # a bug, but not a reason to stop: go on without
             refused = str(err)
             return None
-        found = core(enc, found, seconds=5.0, budget=budget)
         for t in ts:
             step.add(lemma_formula(enc, found, t))
-        shown = found.shown()
+        extra: dict[str, object] = {"k": 1, "decided_by": "kind",
+                                    "auxiliary_invariants": len(found.clauses)}
+        if show_invariant and any(n in found.proved for n in pending):
+            extra["inductive_invariant_clauses"] = core(enc, found, seconds=5.0,
+                                                        budget=budget).shown()
+        extra["certificate_rechecked"] = True
         for name in pending:
             if name in found.proved:
                 results[name] = Result(
                     name, Verdict.HOLDS, "kind", None, elapsed(),
                     method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants",
-                    extra={"k": 1, "decided_by": "kind", "auxiliary_invariants":
-                           len(found.clauses), "inductive_invariant_clauses": shown,
-                           "certificate_rechecked": True})
+                    extra=dict(extra))
                 proved.append(name)
         return found
 
+    if searched is not None:  # NOTE(base-search): every depth's base case is known
+        for r in searched:
+            if r.verdict == Verdict.VIOLATED:
+                results[r.invariant] = replace(r, engine="kind", seconds=elapsed(),
+                                               extra={**r.extra, "decided_by": "bmc"})
+        pending = [n for n in pending if n not in results]
+        base_depth = depth
+
     for k in range(depth + 1):
         t_k = time.perf_counter()
+        if searched is not None:
+            if not pending or k == depth:
+                break
+            holding = pending
         # ---- base case at depth k (shortest violations)
-        holding: list[str] = []
-        for name in pending:
+        else:
+            holding = []
+        for name in pending if searched is None else []:
             bad = z3.Bool(f"bbad:{name}@{k}")
             base.add(z3.Implies(bad, z3.Not(enc.invariant_ok(name, bs[k]))))
             if out_of_time():
@@ -165,19 +205,20 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             else:
                 results[name] = Result(name, Verdict.UNKNOWN, "kind", k - 1, elapsed(),
                                        reason=a.reason)
-        pending = [n for n in holding if n not in results]
-        for name in pending + proved:
-            base.add(enc.invariant_ok(name, bs[k]))
-        base_depth = k
-        if not pending or k == depth:
-            if progress is not None:
-                progress("kind", k, time.perf_counter() - t_k)
-            break
-        nb = enc.fresh_state(f"b{k + 1}")
-        sb = enc.fresh_selector(f"b{k}")
-        base.add(*enc.step(bs[k], sb, nb))
-        bs.append(nb)
-        bsel.append(sb)
+        if searched is None:
+            pending = [n for n in holding if n not in results]
+            for name in pending + proved:
+                base.add(enc.invariant_ok(name, bs[k]))
+            base_depth = k
+            if not pending or k == depth:
+                if progress is not None:
+                    progress("kind", k, time.perf_counter() - t_k)
+                break
+            nb = enc.fresh_state(f"b{k + 1}")
+            sb = enc.fresh_selector(f"b{k}")
+            base.add(*enc.step(bs[k], sb, nb))
+            bs.append(nb)
+            bsel.append(sb)
 
         # ---- step case with k+1 assumed states t_0..t_k -> t_{k+1}
         if strengthen and lemmas is None and k == min(PLAIN_K, depth - 1):
@@ -244,7 +285,13 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                                reason=f"induction did not close at k={depth}", extra=extra)
 
     out = [results[n] for n in invariants]
-    if coverage:
+    if coverage and searched is not None and lemmas is None:
+        # the search's coverage: actions fired within the depth (bmc's, NOTE(base-search))
+        out = [replace(r, extra={**r.extra, **{key: s.extra[key] for key in
+                                               ("never_enabled", "coverage_depth")
+                                               if key in s.extra}})
+               for r, s in zip(out, searched, strict=True)]
+    elif coverage:
         from .coverage import attach_never_enabled, never_enabled_bmc, never_enabled_under
 
         cov_depth: int | None = max(base_depth, 0)
@@ -258,7 +305,14 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             dead = never_enabled_under(enc, lambda st: lemma_formula(enc, aux, st), unseen,
                                        budget)
             never = dead
-            if len(dead) < len(unseen):
+            if len(dead) < len(unseen) and searched is not None:
+                # the search's coverage covers the rest, to the depth (NOTE(base-search))
+                cov = searched[0].extra
+                cov_depth = cov.get("coverage_depth")  # type: ignore[assignment]
+                listed = cov.get("never_enabled")
+                never = None if not isinstance(listed, list) else [
+                    a for a in model.actions if a in dead or a in listed]
+            elif len(dead) < len(unseen):
                 cov_depth = max(base_depth, min(depth, 10))
                 found = never_enabled_bmc(enc, cov_depth, budget, aux.fired | set(dead))
                 never = None if found is None else [a for a in model.actions
