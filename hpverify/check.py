@@ -959,26 +959,10 @@ class Checker:
                                       zip(_leaf_exprs(then), _leaf_exprs(else_), strict=True)])
                 t = ir.IntT() if isinstance(tt, ir.IntT) else tt
                 return ir.Ite(cond, then, else_, t)
-            case s.Quant() if isinstance(e.domain, s.RangeType):
-                bounds = self._range_bounds(e.domain, ctx)
-                if bounds is None:
-                    return _POISON
-                lo, hi = bounds
-                if not (isinstance(lo, ir.Lit) and isinstance(hi, ir.Lit)):
-                    if _reads_state(lo) or _reads_state(hi):
-                        return self._state_range(e, ctx, lo, hi)
-                    return self._quant(e, ctx, ir.IntT(), (), (lo, hi))
-                assert isinstance(lo.value, int) and isinstance(hi.value, int)
-                ints = tuple(range(lo.value, hi.value + 1))
-                return self._quant(e, ctx, ir.IntT(ints[0], ints[-1]) if ints
-                                   else ir.IntT(), ints, None)
             case s.Quant() if self._names_set(e.domain, ctx):
                 return self._set_quant(e, ctx)
             case s.Quant():
-                dom = self._domain(e.domain, ctx)
-                if dom is None:
-                    return _POISON
-                return self._quant(e, ctx, dom[0], dom[1], None)
+                return self._aggregate(e, ctx)
             case s.SetLit():
                 return self._set_value(e, ctx, None)
             case s.SetComp():
@@ -1173,7 +1157,9 @@ class Checker:
                        "called", e.name_span)
         return _POISON
 
-    def _aggregate(self, e: s.Aggregate, ctx: _Ctx) -> ir.Expr:
+    def _aggregate(self, e: s.Quant | s.Aggregate, ctx: _Ctx) -> ir.Expr:
+        """A quantifier or aggregate over a domain: a range (whose bounds may be known only
+        once the binders are, or may read state) or a type."""
         if isinstance(e.domain, s.RangeType):
             bounds = self._range_bounds(e.domain, ctx)
             if bounds is None:
