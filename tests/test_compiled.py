@@ -4,7 +4,8 @@ For every state reached from init (a few hundred per spec, breadth-first), every
 compiled successor must be evaluate.run_step's (same state, same error flag, same
 enabledness), the fused `successors` must list exactly the enabled instances, every
 compiled invariant must be evaluate.invariant_ok, and the compiled state key must be
-StateCodec.encode (so that the explicit engine's counts and traces are unchanged).
+StateCodec.encode (so that the explicit engine's counts and traces are unchanged); the
+packed step (`expand`) and invariants must agree with them on every packed state.
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ def assert_agrees(model: ir.Model, limit: int = 300, compiled_only: bool = True)
                 seen.add(key)
                 todo.append(res.state)
         assert len(fused) == sum(1 for i in range(len(model.instances)) if cm.step(i, cells))
+        key = cm.key(cells, err)
+        if type(key) is int:  # the packed loop (NOTE(packed-states)): same successors, keys
+            assert cm.cells_of(key) == cells
+            if not err:
+                want = [(i, cm.key(c, e)) for i, c, e in cm.successors(cells)]
+                assert cm.expand(key) == want, st
+                for inv in model.invariants:
+                    assert cm.packed_invariants[inv.name](key) == ev.invariant_ok(
+                        model, inv.name, st), (inv.name, st)
     return done
 
 

@@ -104,15 +104,15 @@ def test_out_of_memory_is_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     class Starved(X.CompiledModel):
         def __init__(self, model: ir.Model) -> None:
             super().__init__(model)
-            real, calls = self.successors, [0]
+            real, calls = self.expand, [0]
 
-            def successors(cells: tuple[object, ...]) -> list[tuple[int, tuple[object, ...], bool]]:
+            def expand(state: int) -> list[tuple[int, object]]:
                 calls[0] += 1
                 if calls[0] > 100:
                     raise MemoryError
-                return real(cells)
+                return real(state)
 
-            self.successors = successors
+            self.expand = expand  # type: ignore[method-assign]
 
     monkeypatch.setattr(X, "CompiledModel", Starved)
     res = X.explicit(model, names, 20, Budget())

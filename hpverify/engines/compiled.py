@@ -364,6 +364,256 @@ class _Gen:
         return writes
 
 
+class Layout:
+    """NOTE(packed-states): where each scalar cell lives in a packed state, one Python int.
+
+    Cell k holds its *digit* (the value's position in its type's values: False/True as
+    0/1, an int as `v - lo`, an enum member by its declaration order) in `width[k]` bits at
+    `shift[k]`, the first cell lowest; a one-value cell takes no bits. Every cell of one
+    variable has the same leaf type, so the cells of `v` sit `leaf width` bits apart from
+    `var_bit[v]`, and a computed index is a shift by a table lookup (no per-cell tables).
+    Only type-correct, error-free states are packed; the rest keep the tagged tuples
+    ('err', *cells) / ('bad', *cells) (StateCodec), which have no successors."""
+
+    def __init__(self, model: ir.Model) -> None:
+        self.scalars: list[ir.Type] = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
+        self.values: list[Any] = []
+        self.shift: list[int] = []
+        self.width: list[int] = []
+        self.var_bit: dict[str, tuple[int, int, ir.Type]] = {}
+        bit = 0
+        for v in model.vars:
+            leaf = v.type
+            while isinstance(leaf, ir.FunT):
+                leaf = leaf.cod
+            vals = _cell_values(leaf)
+            w = (len(vals) - 1).bit_length()
+            self.var_bit[v.name] = (bit, w, leaf)
+            for _ in range(ncells(v.type)):
+                self.values.append(vals)
+                self.shift.append(bit)
+                self.width.append(w)
+                bit += w
+        self.bits = bit
+
+
+def _cell_values(t: ir.Type) -> Any:
+    """A scalar type's values in digit order (an int range stays a range: NOTE(limits))."""
+    if isinstance(t, ir.IntT):
+        assert t.lo is not None and t.hi is not None
+        return range(t.lo, t.hi + 1)
+    return tuple(t.values())
+
+
+_PACKED_EXPRS = (ir.Not, ir.And, ir.Or, ir.Cmp, ir.Arith, ir.Count)
+
+
+class _PackedGen(_Gen):
+    """Emits code over a packed state `s` (an int, NOTE(packed-states)) instead of a cell
+    tuple. Scalar values are the interpreter's (an int, an EnumValue), except that a bool
+    read from the state is 0 or 1 (equal to False/True, with the same hash). Anything not
+    listed here (function-valued expressions, new IR nodes) raises _Unsupported and that
+    instance or invariant runs on cells (CompiledModel: the packed state decoded)."""
+
+    def __init__(self, model: ir.Model, pool: _Pool, layout: Layout) -> None:
+        super().__init__(model, pool)
+        self.model = model
+        self.layout = layout
+        self.sets_err = False  # did the code emitted so far ever set `err`?
+
+    # ---- reads --------------------------------------------------------------------------
+    def _loc(self, e: ir.Expr) -> tuple[str, int | str] | None:
+        """(variable, bit offset inside the variable's cells) of a state location."""
+        if isinstance(e, ir.Var):
+            if e.name not in self.layout.var_bit:
+                raise _Unsupported(f"unknown variable {e.name}")
+            return e.name, 0
+        if isinstance(e, ir.Index):
+            inner = self._loc(e.fn)
+            if inner is None:
+                return None
+            if not isinstance(e.fn.type, ir.FunT):
+                raise _Unsupported("index into a non-function")
+            w = self.layout.var_bit[inner[0]][1]
+            p = self._pos(e.idx, e.fn.type.dom, ncells(e.fn.type.cod) * w)
+            if isinstance(p, str) and "err :=" in p:
+                self.sets_err = True
+            off = inner[1]
+            if isinstance(off, int) and isinstance(p, int):
+                return inner[0], off + p
+            return inner[0], f"({off} + {p})" if off != 0 else p
+        return None
+
+    def _read(self, e: ir.Expr) -> tuple[str, Any, ir.Type] | None:
+        """(the cell's digit as code, the cell's values, its type) of a scalar state read."""
+        if isinstance(e.type, ir.FunT):
+            raise _Unsupported("a function-valued expression")
+        loc = self._loc(e)
+        if loc is None:
+            return None
+        bit, w, leaf = self.layout.var_bit[loc[0]]
+        vals = _cell_values(leaf)
+        if w == 0:
+            return "0", vals, leaf
+        mask = (1 << w) - 1
+        off = loc[1]
+        if isinstance(off, int):
+            sh = bit + off
+            return (f"(s >> {sh} & {mask})" if sh else f"(s & {mask})"), vals, leaf
+        where = f"({bit} + {off})" if bit else off
+        return f"(s >> {where} & {mask})", vals, leaf
+
+    def _value(self, digit: str, vals: Any, leaf: ir.Type) -> str:
+        if isinstance(leaf, ir.BoolT):
+            return digit
+        if isinstance(leaf, ir.IntT):
+            return f"({digit} + {vals.start})" if vals.start else digit
+        return f"{self.const(tuple(vals))}[{digit}]"
+
+    def _digit_of(self, e: ir.Expr, vals: Any) -> str | None:
+        """e's digit among `vals` as code, when it is cheap: a literal or an enum read."""
+        if isinstance(e, ir.Lit) and type(e.value) is ir.EnumValue:
+            return str(vals.index(e.value)) if e.value in vals else None
+        if isinstance(e.type, ir.EnumT) and isinstance(e, (ir.Var, ir.Index)):
+            r = self._read(e)
+            if r is not None and tuple(r[1]) == tuple(vals):
+                return r[0]
+        return None
+
+    def expr(self, e: ir.Expr) -> str:
+        if isinstance(e.type, ir.FunT):
+            raise _Unsupported("a function-valued expression")
+        match e:
+            case ir.Lit():
+                return super().expr(e)
+            case ir.Var() | ir.Index():
+                r = self._read(e)
+                if r is None:
+                    raise _Unsupported("index into a computed function")
+                return self._value(*r)
+            case ir.Eq():
+                if isinstance(e.left.type, ir.FunT):
+                    raise _Unsupported("function equality")
+                for a, b in ((e.left, e.right), (e.right, e.left)):
+                    if isinstance(a.type, ir.EnumT) and isinstance(a, (ir.Var, ir.Index)):
+                        r = self._read(a)
+                        if r is not None:
+                            other = self._digit_of(b, r[1])
+                            if other is not None:  # compare digits, not members
+                                return f"({r[0]} == {other})"
+                return super().expr(e)
+            case ir.Member():
+                if isinstance(e.arg.type, ir.EnumT) and isinstance(e.arg, (ir.Var, ir.Index)):
+                    r = self._read(e.arg)
+                    if r is not None and all(m in r[1] for m in e.members):
+                        ds = tuple(r[1].index(m) for m in e.members)
+                        return f"({r[0]} in {self.const(ds)})"
+                return super().expr(e)
+            case ir.Ite():
+                return super().expr(e)
+        if isinstance(e, _PACKED_EXPRS):
+            return super().expr(e)
+        raise _Unsupported(f"expression {type(e).__name__} (packed)")
+
+    # ---- statements ------------------------------------------------------------------------
+    def require(self, cond: ir.Expr, fail: str) -> None:
+        if may_err(cond):
+            self.sets_err = True
+        super().require(cond, fail)
+
+    def assign(self, s: ir.Assign) -> None:
+        if s.var not in self.layout.var_bit:
+            raise _Unsupported(f"unknown variable {s.var}")
+        bit, w, leaf = self.layout.var_bit[s.var]
+        t = self.model.var_type(s.var)
+        const_off = 0
+        dyn: list[str] = []
+        outside = False
+        for p in s.path:
+            if not isinstance(t, ir.FunT):
+                raise _Unsupported("path into a non-function")
+            stride = ncells(t.cod) * w
+            if isinstance(p, ir.Lit):
+                pos = ev._pos(t.dom, p.value)
+                if pos is None:
+                    outside = True
+                else:
+                    const_off += pos * stride
+            else:
+                table = self.const({v: i * stride for i, v in enumerate(t.dom.values())})
+                tmp = self.temp()
+                self.emit(f"{tmp} = {table}.get({self.expr(p)})")
+                dyn.append(tmp)
+            t = t.cod
+        if isinstance(t, ir.FunT):
+            raise _Unsupported("a whole-function write")
+        vals = _cell_values(leaf)
+        if outside:  # NOTE(read-error): the write changes nothing
+            tmp = self.temp()
+            self.emit(f"{tmp} = {self.expr(s.value)}")
+            self.emit("err = True")
+            self.sets_err = True
+            return
+        digit = self._digit_of(s.value, vals) if isinstance(leaf, ir.EnumT) else None
+        if isinstance(leaf, ir.BoolT) and isinstance(s.value, ir.Lit) \
+                and type(s.value.value) is bool:
+            digit = str(int(s.value.value))
+        if digit is None:
+            value = self.temp()
+            self.emit(f"{value} = {self.expr(s.value)}")
+            if isinstance(leaf, ir.IntT):
+                # leaving the range leaves the packed form: the cell path makes the tuple key
+                self.emit(f"if not {vals.start} <= {value} <= {vals.stop - 1}:")
+                self.emit(f"    _r = {self.slow}(s)")
+                self.emit(f"    if _r is not None: append(({self.index}, _r))")
+                self.emit("    break")
+                digit = f"({value} - {vals.start})" if vals.start else value
+            elif isinstance(leaf, ir.BoolT):
+                digit = value
+            else:
+                digit = f"{self.const({v: i for i, v in enumerate(vals)})}[{value}]"
+        if w == 0:
+            return
+        mask = (1 << w) - 1
+        if dyn:
+            self.emit(f"if {' or '.join(d + ' is None' for d in dyn)}:")
+            self.emit("    err = True")
+            self.sets_err = True
+            self.emit("else:")
+            o = self.temp()
+            self.emit(f"    {o} = {' + '.join([str(bit + const_off), *dyn])}")
+            self.emit(f"    n = n & ~({mask} << {o}) | {digit} << {o}")
+        else:
+            sh = bit + const_off
+            keep = ~(mask << sh)
+            if digit.isdigit():
+                self.emit(f"n = n & {keep} | {int(digit) << sh}")
+            else:
+                self.emit(f"n = n & {keep} | {digit} << {sh}" if sh else f"n = n & {keep} | {digit}")
+
+    def packed_body(self, i: int, inst: ir.Instance, slow: str) -> list[str]:
+        """Instance i as a block of the fused packed `expand` function."""
+        self.index, self.slow = i, slow
+        self.depth = 1
+        self.emit("err = False")
+        writes = any(isinstance(x, ir.Assign) for x in ir.subexprs(inst.body))
+        copied = False
+        for st in inst.body:
+            if writes and not copied and not isinstance(st, ir.Require):
+                self.emit("n = s")
+                copied = True
+            self.block((st,), "break")
+        if writes and not copied:
+            self.emit("n = s")
+        out = "n" if writes else "s"
+        if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in self.lines):
+            self.emit(f"append(({i}, {out} if not err else ERRKEY({out})))")
+        else:
+            self.emit(f"append(({i}, {out}))")
+        self.emit("break")
+        return ["while True:", *self.lines]
+
+
 def _compile(src: str, consts: dict[str, object], name: str) -> Callable[..., Any]:
     ns: dict[str, Any] = dict(consts)
     exec(compile(src, f"<hpverify compiled {name}>", "exec"), ns)  # our own generated source
@@ -417,8 +667,97 @@ class CompiledModel:
                 self.successors = self._call_each
         self.invariants: dict[str, InvariantFn] = {
             inv.name: self._compile_invariant(inv, pool) for inv in model.invariants}
+        self.layout = Layout(model)
         self.key: Callable[[Cells, bool], Key] = (self._compile_key(pool) if self.well_typed
                                                   else self._exact_key)
+        # NOTE(packed-states): the engine's own loop runs on packed states
+        self.cells_of: Callable[[int], Cells] = self._compile_unpack(pool)
+        pool.ns["ERRKEY"] = self._err_key
+        self.packed_fallback: list[str] = []  # what runs on cells in the packed loop, and why
+        self.expand: Callable[[int], list[tuple[int, Key]]] = self._compile_expand(pool)
+        self.packed_invariants: dict[str, Callable[[int], bool]] = {
+            inv.name: self._compile_packed_invariant(inv, pool) for inv in model.invariants}
+
+    # ---- packed states (NOTE(packed-states)) ----------------------------------------------
+    def _err_key(self, n: int) -> Key:
+        return ("err", *self.cells_of(n))
+
+    def _compile_expand(self, pool: _Pool) -> Callable[[int], list[tuple[int, Key]]]:
+        """`expand(s)`: (instance index, successor key) of every enabled instance of a
+        packed state, in model order: `successors` and `key` in one, on ints."""
+        if not self.well_typed:
+            self.packed_fallback.append("an ill-typed literal in the model")
+            return self._expand_on_cells
+        src = ["def expand(s):", "    out = []", "    append = out.append"]
+        for i, inst in enumerate(self.model.instances):
+            slow = f"S{i}"
+            pool.ns[slow] = self._slow_step(i)
+            try:
+                block = _PackedGen(self.model, pool, self.layout).packed_body(i, inst, slow)
+            except (_Unsupported, RecursionError) as exc:
+                self.packed_fallback.append(f"{inst.label()}: {exc}")
+                block = [f"_r = {slow}(s)", f"if _r is not None: append(({i}, _r))"]
+            src.extend("    " + line for line in block)
+        src.append("    return out")
+        self.packed_source = "\n".join(src) + "\n"
+        try:
+            return _compile(self.packed_source, pool.ns, "expand")  # type: ignore[no-any-return]
+        except (SyntaxError, RecursionError, MemoryError) as exc:
+            self.packed_fallback.append(f"fused expand: {exc}")
+            return self._expand_on_cells
+
+    def _slow_step(self, i: int) -> Callable[[int], Key | None]:
+        """Instance i on the cells of a packed state: its successor's key, or None."""
+        def slow(s: int) -> Key | None:
+            r = self._step_fn(i)(self.cells_of(s))
+            return None if r is None else self.key(r[0], r[1])
+        return slow
+
+    def _expand_on_cells(self, s: int) -> list[tuple[int, Key]]:
+        key = self.key
+        return [(i, key(c2, e)) for i, c2, e in self.successors(self.cells_of(s))]
+
+    def _compile_packed_invariant(self, inv: ir.Invariant, pool: _Pool) -> Callable[[int], bool]:
+        """The invariant on a packed (error-free) state."""
+        try:
+            self._refuse_ill_typed()
+            gen = _PackedGen(self.model, pool, self.layout)
+            gen.depth = 1
+            if may_err(inv.body):
+                gen.emit("err = False")
+                gen.emit(f"return bool({gen.expr(inv.body)}) and not err")
+            else:
+                gen.emit(f"return bool({gen.expr(inv.body)})")
+            return _compile("def inv(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "inv")
+        except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
+            self.packed_fallback.append(f"invariant {inv.name}: {exc}")
+            on_cells, cells_of = self.invariants[inv.name], self.cells_of
+            return lambda s: on_cells(cells_of(s))
+
+    def _compile_unpack(self, pool: _Pool) -> Callable[[int], Cells]:
+        """A packed state's cells (the interpreter's values: real bools)."""
+        lay = self.layout
+        items = []
+        for k, vals in enumerate(lay.values):
+            table = self.const_in(pool, vals)
+            if lay.width[k] == 0:
+                items.append(f"{table}[0]")
+            else:
+                mask = (1 << lay.width[k]) - 1
+                sh = lay.shift[k]
+                items.append(f"{table}[s >> {sh} & {mask}]" if sh else f"{table}[s & {mask}]")
+        src = "def cells(s):\n    return (" + "".join(f"{x}, " for x in items) + ")\n"
+        try:
+            return _compile(src, pool.ns, "cells")  # type: ignore[no-any-return]
+        except (SyntaxError, RecursionError, MemoryError):
+            return lambda s: tuple(vals[s >> sh & ((1 << w) - 1)] for vals, sh, w
+                                   in zip(lay.values, lay.shift, lay.width, strict=True))
+
+    @staticmethod
+    def const_in(pool: _Pool, vals: Any) -> str:
+        name = f"V{len(pool.ns)}"
+        pool.ns[name] = vals
+        return name
 
     # ---- instances ---------------------------------------------------------------------
     def _fuse(self, blocks: list[list[str]], pool: _Pool) -> SuccessorsFn:
@@ -538,32 +877,29 @@ class CompiledModel:
 
     # ---- the state codec -------------------------------------------------------------------
     def _compile_key(self, pool: _Pool) -> Callable[[Cells, bool], Key]:
-        """StateCodec.encode over cells: mixed radix, first cell most significant; a state
-        with the error flag or an int outside its range stays a tagged tuple."""
+        """StateCodec.encode over cells: each cell's digit at its bits (NOTE(packed-states));
+        a state with the error flag or an int outside its range stays a tagged tuple."""
         gen = _Gen(self.model, pool)
+        lay = self.layout
         terms: list[str] = []
         ranges: list[str] = []
-        weight = 1
-        for k in reversed(range(len(self.scalars))):
-            t = self.scalars[k]
-            vals = t.values()
+        for k, t in enumerate(self.scalars):
+            vals = lay.values[k]
             if isinstance(t, ir.BoolT):  # False, True: the bool is its own digit
                 digit = f"c[{k}]"
             elif isinstance(t, ir.IntT):
-                assert t.lo is not None and t.hi is not None
-                ranges.append(f"{t.lo} <= c[{k}] <= {t.hi}")
-                digit = f"(c[{k}] - {t.lo})" if t.lo else f"c[{k}]"
+                ranges.append(f"{vals.start} <= c[{k}] <= {vals.stop - 1}")
+                digit = f"(c[{k}] - {vals.start})" if vals.start else f"c[{k}]"
             else:
                 digit = f"{gen.const({v: i for i, v in enumerate(vals)})}[c[{k}]]"
-            if len(vals) > 1:
-                terms.append(digit if weight == 1 else f"{digit} * {weight}")
-            weight *= len(vals)
+            if lay.width[k]:
+                terms.append(f"{digit} << {lay.shift[k]}" if lay.shift[k] else digit)
         lines = ["def key(c, err):",
                  "    if err:",
                  "        return ('err', *c)"]
         if ranges:
             lines += [f"    if not ({' and '.join(ranges)}):", "        return ('bad', *c)"]
-        lines.append(f"    return {' + '.join(['0', *terms]) if len(terms) < 2 else ' + '.join(terms)}")
+        lines.append(f"    return {' | '.join(['0', *terms])}")
         return _compile("\n".join(lines) + "\n", pool.ns, "key")
 
     def _exact_key(self, cells: Cells, err: bool) -> Key:
@@ -571,12 +907,13 @@ class CompiledModel:
         if err:
             return ("err", *cells)
         code = 0
-        for t, x in zip(self.scalars, cells, strict=True):
+        lay = self.layout
+        for k, (t, x) in enumerate(zip(self.scalars, cells, strict=True)):
             vals = t.values()
             d = next((i for i, v in enumerate(vals) if type(v) is type(x) and v == x), None)
             if d is None:
                 return ("bad", *cells)
-            code = code * len(vals) + d
+            code |= d << lay.shift[k]
         return code
 
     # ---- conversions -------------------------------------------------------------------------
