@@ -34,7 +34,7 @@ through evaluate.py instead (wrapped to the flat representation).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import evaluate as ev
@@ -558,6 +558,9 @@ class _PackedGen(_Gen):
         if isinstance(leaf, ir.BoolT) and isinstance(s.value, ir.Lit) \
                 and type(s.value.value) is bool:
             digit = str(int(s.value.value))
+        if isinstance(leaf, ir.IntT) and isinstance(s.value, ir.Lit) \
+                and type(s.value.value) is int and s.value.value in vals:
+            digit = str(s.value.value - vals.start)
         if digit is None:
             value = self.temp()
             self.emit(f"{value} = {self.expr(s.value)}")
@@ -586,19 +589,29 @@ class _PackedGen(_Gen):
         else:
             sh = bit + const_off
             keep = ~(mask << sh)
-            if digit.isdigit():
+            if digit == "0":
+                self.emit(f"n = n & {keep}")
+            elif digit.isdigit():
                 self.emit(f"n = n & {keep} | {int(digit) << sh}")
             else:
                 self.emit(f"n = n & {keep} | {digit} << {sh}" if sh else f"n = n & {keep} | {digit}")
 
-    def packed_body(self, i: int, inst: ir.Instance, slow: str) -> list[str]:
-        """Instance i as a block of the fused packed `expand` function."""
+    def packed_parts(self, i: int, inst: ir.Instance, slow: str) -> _Part:
+        """Instance i for the fused packed `expand` function: its leading guards (the
+        requires before anything else, whose reads stay inside their domains, split at
+        `and`), and the rest of its body; a failing require in the rest `break`s."""
         self.index, self.slow = i, slow
-        self.depth = 1
+        self.depth = 0
+        guards: list[str] = []
+        body = list(inst.body)
+        while body and isinstance(body[0], ir.Require) and not may_err(body[0].cond):
+            cond = body.pop(0).cond  # type: ignore[union-attr]
+            parts = cond.args if isinstance(cond, ir.And) else (cond,)
+            guards.extend(self.expr(c) for c in parts)
         self.emit("err = False")
-        writes = any(isinstance(x, ir.Assign) for x in ir.subexprs(inst.body))
+        writes = any(isinstance(x, ir.Assign) for x in ir.subexprs(tuple(body)))
         copied = False
-        for st in inst.body:
+        for st in body:
             if writes and not copied and not isinstance(st, ir.Require):
                 self.emit("n = s")
                 copied = True
@@ -606,12 +619,73 @@ class _PackedGen(_Gen):
         if writes and not copied:
             self.emit("n = s")
         out = "n" if writes else "s"
-        if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in self.lines):
-            self.emit(f"append(({i}, {out} if not err else ERRKEY({out})))")
+        lines = self.lines
+        if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in lines):
+            lines.append(f"append(({i}, {out} if not err else ERRKEY({out})))")
         else:
-            self.emit(f"append(({i}, {out}))")
-        self.emit("break")
-        return ["while True:", *self.lines]
+            lines = [ln for ln in lines if ln != "err = False"]
+            lines.append(f"append(({i}, {out}))")
+        return _Part(i, tuple(guards), tuple(lines),
+                     any(ln.lstrip().startswith("break") or ": break" in ln for ln in lines))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One instance in the fused packed function: guards, then a body (NOTE(guard-tree))."""
+
+    index: int
+    guards: tuple[str, ...]
+    body: tuple[str, ...]
+    breaks: bool  # the body leaves early (`break`): it needs a one-iteration loop
+
+
+MAX_GUARD_NESTING = 12
+
+
+def _guard_tree(parts: list[_Part], level: int, depth: int, out: list[str]) -> None:
+    """NOTE(guard-tree): instances that share a guard (`f_pc[c] = mapped` for fault_hit(c),
+    every fault_alloc(c, p) and fault_nomem(c)) test it once: the instances are grouped by
+    their guard at `level`, in order of first appearance, under one `if`. The groups leave
+    model order, so `expand` sorts its list (by instance index) when they do."""
+    pad = "    " * depth
+    groups: dict[object, list[_Part]] = {}
+    for p in parts:
+        key: object = p.guards[level] if level < len(p.guards) and depth < MAX_GUARD_NESTING \
+            else object()
+        groups.setdefault(key, []).append(p)
+    for key, grp in groups.items():
+        if isinstance(key, str) and len(grp) > 1:
+            out.append(f"{pad}if {key}:")
+            _guard_tree(grp, level + 1, depth + 1, out)
+            continue
+        for p in grp:
+            rest = p.guards[level:]
+            inner = pad
+            if rest:
+                out.append(f"{pad}if {' and '.join(rest)}:")
+                inner += "    "
+            if p.breaks:
+                out.append(f"{inner}while True:")
+                out.extend(f"{inner}    {ln}" for ln in p.body)
+                out.append(f"{inner}    break")
+            else:
+                out.extend(f"{inner}{ln}" for ln in p.body)
+
+
+def _tree_order(parts: list[_Part], level: int = 0, depth: int = 0) -> list[int]:
+    """The order in which _guard_tree emits the instances."""
+    groups: dict[object, list[_Part]] = {}
+    for p in parts:
+        key: object = p.guards[level] if level < len(p.guards) and depth < MAX_GUARD_NESTING \
+            else object()
+        groups.setdefault(key, []).append(p)
+    order: list[int] = []
+    for key, grp in groups.items():
+        if isinstance(key, str) and len(grp) > 1:
+            order += _tree_order(grp, level + 1, depth + 1)
+        else:
+            order += [p.index for p in grp]
+    return order
 
 
 def _compile(src: str, consts: dict[str, object], name: str) -> Callable[..., Any]:
@@ -688,16 +762,21 @@ class CompiledModel:
         if not self.well_typed:
             self.packed_fallback.append("an ill-typed literal in the model")
             return self._expand_on_cells
-        src = ["def expand(s):", "    out = []", "    append = out.append"]
+        parts: list[_Part] = []
         for i, inst in enumerate(self.model.instances):
             slow = f"S{i}"
             pool.ns[slow] = self._slow_step(i)
             try:
-                block = _PackedGen(self.model, pool, self.layout).packed_body(i, inst, slow)
+                parts.append(_PackedGen(self.model, pool, self.layout).packed_parts(i, inst, slow))
             except (_Unsupported, RecursionError) as exc:
                 self.packed_fallback.append(f"{inst.label()}: {exc}")
-                block = [f"_r = {slow}(s)", f"if _r is not None: append(({i}, _r))"]
-            src.extend("    " + line for line in block)
+                parts.append(_Part(i, (), (f"_r = {slow}(s)",
+                                           f"if _r is not None: append(({i}, _r))"), False))
+        src = ["def expand(s):", "    out = []", "    append = out.append"]
+        _guard_tree(parts, 0, 1, src)
+        order = _tree_order(parts)
+        if order != sorted(order):
+            src.append("    out.sort()")  # instance indexes differ: keys are never compared
         src.append("    return out")
         self.packed_source = "\n".join(src) + "\n"
         try:
