@@ -87,6 +87,9 @@ def assert_agrees(model: ir.Model, limit: int = 300, compiled_only: bool = True)
                 for inv in model.invariants:
                     assert cm.packed_invariants[inv.name](key) == ev.invariant_ok(
                         model, inv.name, st), (inv.name, st)
+                names = [inv.name for inv in model.invariants]
+                assert cm.violated(names)(key) == tuple(
+                    n for n in names if not ev.invariant_ok(model, n, st)), st
     return done
 
 

@@ -33,7 +33,7 @@ through evaluate.py instead (wrapped to the flat representation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -511,9 +511,43 @@ class _PackedGen(_Gen):
                 return super().expr(e)
             case ir.Ite():
                 return super().expr(e)
+            case ir.Count():
+                return self._count(e)
         if isinstance(e, _PACKED_EXPRS):
             return super().expr(e)
         raise _Unsupported(f"expression {type(e).__name__} (packed)")
+
+    def _bool_bit(self, e: ir.Expr) -> int | None:
+        """The bit of a bool cell read at a constant location, else None."""
+        if not isinstance(e, (ir.Var, ir.Index)) or not isinstance(e.type, ir.BoolT):
+            return None
+        loc = self._loc(e)
+        if loc is None or not isinstance(loc[1], int):
+            return None
+        bit, w, _ = self.layout.var_bit[loc[0]]
+        return bit + loc[1] if w == 1 else None
+
+    def _count(self, e: ir.Count) -> str:
+        """`count` of bool cells read at constant locations is a population count of the
+        state's bits under a mask (`not` cells: of the complement); the other arguments
+        are added one by one."""
+        pos = neg = npos = nneg = 0
+        others: list[str] = []
+        for a in e.args:
+            inner, negated = (a.arg, True) if isinstance(a, ir.Not) else (a, False)
+            b = self._bool_bit(inner)
+            if b is None or (pos | neg) >> b & 1:
+                others.append(self.expr(a))
+            elif negated:
+                neg, nneg = neg | 1 << b, nneg + 1
+            else:
+                pos, npos = pos | 1 << b, npos + 1
+        terms = ["0"]
+        if npos:
+            terms.append(f"(s & {pos}).bit_count()")
+        if nneg:
+            terms.append(f"({nneg} - (s & {neg}).bit_count())")
+        return "(" + " + ".join(terms + others) + ")"
 
     # ---- statements ------------------------------------------------------------------------
     def require(self, cond: ir.Expr, fail: str) -> None:
@@ -749,6 +783,8 @@ class CompiledModel:
         pool.ns["ERRKEY"] = self._err_key
         self.packed_fallback: list[str] = []  # what runs on cells in the packed loop, and why
         self.expand: Callable[[int], list[tuple[int, Key]]] = self._compile_expand(pool)
+        self._inv_code: dict[str, tuple[str, bool]] = {}
+        self._violated: dict[tuple[str, ...], Callable[[int], tuple[str, ...]]] = {}
         self.packed_invariants: dict[str, Callable[[int], bool]] = {
             inv.name: self._compile_packed_invariant(inv, pool) for inv in model.invariants}
 
@@ -802,16 +838,50 @@ class CompiledModel:
             self._refuse_ill_typed()
             gen = _PackedGen(self.model, pool, self.layout)
             gen.depth = 1
+            code = gen.expr(inv.body)
             if may_err(inv.body):
                 gen.emit("err = False")
-                gen.emit(f"return bool({gen.expr(inv.body)}) and not err")
+                gen.emit(f"return bool({code}) and not err")
             else:
-                gen.emit(f"return bool({gen.expr(inv.body)})")
-            return _compile("def inv(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "inv")
+                gen.emit(f"return bool({code})")
+            fn = _compile("def inv(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "inv")
+            self._inv_code[inv.name] = (code, may_err(inv.body))
+            return fn  # type: ignore[no-any-return]
         except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
             self.packed_fallback.append(f"invariant {inv.name}: {exc}")
             on_cells, cells_of = self.invariants[inv.name], self.cells_of
             return lambda s: on_cells(cells_of(s))
+
+    def violated(self, names: Sequence[str]) -> Callable[[int], tuple[str, ...]]:
+        """One function for several named invariants on a packed (type-correct,
+        error-free) state: the names of those it violates, () when all hold (one call per
+        state instead of one per invariant). Compiled once per set of names."""
+        key = tuple(names)
+        fn = self._violated.get(key)
+        if fn is not None:
+            return fn
+        pool = self._pool
+        lines = ["def violated(s):", "    v = ()"]
+        for name in key:
+            label = self.const_in(pool, (name,))
+            if name in self._inv_code:
+                code, errs = self._inv_code[name]
+                if errs:
+                    lines.append("    err = False")
+                    lines.append(f"    if not {code} or err: v += {label}")
+                else:
+                    lines.append(f"    if not {code}: v += {label}")
+            else:
+                inv = self.const_in(pool, self.packed_invariants[name])
+                lines.append(f"    if not {inv}(s): v += {label}")
+        lines.append("    return v")
+        try:
+            fn = _compile("\n".join(lines) + "\n", pool.ns, "violated")
+        except (SyntaxError, RecursionError, MemoryError):
+            checks = [(n, self.packed_invariants[n]) for n in key]
+            fn = lambda s: tuple(n for n, f in checks if not f(s))  # noqa: E731
+        self._violated[key] = fn
+        return fn  # type: ignore[return-value]
 
     def _compile_unpack(self, pool: _Pool) -> Callable[[int], Cells]:
         """A packed state's cells (the interpreter's values: real bools)."""

@@ -190,7 +190,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         # In a well-typed model a key is an int exactly when the state is type-correct and
         # error-free (StateCodec): `types` holds there, and the named invariants run on the
         # packed state; the rest goes through _judge. Named invariants hold in error states.
-        checks = [(n, cm.packed_invariants[n]) for n in pending if n != ir.TYPES]
+        violated = cm.violated([n for n in pending if n != ir.TYPES])
         levels.append(frontier)
         try:
             for done, key in enumerate(frontier, 1):
@@ -201,10 +201,9 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                     if stop_reason is not None:
                         break
                 if fast and type(key) is int:
-                    for name, inv in checks:
-                        if not inv(key):  # (a level's violators: all of them, for canonical)
-                            violations.setdefault(name, (key, level))
-                            violators.setdefault(name, []).append(key)
+                    for name in violated(key):  # (a level's violators: all, for canonical)
+                        violations.setdefault(name, (key, level))
+                        violators.setdefault(name, []).append(key)
                     succ = expand(key)
                 else:
                     typed, bad = _judge(cm, key, pending)
