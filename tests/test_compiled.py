@@ -87,6 +87,16 @@ def assert_agrees(model: ir.Model, limit: int = 300, compiled_only: bool = True)
                 for inv in model.invariants:
                     assert cm.packed_invariants[inv.name](key) == ev.invariant_ok(
                         model, inv.name, st), (inv.name, st)
+                for canon in (None, lambda k: k):  # NOTE(explore): the engine's fused loop
+                    parents: dict[object, object] = {}
+                    pushed: list[object] = []
+                    fired = bytearray(len(model.instances))
+                    cm.explorer(canon)(key, parents, pushed.append, fired)
+                    assert set(parents) == set(pushed) == {k for _, k in want}
+                    assert len(pushed) == len(set(pushed))
+                    assert all(parents[k] in {(key, i) for i, k2 in want if k2 == k}
+                               for k in parents)
+                    assert {i for i, f in enumerate(fired) if f} == {i for i, _ in want}
                 names = [inv.name for inv in model.invariants]
                 assert cm.violated(names)(key) == tuple(
                     n for n in names if not ev.invariant_ok(model, n, st)), st

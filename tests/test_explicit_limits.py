@@ -104,15 +104,15 @@ def test_out_of_memory_is_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     class Starved(X.CompiledModel):
         def __init__(self, model: ir.Model) -> None:
             super().__init__(model)
-            real, calls = self.expand, [0]
+            real, calls = self.explorer(), [0]
 
-            def expand(state: int) -> list[tuple[int, object]]:
+            def explore(state: int, *args: object) -> None:
                 calls[0] += 1
                 if calls[0] > 100:
                     raise MemoryError
-                return real(state)
+                real(state, *args)  # type: ignore[arg-type]
 
-            self.expand = expand  # type: ignore[method-assign]
+            self.explorer = lambda canon=None: explore  # type: ignore[method-assign,assignment]
 
     monkeypatch.setattr(X, "CompiledModel", Starved)
     res = X.explicit(model, names, 20, Budget())

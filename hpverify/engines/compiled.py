@@ -45,6 +45,7 @@ StepFn = Callable[[Cells], "tuple[Cells, bool] | None"]
 SuccessorsFn = Callable[[Cells], "list[tuple[int, Cells, bool]]"]
 InvariantFn = Callable[[Cells], bool]
 Key = int | tuple[Any, ...]
+ExploreFn = Callable[[int, dict[Any, Any], Callable[[Any], None], bytearray], None]
 
 
 class _Unsupported(Exception):
@@ -602,7 +603,8 @@ class _PackedGen(_Gen):
                 # leaving the range leaves the packed form: the cell path makes the tuple key
                 self.emit(f"if not {vals.start} <= {value} <= {vals.stop - 1}:")
                 self.emit(f"    _r = {self.slow}(s)")
-                self.emit(f"    if _r is not None: append(({self.index}, _r))")
+                self.emit("    if _r is not None:")
+                self.emit(f"        {_OUT} {self.index} _r")
                 self.emit("    break")
                 digit = f"({value} - {vals.start})" if vals.start else value
             elif isinstance(leaf, ir.BoolT):
@@ -655,10 +657,10 @@ class _PackedGen(_Gen):
         out = "n" if writes else "s"
         lines = self.lines
         if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in lines):
-            lines.append(f"append(({i}, {out} if not err else ERRKEY({out})))")
+            lines.append(f"{_OUT} {i} {out} if not err else ERRKEY({out})")
         else:
             lines = [ln for ln in lines if ln != "err = False"]
-            lines.append(f"append(({i}, {out}))")
+            lines.append(f"{_OUT} {i} {out}")
         return _Part(i, tuple(guards), tuple(lines),
                      any(ln.lstrip().startswith("break") or ": break" in ln for ln in lines))
 
@@ -674,6 +676,30 @@ class _Part:
 
 
 MAX_GUARD_NESTING = 12
+_OUT = "@out"  # a successor found: `@out INDEX EXPR`, rendered by _render
+
+
+def _render(lines: list[str], explore: bool, canon: bool) -> list[str]:
+    """The successor lines of a packed function: `expand` appends (index, key) to its list;
+    `explore` marks the instance fired and, for a new key (after `C`, the canonicaliser,
+    when `canon`), records its parent and pushes it (NOTE(explore))."""
+    out: list[str] = []
+    for ln in lines:
+        body = ln.lstrip()
+        if not body.startswith(_OUT):
+            out.append(ln)
+            continue
+        pad = ln[:len(ln) - len(body)]
+        _, i, expr = body.split(" ", 2)
+        if not explore:
+            out.append(f"{pad}append(({i}, {expr}))")
+            continue
+        out.append(f"{pad}k = C({expr})" if canon else f"{pad}k = {expr}")
+        out.append(f"{pad}F[{i}] = 1")
+        out.append(f"{pad}if k not in P:")
+        out.append(f"{pad}    P[k] = (s, {i})")
+        out.append(f"{pad}    push(k)")
+    return out
 
 
 def _guard_tree(parts: list[_Part], level: int, depth: int, out: list[str]) -> None:
@@ -782,6 +808,8 @@ class CompiledModel:
         self.cells_of: Callable[[int], Cells] = self._compile_unpack(pool)
         pool.ns["ERRKEY"] = self._err_key
         self.packed_fallback: list[str] = []  # what runs on cells in the packed loop, and why
+        self._explore: dict[bool, ExploreFn] = {}
+        self._packed_body: list[str] | None = None
         self.expand: Callable[[int], list[tuple[int, Key]]] = self._compile_expand(pool)
         self._inv_code: dict[str, tuple[str, bool]] = {}
         self._violated: dict[tuple[str, ...], Callable[[int], tuple[str, ...]]] = {}
@@ -807,19 +835,56 @@ class CompiledModel:
             except (_Unsupported, RecursionError) as exc:
                 self.packed_fallback.append(f"{inst.label()}: {exc}")
                 parts.append(_Part(i, (), (f"_r = {slow}(s)",
-                                           f"if _r is not None: append(({i}, _r))"), False))
-        src = ["def expand(s):", "    out = []", "    append = out.append"]
-        _guard_tree(parts, 0, 1, src)
+                                           "if _r is not None:", f"    {_OUT} {i} _r"), False))
+        body: list[str] = []
+        _guard_tree(parts, 0, 1, body)
         order = _tree_order(parts)
+        src = ["def expand(s):", "    out = []", "    append = out.append",
+               *_render(body, False, False)]
         if order != sorted(order):
             src.append("    out.sort()")  # instance indexes differ: keys are never compared
         src.append("    return out")
         self.packed_source = "\n".join(src) + "\n"
+        self._packed_body = body
         try:
             return _compile(self.packed_source, pool.ns, "expand")  # type: ignore[no-any-return]
         except (SyntaxError, RecursionError, MemoryError) as exc:
             self.packed_fallback.append(f"fused expand: {exc}")
+            self._packed_body = None
             return self._expand_on_cells
+
+    def explorer(self, canon: Callable[[Key], Key] | None = None) -> ExploreFn:
+        """NOTE(explore): `explore(s, P, push, F)` does, for a packed state s, what the
+        engine's loop does with `expand(s)`: for each enabled instance i with successor k
+        (`canon(k)` when a canonicaliser is given), F[i] = 1, and if k is not in P,
+        P[k] = (s, i) and push(k); no list, no tuple per successor. Successors come in the
+        guard tree's order (NOTE(guard-tree)), not model order: the BFS levels hold the
+        same states, and the canonical trace search (explicit.py) orders by instance
+        index itself."""
+        key = canon is not None
+        fn = self._explore.get(key)
+        if fn is not None:
+            return fn
+        if self._packed_body is not None:
+            src = ["def explore(s, P, push, F):", *_render(self._packed_body, True, key)]
+            try:
+                fn = _compile("\n".join(src) + "\n", {**self._pool.ns, "C": canon}, "explore")
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                self.packed_fallback.append(f"fused explore: {exc}")
+        if fn is None:
+            expand = self.expand
+
+            def fn(s: int, P: dict[Any, Any], push: Callable[[Any], None],
+                   F: bytearray) -> None:
+                for i, k in expand(s):
+                    if canon is not None:
+                        k = canon(k)
+                    F[i] = 1
+                    if k not in P:
+                        P[k] = (s, i)
+                        push(k)
+        self._explore[key] = fn
+        return fn
 
     def _slow_step(self, i: int) -> Callable[[int], Key | None]:
         """Instance i on the cells of a packed state: its successor's key, or None."""

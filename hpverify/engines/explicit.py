@@ -154,6 +154,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     # the keys are exactly codec.encode's, so traces decode as before.
     cm = CompiledModel(model)
     expand = _expander(cm, canon)
+    explore = cm.explorer(canon)
     state_key = cm.key
     parent: dict[Any, tuple[Any, int] | None] = {}
     fired = bytearray(len(model.instances))
@@ -204,16 +205,15 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                     for name in violated(key):  # (a level's violators: all, for canonical)
                         violations.setdefault(name, (key, level))
                         violators.setdefault(name, []).append(key)
-                    succ = expand(key)
-                else:
-                    typed, bad = _judge(cm, key, pending)
-                    for name in bad:
-                        violations.setdefault(name, (key, level))
-                        violators.setdefault(name, []).append(key)
-                    if not typed:
-                        continue
-                    succ = expand(key)
-                for i, k2 in succ:
+                    explore(key, parent, push, fired)  # NOTE(explore): the loop below, fused
+                    continue
+                typed, bad = _judge(cm, key, pending)
+                for name in bad:
+                    violations.setdefault(name, (key, level))
+                    violators.setdefault(name, []).append(key)
+                if not typed:
+                    continue
+                for i, k2 in expand(key):
                     fired[i] = 1
                     if k2 not in parent:
                         parent[k2] = (key, i)
