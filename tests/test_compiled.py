@@ -164,6 +164,16 @@ def test_first_cut_6_6_count_is_tlcs() -> None:
     "action eq { require f = g[true]  if g[false] != [x in R: false] { e' = e2 } }\n"
     "invariant i0: f[n] or not f[n]\n"
     "invariant i1: (count x in R: f[x]) <= n or g[f[0]][n]\n",
+    # one-value cells (no bits in a packed state) read and written at computed indexes,
+    # inside and outside their domains
+    "spec w\ntype R = 0..2\nvar z: R -> 4..4\nvar u: R -> {only}\nvar n: 0..3\n"
+    "var b: bool\nvar m: 0..1\n"
+    "init { n = 0 }\n"
+    "action t { b' = not b  m' = 1 - m }\n"
+    "action a { require z[n] = 4  n' = n + 1 }\n"
+    "action b { z'[n] = 4  u'[n + 1] = only }\n"
+    "action c { require u[n] = only or n = 3  n' = 0 }\n"
+    "invariant i: z[n] = 4 and (count x in R: z[x] = 4) = 3\n",
 ])
 def test_corner_cases(text: str, tmp_path: Path) -> None:
     f = tmp_path / "c.hp"

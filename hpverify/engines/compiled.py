@@ -454,10 +454,10 @@ class _PackedGen(_Gen):
             return None
         bit, w, leaf = self.layout.var_bit[loc[0]]
         vals = _cell_values(leaf)
-        if w == 0:
-            return "0", vals, leaf
-        mask = (1 << w) - 1
         off = loc[1]
+        if w == 0:  # one value: no bits, but a computed index is still evaluated (err)
+            return ("0" if isinstance(off, int) else f"({off} and 0)"), vals, leaf
+        mask = (1 << w) - 1
         if isinstance(off, int):
             sh = bit + off
             return (f"(s >> {sh} & {mask})" if sh else f"(s & {mask})"), vals, leaf
@@ -611,7 +611,9 @@ class _PackedGen(_Gen):
                 digit = value
             else:
                 digit = f"{self.const({v: i for i, v in enumerate(vals)})}[{value}]"
-        if w == 0:
+        if w == 0:  # one value: nothing to write, but an index outside its domain is err
+            if dyn:
+                self.emit(f"if {' or '.join(d + ' is None' for d in dyn)}: err = True")
             return
         mask = (1 << w) - 1
         if dyn:
