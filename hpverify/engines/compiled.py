@@ -23,6 +23,13 @@ The semantics are evaluate.py's, exactly; the cases that need care:
 - `count` is `0 + a1 + a2 ...`: every argument evaluated, the result an int (never a bool,
   which the state codec would not accept as an int cell).
 
+The explicit engine's own loop runs a second rendering of the same step and invariants over
+*packed* states, one int per state (NOTE(packed-states)): reads are shifts and masks, a
+successor is the state with a few bit slices replaced, guards shared by several instances
+are tested once (NOTE(guard-tree)), and the visited-set bookkeeping is generated inline
+(NOTE(explore)). What the packed generator does not handle (function-valued expressions,
+an int written outside its range) runs on the cells above, decoded from the int.
+
 Dynamic indexes use dicts from domain value to cell offset. Those dicts cannot tell `True`
 from `1` where `_pos` can; the checker's typing guarantees an index has its domain's type.
 A literal whose Python type does not match its IR type is the one way an ill-typed value

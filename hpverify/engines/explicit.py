@@ -6,8 +6,12 @@
   invariant is found at its shortest length; the trace is rebuilt from parent pointers.
 - Distinct states are counted as TLC counts them: every reachable state, including states
   that violate `types` (which are reported and have no successors).
-- States are hashed compactly: a type-correct state is one Python int (mixed radix over its
-  scalar cells); the rare state outside its types is kept as a tuple.
+- States are stored compactly: a type-correct, error-free state is one Python int, each
+  scalar cell a bit slice (NOTE(packed-states) in compiled.py); the rare state outside its
+  types or with the read error is kept as a tagged tuple. The loop runs generated code on
+  the ints: the successors found, deduplicated and queued by one call per state
+  (NOTE(explore)), the invariants by another. Symmetry plugs in at one point, a
+  canonicaliser of keys (NOTE(canon-hook)).
 - The initial states are listed per cell, as TLC lists them (NOTE(fast-init)).
 - A state limit (`max_states`), the budget's clock (looked at every few hundred states,
   NOTE(explicit-budget)) or a MemoryError stops the search; the verdict is then unknown,
