@@ -40,6 +40,7 @@ through evaluate.py instead (wrapped to the flat representation).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -664,7 +665,7 @@ class _PackedGen(_Gen):
         if writes and not copied:
             self.emit("n = s")
         out = "n" if writes else "s"
-        lines = self.lines
+        lines = _merge_writes(self.lines)
         if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in lines):
             lines.append(f"{_OUT} {i} {out} if not err else ERRKEY({out})")
         else:
@@ -672,6 +673,31 @@ class _PackedGen(_Gen):
             lines.append(f"{_OUT} {i} {out}")
         return _Part(i, tuple(guards), tuple(lines),
                      any(ln.lstrip().startswith("break") or ": break" in ln for ln in lines))
+
+
+_CONST_WRITE = re.compile(r"( *)n = n & (-?\d+)(?: \| (\d+))?$")
+
+
+def _merge_writes(lines: list[str]) -> list[str]:
+    """Consecutive constant writes (`n = n & KEEP | BITS`) as one: (n & A | B) & C | D is
+    n & (A & C) | (B & C | D), whichever cells they write."""
+    out: list[str] = []
+    prev: tuple[str, str, int, int] | None = None  # (indent, base, keep, bits) of out[-1]
+    for ln in lines:
+        m = _CONST_WRITE.fullmatch(ln)
+        if m is None:
+            body = ln.lstrip()
+            # `n = s` (the copy) is a write that keeps everything, based on s
+            prev = (ln[:len(ln) - len(body)], "s", -1, 0) if body == "n = s" else None
+            out.append(ln)
+            continue
+        pad, base, keep, bits = m.group(1), "n", int(m.group(2)), int(m.group(3) or 0)
+        if prev is not None and prev[0] == pad:
+            out.pop()
+            base, keep, bits = prev[1], prev[2] & keep, (prev[3] & keep) | bits
+        prev = (pad, base, keep, bits)
+        out.append(f"{pad}n = {base} & {keep} | {bits}" if bits else f"{pad}n = {base} & {keep}")
+    return out
 
 
 @dataclass(frozen=True)
