@@ -83,6 +83,7 @@ class CheckedSpec:
     depth: int | None
     expects: tuple[Expect, ...]  # those whose `when` holds for these constants
     sweeps: tuple[Sweep, ...]
+    symmetric: tuple[ir.SymmetricType, ...] = ()  # extension: `symmetric type` (symcheck.py)
 
 
 # What a name in scope stands for.
@@ -193,6 +194,7 @@ class Checker:
         self.spec_name = ""
         self.action_names: dict[str, _Other] = {}
         self.invariant_names: dict[str, _Other] = {}
+        self.symmetric: list[ir.SymmetricType] = []
 
     # ---- reporting
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
@@ -214,11 +216,18 @@ class Checker:
         for decl in decls:
             self._decl(decl)
         expects = self._expects()  # unknown --const names are reported by pipeline.configs
+        if self.symmetric and not self.errors:  # NOTE(symmetry-rules) in symcheck.py
+            from .symcheck import check_symmetry
+
+            var_types = {v.name: v.type for v in self.vars}
+            type_defs = {n: e.type for n, e in self.names.items() if isinstance(e, _TypeDef)}
+            self.errors.extend(check_symmetry(self.spec, var_types, type_defs, self.symmetric))
         if self.errors:
             raise HpError(self.errors)
         return CheckedSpec(
             self.spec_name, self.spec.file, tuple(self.consts), tuple(self.vars), tuple(self.init),
-            tuple(self.invariants), tuple(self.actions), self.depth, expects, tuple(self.sweeps))
+            tuple(self.invariants), tuple(self.actions), self.depth, expects, tuple(self.sweeps),
+            tuple(self.symmetric))
 
     def _collect_names(self, decls: tuple[s.Decl, ...]) -> None:
         for d in decls:
@@ -265,6 +274,8 @@ class Checker:
                         old = self.names.get(m)
                         if isinstance(old, _EnumVal):
                             self.names[m] = _EnumVal(t, old.span)
+                if t is not None and d.symmetric:
+                    t = self._symmetric(d, t)
                 if t is not None:
                     self._declare(d.name, _TypeDef(t, d.name_span), d.name_span)
             case s.VarDecl():
@@ -314,6 +325,24 @@ class Checker:
                     self.raw_expects.append(d)
             case s.IncludeDecl():  # resolved by the loader; nothing left here
                 pass
+
+    def _symmetric(self, d: s.TypeDecl, t: ir.Type) -> ir.Type | None:
+        """`symmetric type NAME = a..b`: the range, marked as the symmetric type NAME."""
+        if not isinstance(d.type, s.RangeType) or not isinstance(t, ir.IntT) \
+                or t.lo is None or t.hi is None:
+            self.error("HP490", "a symmetric type must be an integer range 'a..b'", d.type.span,
+                       Note("its values are interchangeable: a type whose values differ "
+                            "(an enum, bool, a function) cannot be symmetric"))
+            return None
+        if not self._nonempty(t, d.type.span):
+            return None
+        if t.hi - t.lo + 1 > MAX_DOMAIN:
+            self.error("HP490", f"a symmetric type may have at most {MAX_DOMAIN} values",
+                       d.type.span)
+            return None
+        marked = ir.IntT(t.lo, t.hi, sym=d.name)
+        self.symmetric.append(ir.SymmetricType(d.name, tuple(range(t.lo, t.hi + 1))))
+        return marked
 
     def _const(self, d: s.ConstDecl) -> None:
         ctx = _Ctx(f"constant '{d.name}'", state=False)

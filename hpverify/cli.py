@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--max-states", type=int, metavar="N",
                     help="explicit engine: stop (verdict unknown) past N distinct states "
                     "(default 5000000; auto's explicit member: 200000)")
+    pr.add_argument("--no-symmetry", action="store_true",
+                    help="explicit engine: explore every state, ignoring 'symmetric type' "
+                    "declarations (by default one state per orbit is stored)")
     pr.add_argument("--show-invariant", action="store_true",
                     help="after a proof by pdr, or by kind with auxiliary invariants (alone or "
                     "inside auto), print the inductive invariant it found (re-checked by a "
@@ -211,7 +214,7 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
         raise _usage_error("HP206", f"--max-states {max_states}: must be positive")
     return Options(tuple(getattr(args, "inv", [])), depth, engine, tuple(consts.items()),
                    timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1,
-                   max_states=max_states)
+                   max_states=max_states, symmetry=not getattr(args, "no_symmetry", False))
 
 
 def _consts_text(run: SpecRun) -> str:

@@ -142,8 +142,11 @@ _DECLARATION_WORDS = {
     "module": "spec", "extends": "include", "import": "include",
     "invariants": "invariant", "property": "invariant", "properties": "invariant",
     "assert": "invariant", "next": "action", "def": None, "define": None,
+    "symmetry": "symmetric type",
 }
 _DECLARATION_NOTES = {
+    "symmetry": "hp declares the interchangeable values themselves, not a set of "
+                "permutations: `symmetric type Cpu = 1..N`",
     "property": "hp checks invariants (state predicates), not temporal properties",
     "properties": "hp checks invariants (state predicates), not temporal properties",
     "next": "hp has no Next: each action is declared on its own, `action NAME { ... }`",

@@ -30,10 +30,13 @@ class BoolT:
 
 @dataclass(frozen=True, slots=True)
 class IntT:
-    """An integer; `lo..hi` for a declared range, unbounded (None) for arithmetic results."""
+    """An integer; `lo..hi` for a declared range, unbounded (None) for arithmetic results.
+    `sym` names the symmetric type (`symmetric type Cpu = 1..N`) the range was declared as;
+    it is out of equality and hashing, so every consumer sees the plain range."""
 
     lo: int | None = None
     hi: int | None = None
+    sym: str | None = field(default=None, compare=False)
 
     def values(self) -> tuple[int, ...]:
         assert self.lo is not None and self.hi is not None
@@ -328,6 +331,17 @@ class InitDef:
 
 
 @dataclass(frozen=True, slots=True)
+class SymmetricType:
+    """Extension: a type whose values are interchangeable (`symmetric type Cpu = 1..N`).
+    The checker (symcheck.py) guarantees that every permutation of `values` maps initial
+    states to initial states, steps to steps (instance to instance) and keeps the value of
+    every invariant; ranges over the type carry `IntT.sym == name`."""
+
+    name: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     name: str
     file: str
@@ -338,6 +352,7 @@ class Model:
     instances: tuple[Instance, ...]
     actions: tuple[str, ...]  # declared action names, in order (coverage reports)
     init_defs: tuple[InitDef, ...] = ()  # in an order where each reads only earlier ones
+    symmetric: tuple[SymmetricType, ...] = ()  # extension: symmetry reduction (symmetry.py)
 
     def live_actions(self) -> list[str]:
         """Declared actions with at least one instance (the others are disabled outright by

@@ -226,4 +226,5 @@ def lower(spec: CheckedSpec) -> ir.Model:
     finally:
         ExpansionBudget.left = MAX_EXPANSION
     return ir.Model(spec.name, spec.file, spec.consts, spec.vars, init, tuple(invs), tuple(insts),
-                    tuple(a.name for a in spec.actions), init_definitions(spec.init))
+                    tuple(a.name for a in spec.actions), init_definitions(spec.init),
+                    symmetric=spec.symmetric)

@@ -68,11 +68,15 @@ def _word(terminal: str) -> str:
     return terminal
 
 
+# what may follow a NAME that starts a declaration: `include "x.hp"`, `symmetric type`
+_AFTER_DECLARATION_WORD = {"STRING", "TYPE"}
+
+
 def _unknown_declaration(file: str, err: UnexpectedToken, text: str) -> Diagnostic | None:
     """HP006: a NAME where a declaration starts reads as `include`, so that the parser wants
     a STRING next. Only when that name is the first word of its line (otherwise it most
     likely continues, wrongly, the declaration before it)."""
-    if set(err.expected) != {"STRING"}:
+    if "STRING" not in err.expected or set(err.expected) - _AFTER_DECLARATION_WORD:
         return None
     history = getattr(err, "token_history", None) or []
     if history and history[-1].type == "NAME":
@@ -184,6 +188,12 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def type_decl(self, meta: Any, c: list[Any]) -> s.TypeDecl:
         return s.TypeDecl(self._name(c[0]), c[1], self._span(meta), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def symmetric_type_decl(self, meta: Any, c: list[Any]) -> s.TypeDecl:
+        self._word(c[0], "symmetric", "'symmetric type NAME = a..b' or a declaration")
+        return s.TypeDecl(self._name(c[1]), c[2], self._span(meta), self._tspan(c[1]),
+                          symmetric=True)
 
     @v_args(meta=True)
     def var_decl(self, meta: Any, c: list[Any]) -> s.VarDecl:

@@ -41,6 +41,7 @@ class Options:
     rlimit: int | None = None
     lenient_invariants: bool = False  # several files: --inv names need not be in each
     max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
+    symmetry: bool = True  # use the spec's `symmetric type`s (explicit; --no-symmetry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,8 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     start = time.perf_counter()
     checked = check(spec, overrides)
     model = lower(checked)
+    if not options.symmetry and model.symmetric:  # --no-symmetry: every state, one by one
+        model = replace(model, symmetric=())
     names = select_invariants(checked, options, spec.file)
     depth = options.depth if options.depth is not None else (
         checked.depth if checked.depth is not None else DEFAULT_DEPTH)

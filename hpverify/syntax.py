@@ -200,6 +200,7 @@ class TypeDecl:
     type: TypeExpr
     span: Span = _pos()
     name_span: Span = _pos()
+    symmetric: bool = False  # extension: `symmetric type Cpu = 1..N` (its values interchangeable)
 
 
 @dataclass(frozen=True, slots=True)

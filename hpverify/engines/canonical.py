@@ -50,7 +50,10 @@ class Canonicaliser:
         if r.verdict != "violated" or r.trace is None or not r.shortest:
             return r
         trace = r.trace
-        if r.engine.removeprefix("auto/") not in CANONICAL_ENGINES:
+        engine = r.engine.removeprefix("auto/")
+        # explicit with a `symmetric type` searched orbit representatives: its trace is
+        # concrete and shortest, but the canonical choice is among concrete paths
+        if engine not in CANONICAL_ENGINES or (engine == "explicit" and self.model.symmetric):
             if self._enc is None:
                 self._enc = Encoding(self.model)
             found = sat_canonical(self._enc, r.invariant, trace.length, self.budget)

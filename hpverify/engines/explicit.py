@@ -35,6 +35,7 @@ from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding
 from ..result import Result, Trace, Verdict
+from ..symmetry import KeySymmetry, concrete_path, symmetry_of
 from .bmc import Progress
 from .common import Budget
 from .compiled import (
@@ -144,10 +145,12 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
 
     NOTE(canon-hook): `canon`, when given, maps every state key (a packed int or a tagged
     tuple, NOTE(packed-states)) to its representative before the visited-set lookup:
-    initial states and each successor. Identity (None) by default. StateCodec.decode (or
-    CompiledModel.cells_of) turns a key back into the IR state; traces are built from the
-    keys the search kept, so with a canon they are representatives' paths, to be made
-    concrete by replaying."""
+    initial states and each successor. By default (None) it is the model's symmetry
+    (NOTE(symmetry-hook)), or the identity when it declares no `symmetric type`; a given
+    `canon` is used as it is (its classes are counted, not their states).
+    StateCodec.decode (or CompiledModel.cells_of) turns a key back into the IR state;
+    traces are built from the keys the search kept, so with a canon they are
+    representatives' paths, made concrete by replaying (`_concrete`)."""
     start = time.perf_counter()
     wide = too_wide(model)
     if wide is not None:
@@ -157,6 +160,15 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     # The hot loop runs compiled code over packed states (compiled.py, NOTE(packed-states));
     # the keys are exactly codec.encode's, so traces decode as before.
     cm = CompiledModel(model)
+    # NOTE(symmetry-hook): with `symmetric type`s (and no `canon` given), every state is
+    # stored as its orbit's representative: `canon` is symmetry.py's canonicalisation on
+    # keys (NOTE(packed-canon)), the one hook of NOTE(canon-hook); the states of the
+    # orbits are summed at the end (`orbit` of each stored key), as without symmetry.
+    sym = symmetry_of(model) if canon is None else None
+    keys = (KeySymmetry(sym, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
+            if sym is not None else None)
+    if keys is not None:
+        canon = keys.canon
     expand = _expander(cm, canon)
     explore = cm.explorer(canon)
     state_key = cm.key
@@ -246,7 +258,9 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             level += 1
     del frontier
     elapsed = time.perf_counter() - start
-    n_states = len(parent)
+    orbits = len(parent)
+    # each stored key once: the new states only (a representative's orbit size)
+    n_states = sum(map(keys.orbit, parent)) if keys is not None else orbits
     exhausted = stop_reason is None
     fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
     never = [a for a in model.live_actions() if a not in fired_actions]
@@ -254,15 +268,21 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                                        "coverage_depth": complete}
     if exhausted:
         extra_common["diameter"] = diameter
+    in_orbits = ""
+    if keys is not None:
+        extra_common["orbits"] = orbits
+        in_orbits = f" in {orbits} orbits"
     out: list[Result] = []
     # one expander for every invariant's canonical trace; memoised on small state spaces
-    expander = Expander(cm, codec, budget, memo=n_states <= BMC_SEARCH_STATES, canon=canon)
+    expander = Expander(cm, codec, budget, memo=orbits <= BMC_SEARCH_STATES, canon=canon)
     for name in invariants:
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
             trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expander)
                      or _trace(model, codec, parent, key))
+            if canon is not None:  # a path of representatives: made concrete
+                trace = _concrete(model, cm, codec, canon, trace)
             assert trace.length == lvl
             out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
@@ -273,7 +293,7 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
                               distinct_states=n_states, extra=extra))
         elif exhausted:
             out.append(Result(name, Verdict.HOLDS, "explicit", None, elapsed,
-                              method=f"explicit-state search, {n_states} states, "
+                              method=f"explicit-state search, {n_states} states{in_orbits}, "
                               f"diameter {diameter}",
                               distinct_states=n_states, extra=extra))
         else:
@@ -606,6 +626,19 @@ def _cut_short(invariants: Sequence[str], start: float, n_states: int,
     return [Result(name, Verdict.UNKNOWN, "explicit", -1, time.perf_counter() - start, reason=reason,
                    distinct_states=n_states, extra={"decided_by": "explicit"})
             for name in invariants]
+
+
+def _concrete(model: ir.Model, cm: CompiledModel, codec: StateCodec, canon: Canon,
+              trace: Trace) -> Trace:
+    """A trace through orbit representatives made concrete (symmetry.concrete_path): it
+    starts from the same (real) initial state and takes, at each step, a real step into
+    the next representative's orbit; it ends in a state of the violating orbit, which
+    violates the invariant too (invariants are symmetric). Compared as keys, so the error
+    flag is part of the state matched."""
+    reps = [cm.key(*cm.flatten(st)) for st in trace.states]
+    keys, steps = concrete_path(reps[0], reps, _expander(cm, None), canon)
+    return Trace(tuple(codec.decode(k) for k in keys),
+                 tuple(model.instances[i] for i in steps))
 
 
 class Expander:

@@ -1,0 +1,450 @@
+"""Symmetry reduction: one canonical state per orbit of the symmetric types' permutations.
+
+A spec that declares `symmetric type Cpu = 1..N` passed the checks of symcheck.py
+(NOTE(symmetry-rules)), so the group G of all permutations of each symmetric type's values
+acts on states as automorphisms of the state graph: a permutation p maps the value of an
+S-valued cell v to p(v) and moves the cell at index c of a function over S to index p(c).
+Initial states, steps and every invariant are invariant under G. The explicit engine
+therefore stores one representative per orbit (`Symmetry.canon`) and counts the states a
+search without symmetry would count by adding each orbit's size (`Symmetry.orbit_size`,
+exactly |G| / |Stab(s)|).
+
+The state representation is the explicit engine's: a flat tuple of scalar cells, the
+variables in declaration order, each function flattened in domain order (nested for
+`A -> B -> T`).
+
+NOTE(canonical-form): two ways, both exact (the same representative for every member of
+an orbit, so orbits are counted exactly):
+  - *rows and pointers* (the common case: each variable has one symmetric index and
+    ordinary values, a *row variable* such as `pc: Cpu -> {...}`, or no symmetric index and
+    values of a symmetric type, a *pointer variable* such as `owner: Cpu`): each value c of
+    S owns a row, the cells whose S index is c, and is held by some pointer cells. Its key
+    is (its row, the pointer cells holding it); a permutation moves keys with the values,
+    so the representative is the image that sorts the values by key. Values with equal
+    keys are held by no pointer (a cell holds one value) and have equal rows: they are
+    interchangeable, so |Stab| is the product of the factorials of the multiplicities.
+  - *refine* (anything else: S-valued cells such as `owner: Cpu`, functions `Cpu -> Cpu`,
+    two symmetric types in one variable): every value gets a colour that no permutation
+    can change (what its cells hold, what the values it meets hold, refined until stable,
+    as in graph canonisation). A permutation maps a state to another only by mapping each
+    colour class onto itself, so the representative is the least image over the orderings
+    that sort the values by colour. A class whose adjacent transpositions all fix the state
+    is wholly in the stabiliser and needs one ordering; the other classes are enumerated.
+    |Stab| = (the factorials of the first kind of class) x (the orderings of the others
+    that reach the least image: a coset of the stabiliser).
+
+NOTE(symmetry-sat): the SAT engines (bmc, kind, pdr) do not use the declaration; their
+answers are the same with and without it. What would be sound: a lex-leader constraint
+(rows of the state sorted) on the *first* state of an unrolling. For BMC that first state
+is the initial one: every violating path of length k from s0 has an image of the same
+length from the lex-leader of s0's orbit (invariants are symmetric, steps equivariant), so
+the shortest length is kept. But the specs this tool is for start from one state per orbit
+(every CPU idle), where the constraint prunes nothing; constraining later states as well,
+which would prune, is not justified by that argument (one permutation sorts s0; none need
+sort every state of the path), and BMC must still find the shortest trace. Even the
+initial-state constraint would change which shortest trace bmc's minimisation picks
+(NOTE(canonical-trace) ranges over fewer initial states), and every engine must print the
+same trace. For kind, the same constraint on
+the first state of the inductive step is sound (a counterexample to induction maps to one
+that starts at a lex-leader) and is left to kind's own work with the same metadata
+(`Model.symmetric`, `IntT.sym`), together with lemma templates instantiated per orbit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from . import ir
+
+Cells = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    """A variable that symmetry moves: its cells, and where S values sit in them."""
+
+    base: int
+    dims: tuple[tuple[int | None, int], ...]  # per index level: (symmetric type no., size)
+    strides: tuple[int, ...]
+    cod: int | None  # symmetric type no. of the scalar values, or None
+    lo: int  # the least value of the cod type, when cod is symmetric
+    cells: tuple[tuple[int, tuple[int, ...]], ...]  # (flat offset, position per level)
+
+
+def _ncells(t: ir.Type) -> int:
+    return len(t.dom.values()) * _ncells(t.cod) if isinstance(t, ir.FunT) else 1
+
+
+class Symmetry:
+    """The canonicalisation of one model's states (see the module's NOTEs)."""
+
+    def __init__(self, model: ir.Model, refine_only: bool = False) -> None:
+        """`refine_only`: the general method even where rows would do (for tests)."""
+        self.types = model.symmetric
+        no = {t.name: i for i, t in enumerate(self.types)}
+        self.sizes = [len(t.values) for t in self.types]
+        self.group_order = math.prod(math.factorial(n) for n in self.sizes)
+        self.vars: list[_Var] = []
+        off = 0
+        for v in model.vars:
+            dims: list[tuple[int | None, int]] = []
+            t = v.type
+            while isinstance(t, ir.FunT):
+                d = t.dom
+                dims.append((no.get(d.sym) if isinstance(d, ir.IntT) and d.sym else None,
+                             len(d.values())))
+                t = t.cod
+            cod = no.get(t.sym) if isinstance(t, ir.IntT) and t.sym else None
+            if cod is not None or any(s is not None for s, _ in dims):
+                strides = tuple(math.prod(n for _, n in dims[k + 1:]) for k in range(len(dims)))
+                cells = tuple((off + sum(p * st for p, st in zip(pos, strides, strict=True)), pos)
+                              for pos in itertools.product(*(range(n) for _, n in dims)))
+                lo = self.types[cod].values[0] if cod is not None else 0
+                assert isinstance(lo, int)
+                self.vars.append(_Var(off, tuple(dims), strides, cod, lo, cells))
+            off += _ncells(v.type)
+        # NOTE(canonical-form): rows and pointers when every variable is a row variable (one
+        # symmetric index, ordinary values) or a pointer variable (no symmetric index,
+        # values of a symmetric type: `owner: Cpu`, `holder: Page -> Cpu`)
+        self.simple = not refine_only and all(
+            (v.cod is None and sum(s is not None for s, _ in v.dims) == 1)
+            or (v.cod is not None and all(s is None for s, _ in v.dims)) for v in self.vars)
+        # rows: per symmetric type, per value, the flat cells of its row (same order for all)
+        self.rows: list[list[list[int]]] = [[[] for _ in range(n)] for n in self.sizes]
+        self.pointers: list[list[int]] = [[] for _ in self.sizes]  # cells holding its values
+        self.lo: list[int] = [_int(v.values[0]) for v in self.types]
+        if self.simple:
+            for var in self.vars:
+                if var.cod is not None:
+                    self.pointers[var.cod].extend(flat for flat, _ in var.cells)
+                    continue
+                (k, (s, _)), = [(k, d) for k, d in enumerate(var.dims) if d[0] is not None]
+                assert s is not None
+                for flat, pos in var.cells:
+                    self.rows[s][pos[k]].append(flat)
+        self._contiguous = [self._run(rows) for rows in self.rows]
+        self.canon: Callable[[Cells], Cells] = self._canon_general
+        if self.simple:
+            self.canon = self._canon_rows
+            if len(self.rows) == 1 and self._contiguous[0] is not None and not self.pointers[0]:
+                self.canon = _sort_run(*self._contiguous[0])
+
+    @staticmethod
+    def _run(rows: list[list[int]]) -> tuple[int, int] | None:
+        """(first, end) when every row is one cell and the rows are adjacent cells."""
+        if rows and all(len(r) == 1 for r in rows):
+            first = rows[0][0]
+            if [r[0] for r in rows] == list(range(first, first + len(rows))):
+                return first, first + len(rows)
+        return None
+
+    # ---- the canonical representative: `canon` is one of these
+    def _canon_general(self, cells: Cells) -> Cells:
+        return self._refine(cells)[0]
+
+    def orbit_size(self, cells: Cells) -> int:
+        """|G| / |Stab(cells)|: how many states the orbit of `cells` holds."""
+        if not self.simple:
+            return self.group_order // self._refine(cells)[1]
+        stab = 1
+        for s in range(len(self.sizes)):
+            for m in Counter(self._keys(cells, s)).values():
+                stab *= math.factorial(m)
+        return self.group_order // stab
+
+    def _keys(self, cells: Cells, s: int) -> Sequence[Any]:
+        """Per value of symmetric type s: its row, and which pointer cells hold it. A
+        permutation p gives p(i) in the image the key of i; two values with equal keys are
+        interchangeable (a pointer cell holds one value, so they are pointed at by none)."""
+        run = self._contiguous[s]
+        rows: Sequence[Any] = (cells[run[0]:run[1]] if run is not None
+                               else [tuple(cells[j] for j in r) for r in self.rows[s]])
+        ptrs = self.pointers[s]
+        if not ptrs:
+            return rows
+        n, lo = self.sizes[s], self.lo[s]
+        marks: list[list[int]] = [[] for _ in range(n)]
+        for k, j in enumerate(ptrs):
+            v = cells[j]
+            if type(v) is int and 0 <= v - lo < n:
+                marks[v - lo].append(k)
+        return [(r, tuple(m)) for r, m in zip(rows, marks, strict=True)]
+
+    def _canon_rows(self, cells: Cells) -> Cells:
+        """The image of `cells` under the permutation that sorts the values by key."""
+        out: list[Any] | None = None
+        for s, rows in enumerate(self.rows):
+            keys = self._keys(cells, s)
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            if all(i == p for p, i in enumerate(order)):
+                continue
+            if out is None:
+                out = list(cells)
+            for p, i in enumerate(order):  # the row of value i moves to position p
+                for j_new, j_old in zip(rows[p], rows[i], strict=True):
+                    out[j_new] = cells[j_old]
+            if self.pointers[s]:
+                n, lo = self.sizes[s], self.lo[s]
+                new_pos = [0] * n
+                for p, i in enumerate(order):
+                    new_pos[i] = p
+                for j in self.pointers[s]:
+                    v = cells[j]
+                    if type(v) is int and 0 <= v - lo < n:
+                        out[j] = lo + new_pos[v - lo]
+        return cells if out is None else tuple(out)
+
+    # ---- permutations (the refine method, tests)
+    def apply(self, cells: Cells, perms: Sequence[Sequence[int]]) -> Cells:
+        """The image of a state under the permutation that moves value position i of
+        symmetric type s to position perms[s][i]."""
+        out = list(cells)
+        for var in self.vars:
+            for flat, pos in var.cells:
+                to = var.base
+                for (s, _), p, st in zip(var.dims, pos, var.strides, strict=True):
+                    to += (perms[s][p] if s is not None else p) * st
+                v = cells[flat]
+                if var.cod is not None and type(v) is int \
+                        and 0 <= v - var.lo < self.sizes[var.cod]:
+                    v = var.lo + perms[var.cod][v - var.lo]
+                out[to] = v
+        return tuple(out)
+
+    def _colours(self, cells: Cells) -> list[list[int]]:
+        """NOTE(canonical-form): a colour per value of each symmetric type, invariant under
+        every permutation (a permuted state's values get their originals' colours)."""
+        colour = [[0] * n for n in self.sizes]
+        classes = -1
+        while True:
+            bags: list[list[list[Any]]] = [[[] for _ in range(n)] for n in self.sizes]
+            for vn, var in enumerate(self.vars):
+                for flat, pos in var.cells:
+                    v = cells[flat]
+                    members: list[tuple[int, int]] = [(s, p) for (s, _), p in
+                                                      zip(var.dims, pos, strict=True)
+                                                      if s is not None]
+                    vpos = None
+                    if var.cod is not None and type(v) is int \
+                            and 0 <= v - var.lo < self.sizes[var.cod]:
+                        vpos = v - var.lo
+                        members.append((var.cod, vpos))
+                    for s, p in set(members):
+                        desc = (vn,
+                                tuple((q == p and d == s, colour[d][q]) if d is not None else (False, q)
+                                      for (d, _), q in zip(var.dims, pos, strict=True)),
+                                (vpos == p and var.cod == s, colour[var.cod][vpos])
+                                if vpos is not None and var.cod is not None else (False, v))
+                        bags[s][p].append(desc)
+            new = []
+            for s, n in enumerate(self.sizes):
+                keys = [(colour[s][p], sorted(bags[s][p], key=repr)) for p in range(n)]
+                ranks = {k: r for r, k in enumerate(sorted({repr(k) for k in keys}))}
+                new.append([ranks[repr(k)] for k in keys])
+            count = sum(len(set(c)) for c in new)
+            colour = new
+            if count == classes:
+                return colour
+            classes = count
+
+    def _refine(self, cells: Cells) -> tuple[Cells, int]:
+        """(the representative, |Stab|) by colour classes (NOTE(canonical-form))."""
+        colour = self._colours(cells)
+        stab = 1
+        classes: list[tuple[int, list[list[int]]]] = []  # (type, the orderings to try)
+        for s, n in enumerate(self.sizes):
+            by: dict[int, list[int]] = {}
+            for p in range(n):
+                by.setdefault(colour[s][p], []).append(p)
+            for c in sorted(by):
+                members = by[c]
+                if all(self._fixes(cells, s, a, b) for a, b in itertools.pairwise(members)):
+                    stab *= math.factorial(len(members))
+                    classes.append((s, [members]))
+                else:
+                    classes.append((s, [list(o) for o in itertools.permutations(members)]))
+        best: Cells | None = None
+        best_key: list[str] = []
+        hits = 0
+        for combo in itertools.product(*(orders for _, orders in classes)):
+            perms = [[0] * n for n in self.sizes]
+            filled = [0] * len(self.sizes)
+            for (s, _), order in zip(classes, combo, strict=True):
+                for p in order:
+                    perms[s][p] = filled[s]
+                    filled[s] += 1
+            img = self.apply(cells, perms)
+            key = [repr(x) for x in img]
+            if best is None or key < best_key:
+                best, best_key, hits = img, key, 1
+            elif key == best_key:
+                hits += 1
+        assert best is not None
+        return best, stab * hits
+
+    def _fixes(self, cells: Cells, s: int, a: int, b: int) -> bool:
+        perms = [list(range(n)) for n in self.sizes]
+        perms[s][a], perms[s][b] = b, a
+        return self.apply(cells, perms) == cells
+
+
+def _int(v: ir.Value) -> int:
+    assert isinstance(v, int)
+    return v
+
+
+def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:
+    """The representative when the rows are the single cells a..b-1 (one symmetric type
+    indexing one variable of scalars: `pc: Cpu -> {...}`): those cells sorted."""
+    def canon(cells: Cells) -> Cells:
+        part = cells[a:b]
+        srt = tuple(sorted(part))
+        return cells if srt == part else cells[:a] + srt + cells[b:]
+    return canon
+
+
+def symmetry_of(model: ir.Model) -> Symmetry | None:
+    """The model's symmetry, or None when it declares no symmetric type."""
+    return Symmetry(model) if model.symmetric else None
+
+
+K = TypeVar("K")
+
+
+def concrete_path(start: K, reps: Sequence[K],
+                  successors: Callable[[K], Iterable[tuple[int, K]]],
+                  canon: Callable[[K], K]) -> tuple[list[K], list[int]]:
+    """A concrete run along a path of representatives: from `start` (a real state whose
+    representative is reps[0]), at each step the first successor whose representative is
+    the next one. It exists: if p maps reps[i] to the current state, p maps the step that
+    the search took from reps[i] to a step from the current state into the same orbit.
+    States are whatever `successors` and `canon` take (the explicit engine's keys).
+    Returns the states and the instance indices."""
+    states: list[K] = [start]
+    steps: list[int] = []
+    cur = start
+    for rep in reps[1:]:
+        for i, nxt in successors(cur):
+            if canon(nxt) == rep:
+                states.append(nxt)
+                steps.append(i)
+                cur = nxt
+                break
+        else:  # pragma: no cover - the rules of symcheck.py make this impossible
+            raise AssertionError("symmetry: no concrete step along the orbit path")
+    return states, steps
+
+
+class KeySymmetry:
+    """`canon` and `orbit` on the explicit engine's state keys (a packed int, or a tagged
+    tuple ('err' / 'bad', *cells): NOTE(packed-states) in engines/compiled.py).
+
+    NOTE(packed-canon): when every moved variable is a row variable (one symmetric index,
+    ordinary values: `pc: Cpu -> {...}`, `f: Cpu -> Page -> bool`; no pointer variable),
+    the representative is computed on the packed int itself by generated code: each value
+    c of a symmetric type owns the same bit fields of every row variable at index c; the
+    fields of c's row, concatenated, are one int, and the representative puts the rows
+    back sorted by that int. It is exact for the same reason as NOTE(canonical-form)'s
+    rows (a permutation only reorders the rows; sorting by any total order of row contents
+    picks one arrangement per orbit), though its order (by digits) may differ from the
+    tuple method's (by values), so its representatives may differ too; both are used
+    consistently within one search. |Stab| is the product of the factorials of the runs of
+    equal rows. Anything else (pointers, refine, tagged tuples) goes through the cells:
+    unpack, `Symmetry.canon`, pack."""
+
+    def __init__(self, sym: Symmetry, cells_of: Callable[[int], Cells],
+                 key: Callable[[Cells, bool], Any], shift: Sequence[int],
+                 width: Sequence[int]) -> None:
+        self.sym, self.cells_of, self.key = sym, cells_of, key
+        self.canon: Callable[[Any], Any] = self._canon_cells
+        self.orbit: Callable[[Any], int] = self._orbit_cells
+        self.packed = sym.simple and not any(sym.pointers)
+        if self.packed:
+            ns: dict[str, Any] = {"SLOW": self._canon_cells, "SLOWORBIT": self._orbit_cells,
+                                  "STAB": _stab}
+            exec(compile(_packed_source(sym, shift, width), "<packed-canon>", "exec"), ns)
+            self.canon, self.orbit = ns["canon"], ns["orbit"]
+
+    def _canon_cells(self, key: Any) -> Any:
+        if type(key) is int:
+            cells, err = self.cells_of(key), False
+        else:
+            cells, err = key[1:], key[0] == "err"
+        rep = self.sym.canon(cells)
+        return key if rep == cells else self.key(rep, err)
+
+    def _orbit_cells(self, key: Any) -> int:
+        return self.sym.orbit_size(self.cells_of(key) if type(key) is int else key[1:])
+
+
+def _stab(rows: list[int]) -> int:
+    """The product of the factorials of the runs of equal (sorted) rows."""
+    out = run = 1
+    for a, b in itertools.pairwise(rows):
+        if a == b:
+            run += 1
+            out *= run
+        else:
+            run = 1
+    return out
+
+
+def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) -> str:
+    """`canon(s)` and `orbit(s)` on packed states (NOTE(packed-canon))."""
+    canon = ["def canon(s):", "    if type(s) is not int:", "        return SLOW(s)"]
+    orbit = ["def orbit(s):", "    if type(s) is not int:", "        return SLOWORBIT(s)",
+             "    stab = 1"]
+    for rows, n in zip(sym.rows, sym.sizes, strict=True):
+        if n < 2:
+            continue
+        cols = [j for j in range(len(rows[0])) if width[rows[0][j]]]
+        # fields: runs of cells that sit side by side in every row (one read per run)
+        fields: list[list[int]] = []
+        for j in cols:
+            if fields and all(shift[r[fields[-1][-1]]] + width[r[fields[-1][-1]]] == shift[r[j]]
+                              for r in rows):
+                fields[-1].append(j)
+            else:
+                fields.append([j])
+        if not fields:  # no bits: every row alike
+            orbit.append(f"    stab *= {math.factorial(n)}")
+            continue
+        fw = [sum(width[rows[0][j]] for j in f) for f in fields]
+        offs = [sum(fw[:k]) for k in range(len(fw))]
+
+        names = [f"r{c}" for c in range(n)]
+        body = []
+        for nm, row in zip(names, rows, strict=True):  # row c's fields, concatenated
+            parts = []
+            for f, w, o in zip(fields, fw, offs, strict=True):
+                a = shift[row[f[0]]]
+                term = f"((s >> {a}) & {(1 << w) - 1})" if a else f"(s & {(1 << w) - 1})"
+                parts.append(f"({term} << {o})" if o else term)
+            body.append(f"    {nm} = {' | '.join(parts)}")
+        canon += body
+        canon.append(f"    if not ({' <= '.join(names)}):")
+        canon.append(f"        u = sorted(({', '.join(names)},))")
+        clear = 0
+        for row in rows:
+            for f in fields:
+                for j in f:
+                    clear |= ((1 << width[row[j]]) - 1) << shift[row[j]]
+        puts = []
+        for p, row in enumerate(rows):
+            for k, (f, w, o) in enumerate(zip(fields, fw, offs, strict=True)):
+                x = f"(u[{p}] >> {o})" if o else f"u[{p}]"
+                if k < len(fields) - 1:
+                    x = f"({x} & {(1 << w) - 1})"
+                a = shift[row[f[0]]]
+                puts.append(f"({x} << {a})" if a else x)
+        canon.append(f"        s = (s & {~clear}) | {' | '.join(puts)}")
+        orbit += body
+        orbit.append(f"    stab *= STAB(sorted(({', '.join(names)},)))")
+    canon.append("    return s")
+    orbit.append(f"    return {sym.group_order} // stab")
+    return "\n".join(canon + orbit) + "\n"
