@@ -9,9 +9,10 @@ therefore stores one representative per orbit (`Symmetry.canon`) and counts the 
 search without symmetry would count by adding each orbit's size (`Symmetry.orbit_size`,
 exactly |G| / |Stab(s)|).
 
-The state representation is the explicit engine's: a flat tuple of scalar cells, the
-variables in declaration order, each function flattened in domain order (nested for
-`A -> B -> T`).
+`Symmetry` works on flat tuples of scalar cells, the variables in declaration order, each
+function flattened in domain order (nested for `A -> B -> T`). The explicit engine stores
+packed ints (NOTE(packed-states) in engines/compiled.py): `KeySymmetry` gives it `canon`
+and `orbit` on those keys (NOTE(packed-canon)).
 
 NOTE(canonical-form): two ways, both exact (the same representative for every member of
 an orbit, so orbits are counted exactly):
