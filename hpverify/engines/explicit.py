@@ -150,7 +150,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     `canon` is used as it is (its classes are counted, not their states).
     StateCodec.decode (or CompiledModel.cells_of) turns a key back into the IR state;
     traces are built from the keys the search kept, so with a canon they are
-    representatives' paths, made concrete by replaying (`_concrete`)."""
+    representatives' paths: made concrete by replaying (`_concrete`) for the model's
+    symmetry, left as they are for a given `canon`."""
     start = time.perf_counter()
     wide = too_wide(model)
     if wide is not None:
@@ -281,8 +282,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             key, lvl = violations[name]
             trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expander)
                      or _trace(model, codec, parent, key))
-            if canon is not None:  # a path of representatives: made concrete
-                trace = _concrete(model, cm, codec, canon, trace)
+            if keys is not None:  # a path of representatives: made concrete
+                trace = _concrete(model, cm, codec, keys.canon, trace)
             assert trace.length == lvl
             out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
