@@ -345,18 +345,18 @@ class KeySymmetry:
     """`canon` and `orbit` on the explicit engine's state keys (a packed int, or a tagged
     tuple ('err' / 'bad', *cells): NOTE(packed-states) in engines/compiled.py).
 
-    NOTE(packed-canon): when every moved variable is a row variable (one symmetric index,
-    ordinary values: `pc: Cpu -> {...}`, `f: Cpu -> Page -> bool`; no pointer variable),
-    the representative is computed on the packed int itself by generated code: each value
-    c of a symmetric type owns the same bit fields of every row variable at index c; the
-    fields of c's row, concatenated, are one int, and the representative puts the rows
-    back sorted by that int. It is exact for the same reason as NOTE(canonical-form)'s
-    rows (a permutation only reorders the rows; sorting by any total order of row contents
-    picks one arrangement per orbit), though its order (by digits) may differ from the
-    tuple method's (by values), so its representatives may differ too; both are used
-    consistently within one search. |Stab| is the product of the factorials of the runs of
-    equal rows. Anything else (pointers, refine, tagged tuples) goes through the cells:
-    unpack, `Symmetry.canon`, pack."""
+    NOTE(packed-canon): in the rows-and-pointers case of NOTE(canonical-form) (row
+    variables `pc: Cpu -> {...}`, `f: Page -> Cpu -> bool`; pointer variables `owner: Cpu`,
+    `holder: Page -> Cpu`), the representative is computed on the packed int itself by
+    generated code: each value c of a symmetric type owns the same bit fields of every row
+    variable at index c; the fields of c's row, concatenated, then one bit per pointer cell
+    holding c, are one int, c's key. The representative puts the rows back sorted by key
+    and rewrites each pointer to its value's new position. It is exact for the reason
+    given there (any total order of the keys picks one arrangement per orbit), though its
+    order (by digits) may differ from the tuple method's (by values), so representatives
+    may differ too; one search uses one of them throughout. |Stab| is the product of the
+    factorials of the runs of equal keys. The refine case and tagged tuples go through the
+    cells: unpack, `Symmetry.canon`, pack."""
 
     def __init__(self, sym: Symmetry, cells_of: Callable[[int], Cells],
                  key: Callable[[Cells, bool], Any], shift: Sequence[int],
@@ -364,7 +364,7 @@ class KeySymmetry:
         self.sym, self.cells_of, self.key = sym, cells_of, key
         self.canon: Callable[[Any], Any] = self._canon_cells
         self.orbit: Callable[[Any], int] = self._orbit_cells
-        self.packed = sym.simple and not any(sym.pointers)
+        self.packed = sym.simple
         if self.packed:
             ns: dict[str, Any] = {"SLOW": self._canon_cells, "SLOWORBIT": self._orbit_cells,
                                   "STAB": _stab}
@@ -400,7 +400,11 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
     canon = ["def canon(s):", "    if type(s) is not int:", "        return SLOW(s)"]
     orbit = ["def orbit(s):", "    if type(s) is not int:", "        return SLOWORBIT(s)",
              "    stab = 1"]
-    for rows, n in zip(sym.rows, sym.sizes, strict=True):
+
+    def read(a: int, w: int) -> str:
+        return f"((s >> {a}) & {(1 << w) - 1})" if a else f"(s & {(1 << w) - 1})"
+
+    for rows, ptrs, n in zip(sym.rows, sym.pointers, sym.sizes, strict=True):
         if n < 2:
             continue
         cols = [j for j in range(len(rows[0])) if width[rows[0][j]]]
@@ -412,37 +416,55 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
                 fields[-1].append(j)
             else:
                 fields.append([j])
-        if not fields:  # no bits: every row alike
+        if not fields and not ptrs:  # no bits: every row alike
             orbit.append(f"    stab *= {math.factorial(n)}")
             continue
         fw = [sum(width[rows[0][j]] for j in f) for f in fields]
         offs = [sum(fw[:k]) for k in range(len(fw))]
-
         names = [f"r{c}" for c in range(n)]
         body = []
-        for nm, row in zip(names, rows, strict=True):  # row c's fields, concatenated
+        if ptrs:  # m[c]: which pointer cells hold value c, one bit each
+            body.append(f"    m = [0] * {n}")
+            for k, j in enumerate(ptrs):
+                body.append(f"    d{k} = {read(shift[j], width[j])}")
+                body.append(f"    m[d{k}] |= {1 << k}")
+        for c, (nm, row) in enumerate(zip(names, rows, strict=True)):
+            # the key of value c: its row's fields concatenated, then its pointer marks
             parts = []
             for f, w, o in zip(fields, fw, offs, strict=True):
-                a = shift[row[f[0]]]
-                term = f"((s >> {a}) & {(1 << w) - 1})" if a else f"(s & {(1 << w) - 1})"
+                term = read(shift[row[f[0]]], w)
                 parts.append(f"({term} << {o})" if o else term)
+            if ptrs:
+                rb = sum(fw)
+                parts.append(f"(m[{c}] << {rb})" if rb else f"m[{c}]")
             body.append(f"    {nm} = {' | '.join(parts)}")
         canon += body
         canon.append(f"    if not ({' <= '.join(names)}):")
-        canon.append(f"        u = sorted(({', '.join(names)},))")
+        if ptrs:  # u[p] = (key, value): value u[p][1] moves to position p
+            canon.append(f"        u = sorted(({', '.join(f'({nm}, {c})' for c, nm in enumerate(names))},))")
+            canon.append(f"        q = [0] * {n}")
+            canon += [f"        q[u[{p}][1]] = {p}" for p in range(1, n)]
+        else:
+            canon.append(f"        u = sorted(({', '.join(names)},))")
         clear = 0
         for row in rows:
             for f in fields:
                 for j in f:
                     clear |= ((1 << width[row[j]]) - 1) << shift[row[j]]
+        for j in ptrs:
+            clear |= ((1 << width[j]) - 1) << shift[j]
         puts = []
         for p, row in enumerate(rows):
             for k, (f, w, o) in enumerate(zip(fields, fw, offs, strict=True)):
-                x = f"(u[{p}] >> {o})" if o else f"u[{p}]"
-                if k < len(fields) - 1:
+                x = f"u[{p}][0]" if ptrs else f"u[{p}]"
+                if o:
+                    x = f"({x} >> {o})"
+                if k < len(fields) - 1 or ptrs:
                     x = f"({x} & {(1 << w) - 1})"
                 a = shift[row[f[0]]]
                 puts.append(f"({x} << {a})" if a else x)
+        for k, j in enumerate(ptrs):  # a pointer to value i now points to its position
+            puts.append(f"(q[d{k}] << {shift[j]})" if shift[j] else f"q[d{k}]")
         canon.append(f"        s = (s & {~clear}) | {' | '.join(puts)}")
         orbit += body
         orbit.append(f"    stab *= STAB(sorted(({', '.join(names)},)))")

@@ -219,12 +219,27 @@ action up(q: Q, k: Pg) { require n[q] < 2  n'[q] = n[q] + 1  g'[q][k] = true }
 """
 
 
+POINTERS_SPEC = """spec k
+symmetric type C = 1..4
+type Pg = 1..2
+var pc: C -> {idle, busy}
+var n: C -> 0..1
+var owner: C
+var holder: Pg -> C
+init { forall c in C: pc[c] = idle and n[c] = 0 }
+action take(c: C, k: Pg) { require pc[c] = idle  holder'[k] = c  pc'[c] = busy }
+action own(c: C) { owner' = c  n'[c] = 1 - n[c] }
+action drop(c: C) { require pc[c] = busy  pc'[c] = idle }
+"""
+
+
 @pytest.mark.parametrize("text,consts,packed", [
     (FIRST_CUT_SYM.read_text(), {"NPAGES": "2", "NFAULT": "3", "VARIANT": "unpatched"}, True),
     (ROWS_SPEC, {}, True),
-    (HEAD + "var owner: Cpu\naction a(c: Cpu) { owner' = c  pc'[c] = busy }\n", {}, False),
+    (HEAD + "var owner: Cpu\naction a(c: Cpu) { owner' = c  pc'[c] = busy }\n", {}, True),
+    (POINTERS_SPEC, {}, True),
     (REFINE_SPEC, {}, False),
-], ids=["rows", "rows-two-types-inner-index", "pointer", "two-types"])
+], ids=["rows", "rows-two-types-inner-index", "pointer", "pointers", "two-types"])
 def test_canon_on_packed_keys_is_exact(text: str, consts: dict[str, str], packed: bool) -> None:
     """NOTE(packed-canon): the explicit engine's canon on keys picks one key per orbit (on
     the packed int when only row variables move), and its orbit sizes are exact."""
