@@ -9,9 +9,10 @@ therefore stores one representative per orbit (`Symmetry.canon`) and counts the 
 search without symmetry would count by adding each orbit's size (`Symmetry.orbit_size`,
 exactly |G| / |Stab(s)|).
 
-The state representation is the explicit engine's: a flat tuple of scalar cells, the
-variables in declaration order, each function flattened in domain order (nested for
-`A -> B -> T`).
+`Symmetry` works on flat tuples of scalar cells, the variables in declaration order, each
+function flattened in domain order (nested for `A -> B -> T`). The explicit engine stores
+packed ints (NOTE(packed-states) in engines/compiled.py): `KeySymmetry` gives it `canon`
+and `orbit` on those keys (NOTE(packed-canon)).
 
 NOTE(canonical-form): two ways, both exact (the same representative for every member of
 an orbit, so orbits are counted exactly):
@@ -55,9 +56,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from . import ir
 
@@ -313,24 +314,160 @@ def symmetry_of(model: ir.Model) -> Symmetry | None:
     return Symmetry(model) if model.symmetric else None
 
 
-def concrete_path(start: tuple[Cells, bool], reps: Sequence[Cells],
-                  successors: Callable[[Cells], list[tuple[int, Cells, bool]]],
-                  canon: Callable[[Cells], Cells]) -> tuple[list[tuple[Cells, bool]], list[int]]:
+K = TypeVar("K")
+
+
+def concrete_path(start: K, reps: Sequence[K],
+                  successors: Callable[[K], Iterable[tuple[int, K]]],
+                  canon: Callable[[K], K]) -> tuple[list[K], list[int]]:
     """A concrete run along a path of representatives: from `start` (a real state whose
     representative is reps[0]), at each step the first successor whose representative is
     the next one. It exists: if p maps reps[i] to the current state, p maps the step that
     the search took from reps[i] to a step from the current state into the same orbit.
-    Returns the states (cells, error flag) and the instance indices."""
-    states: list[tuple[Cells, bool]] = [start]
+    States are whatever `successors` and `canon` take (the explicit engine's keys).
+    Returns the states and the instance indices."""
+    states: list[K] = [start]
     steps: list[int] = []
-    cur = start[0]
+    cur = start
     for rep in reps[1:]:
-        for i, c2, err in successors(cur):
-            if canon(c2) == rep:
-                states.append((c2, err))
+        for i, nxt in successors(cur):
+            if canon(nxt) == rep:
+                states.append(nxt)
                 steps.append(i)
-                cur = c2
+                cur = nxt
                 break
         else:  # pragma: no cover - the rules of symcheck.py make this impossible
             raise AssertionError("symmetry: no concrete step along the orbit path")
     return states, steps
+
+
+class KeySymmetry:
+    """`canon` and `orbit` on the explicit engine's state keys (a packed int, or a tagged
+    tuple ('err' / 'bad', *cells): NOTE(packed-states) in engines/compiled.py).
+
+    NOTE(packed-canon): in the rows-and-pointers case of NOTE(canonical-form) (row
+    variables `pc: Cpu -> {...}`, `f: Page -> Cpu -> bool`; pointer variables `owner: Cpu`,
+    `holder: Page -> Cpu`), the representative is computed on the packed int itself by
+    generated code: each value c of a symmetric type owns the same bit fields of every row
+    variable at index c; the fields of c's row, concatenated, then one bit per pointer cell
+    holding c, are one int, c's key. The representative puts the rows back sorted by key
+    and rewrites each pointer to its value's new position. It is exact for the reason
+    given there (any total order of the keys picks one arrangement per orbit), though its
+    order (by digits) may differ from the tuple method's (by values), so representatives
+    may differ too; one search uses one of them throughout. |Stab| is the product of the
+    factorials of the runs of equal keys. The refine case and tagged tuples go through the
+    cells: unpack, `Symmetry.canon`, pack."""
+
+    def __init__(self, sym: Symmetry, cells_of: Callable[[int], Cells],
+                 key: Callable[[Cells, bool], Any], shift: Sequence[int],
+                 width: Sequence[int]) -> None:
+        self.sym, self.cells_of, self.key = sym, cells_of, key
+        self.canon: Callable[[Any], Any] = self._canon_cells
+        self.orbit: Callable[[Any], int] = self._orbit_cells
+        self.packed = sym.simple
+        if self.packed:
+            ns: dict[str, Any] = {"SLOW": self._canon_cells, "SLOWORBIT": self._orbit_cells,
+                                  "STAB": _stab}
+            exec(compile(_packed_source(sym, shift, width), "<packed-canon>", "exec"), ns)
+            self.canon, self.orbit = ns["canon"], ns["orbit"]
+
+    def _canon_cells(self, key: Any) -> Any:
+        if type(key) is int:
+            cells, err = self.cells_of(key), False
+        else:
+            cells, err = key[1:], key[0] == "err"
+        rep = self.sym.canon(cells)
+        return key if rep == cells else self.key(rep, err)
+
+    def _orbit_cells(self, key: Any) -> int:
+        return self.sym.orbit_size(self.cells_of(key) if type(key) is int else key[1:])
+
+
+def _stab(rows: list[int]) -> int:
+    """The product of the factorials of the runs of equal (sorted) rows."""
+    out = run = 1
+    for a, b in itertools.pairwise(rows):
+        if a == b:
+            run += 1
+            out *= run
+        else:
+            run = 1
+    return out
+
+
+def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) -> str:
+    """`canon(s)` and `orbit(s)` on packed states (NOTE(packed-canon))."""
+    canon = ["def canon(s):", "    if type(s) is not int:", "        return SLOW(s)"]
+    orbit = ["def orbit(s):", "    if type(s) is not int:", "        return SLOWORBIT(s)",
+             "    stab = 1"]
+
+    def read(a: int, w: int) -> str:
+        return f"((s >> {a}) & {(1 << w) - 1})" if a else f"(s & {(1 << w) - 1})"
+
+    for rows, ptrs, n in zip(sym.rows, sym.pointers, sym.sizes, strict=True):
+        if n < 2:
+            continue
+        cols = [j for j in range(len(rows[0])) if width[rows[0][j]]]
+        # fields: runs of cells that sit side by side in every row (one read per run)
+        fields: list[list[int]] = []
+        for j in cols:
+            if fields and all(shift[r[fields[-1][-1]]] + width[r[fields[-1][-1]]] == shift[r[j]]
+                              for r in rows):
+                fields[-1].append(j)
+            else:
+                fields.append([j])
+        if not fields and not ptrs:  # no bits: every row alike
+            orbit.append(f"    stab *= {math.factorial(n)}")
+            continue
+        fw = [sum(width[rows[0][j]] for j in f) for f in fields]
+        offs = [sum(fw[:k]) for k in range(len(fw))]
+        names = [f"r{c}" for c in range(n)]
+        body = []
+        if ptrs:  # m[c]: which pointer cells hold value c, one bit each
+            body.append(f"    m = [0] * {n}")
+            for k, j in enumerate(ptrs):
+                body.append(f"    d{k} = {read(shift[j], width[j])}")
+                body.append(f"    m[d{k}] |= {1 << k}")
+        for c, (nm, row) in enumerate(zip(names, rows, strict=True)):
+            # the key of value c: its row's fields concatenated, then its pointer marks
+            parts = []
+            for f, w, o in zip(fields, fw, offs, strict=True):
+                term = read(shift[row[f[0]]], w)
+                parts.append(f"({term} << {o})" if o else term)
+            if ptrs:
+                rb = sum(fw)
+                parts.append(f"(m[{c}] << {rb})" if rb else f"m[{c}]")
+            body.append(f"    {nm} = {' | '.join(parts)}")
+        canon += body
+        canon.append(f"    if not ({' <= '.join(names)}):")
+        if ptrs:  # u[p] = (key, value): value u[p][1] moves to position p
+            canon.append(f"        u = sorted(({', '.join(f'({nm}, {c})' for c, nm in enumerate(names))},))")
+            canon.append(f"        q = [0] * {n}")
+            canon += [f"        q[u[{p}][1]] = {p}" for p in range(1, n)]
+        else:
+            canon.append(f"        u = sorted(({', '.join(names)},))")
+        clear = 0
+        for row in rows:
+            for f in fields:
+                for j in f:
+                    clear |= ((1 << width[row[j]]) - 1) << shift[row[j]]
+        for j in ptrs:
+            clear |= ((1 << width[j]) - 1) << shift[j]
+        puts = []
+        for p, row in enumerate(rows):
+            for k, (f, w, o) in enumerate(zip(fields, fw, offs, strict=True)):
+                x = f"u[{p}][0]" if ptrs else f"u[{p}]"
+                if o:
+                    x = f"({x} >> {o})"
+                if k < len(fields) - 1 or ptrs:
+                    x = f"({x} & {(1 << w) - 1})"
+                a = shift[row[f[0]]]
+                puts.append(f"({x} << {a})" if a else x)
+        for k, j in enumerate(ptrs):  # a pointer to value i now points to its position
+            puts.append(f"(q[d{k}] << {shift[j]})" if shift[j] else f"q[d{k}]")
+        canon.append(f"        s = (s & {~clear}) | {' | '.join(puts)}")
+        orbit += body
+        orbit.append(f"    stab *= STAB(sorted(({', '.join(names)},)))")
+    canon.append("    return s")
+    orbit.append(f"    return {sym.group_order} // stab")
+    return "\n".join(canon + orbit) + "\n"

@@ -4,7 +4,8 @@ For every state reached from init (a few hundred per spec, breadth-first), every
 compiled successor must be evaluate.run_step's (same state, same error flag, same
 enabledness), the fused `successors` must list exactly the enabled instances, every
 compiled invariant must be evaluate.invariant_ok, and the compiled state key must be
-StateCodec.encode (so that the explicit engine's counts and traces are unchanged).
+StateCodec.encode (so that the explicit engine's counts and traces are unchanged); the
+packed step (`expand`) and invariants must agree with them on every packed state.
 """
 
 from __future__ import annotations
@@ -77,6 +78,28 @@ def assert_agrees(model: ir.Model, limit: int = 300, compiled_only: bool = True)
                 seen.add(key)
                 todo.append(res.state)
         assert len(fused) == sum(1 for i in range(len(model.instances)) if cm.step(i, cells))
+        key = cm.key(cells, err)
+        if type(key) is int:  # the packed loop (NOTE(packed-states)): same successors, keys
+            assert cm.cells_of(key) == cells
+            if not err:
+                want = [(i, cm.key(c, e)) for i, c, e in cm.successors(cells)]
+                assert cm.expand(key) == want, st
+                for inv in model.invariants:
+                    assert cm.packed_invariants[inv.name](key) == ev.invariant_ok(
+                        model, inv.name, st), (inv.name, st)
+                for canon in (None, lambda k: k):  # NOTE(explore): the engine's fused loop
+                    parents: dict[object, object] = {}
+                    pushed: list[object] = []
+                    fired = bytearray(len(model.instances))
+                    cm.explorer(canon)(key, parents, pushed.append, fired)
+                    assert set(parents) == set(pushed) == {k for _, k in want}
+                    assert len(pushed) == len(set(pushed))
+                    assert all(parents[k] in {(key, i) for i, k2 in want if k2 == k}
+                               for k in parents)
+                    assert {i for i, f in enumerate(fired) if f} == {i for i, _ in want}
+                names = [inv.name for inv in model.invariants]
+                assert cm.violated(names)(key) == tuple(
+                    n for n in names if not ev.invariant_ok(model, n, st)), st
     return done
 
 
@@ -141,6 +164,16 @@ def test_first_cut_6_6_count_is_tlcs() -> None:
     "action eq { require f = g[true]  if g[false] != [x in R: false] { e' = e2 } }\n"
     "invariant i0: f[n] or not f[n]\n"
     "invariant i1: (count x in R: f[x]) <= n or g[f[0]][n]\n",
+    # one-value cells (no bits in a packed state) read and written at computed indexes,
+    # inside and outside their domains
+    "spec w\ntype R = 0..2\nvar z: R -> 4..4\nvar u: R -> {only}\nvar n: 0..3\n"
+    "var b: bool\nvar m: 0..1\n"
+    "init { n = 0 }\n"
+    "action t { b' = not b  m' = 1 - m }\n"
+    "action a { require z[n] = 4  n' = n + 1 }\n"
+    "action b { z'[n] = 4  u'[n + 1] = only }\n"
+    "action c { require u[n] = only or n = 3  n' = 0 }\n"
+    "invariant i: z[n] = 4 and (count x in R: z[x] = 4) = 3\n",
 ])
 def test_corner_cases(text: str, tmp_path: Path) -> None:
     f = tmp_path / "c.hp"

@@ -23,6 +23,13 @@ The semantics are evaluate.py's, exactly; the cases that need care:
 - `count` is `0 + a1 + a2 ...`: every argument evaluated, the result an int (never a bool,
   which the state codec would not accept as an int cell).
 
+The explicit engine's own loop runs a second rendering of the same step and invariants over
+*packed* states, one int per state (NOTE(packed-states)): reads are shifts and masks, a
+successor is the state with a few bit slices replaced, guards shared by several instances
+are tested once (NOTE(guard-tree)), and the visited-set bookkeeping is generated inline
+(NOTE(explore)). What the packed generator does not handle (function-valued expressions,
+an int written outside its range) runs on the cells above, decoded from the int.
+
 Dynamic indexes use dicts from domain value to cell offset. Those dicts cannot tell `True`
 from `1` where `_pos` can; the checker's typing guarantees an index has its domain's type.
 A literal whose Python type does not match its IR type is the one way an ill-typed value
@@ -33,8 +40,9 @@ through evaluate.py instead (wrapped to the flat representation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import evaluate as ev
@@ -45,6 +53,7 @@ StepFn = Callable[[Cells], "tuple[Cells, bool] | None"]
 SuccessorsFn = Callable[[Cells], "list[tuple[int, Cells, bool]]"]
 InvariantFn = Callable[[Cells], bool]
 Key = int | tuple[Any, ...]
+ExploreFn = Callable[[int, dict[Any, Any], Callable[[Any], None], bytearray], None]
 
 
 class _Unsupported(Exception):
@@ -366,6 +375,416 @@ class _Gen:
         return writes
 
 
+class Layout:
+    """NOTE(packed-states): where each scalar cell lives in a packed state, one Python int.
+
+    Cell k holds its *digit* (the value's position in its type's values: False/True as
+    0/1, an int as `v - lo`, an enum member by its declaration order) in `width[k]` bits at
+    `shift[k]`, the first cell lowest; a one-value cell takes no bits. Every cell of one
+    variable has the same leaf type, so the cells of `v` sit `leaf width` bits apart from
+    `var_bit[v]`, and a computed index is a shift by a table lookup (no per-cell tables).
+    Only type-correct, error-free states are packed; the rest keep the tagged tuples
+    ('err', *cells) / ('bad', *cells) (StateCodec), which have no successors."""
+
+    def __init__(self, model: ir.Model) -> None:
+        self.scalars: list[ir.Type] = [t for v in model.vars for _, t in ir.slots(v.name, v.type)]
+        self.values: list[Any] = []
+        self.shift: list[int] = []
+        self.width: list[int] = []
+        self.var_bit: dict[str, tuple[int, int, ir.Type]] = {}
+        bit = 0
+        for v in model.vars:
+            leaf = v.type
+            while isinstance(leaf, ir.FunT):
+                leaf = leaf.cod
+            vals = _cell_values(leaf)
+            w = (len(vals) - 1).bit_length()
+            self.var_bit[v.name] = (bit, w, leaf)
+            for _ in range(ncells(v.type)):
+                self.values.append(vals)
+                self.shift.append(bit)
+                self.width.append(w)
+                bit += w
+        self.bits = bit
+
+
+def _cell_values(t: ir.Type) -> Any:
+    """A scalar type's values in digit order (an int range stays a range: NOTE(limits))."""
+    if isinstance(t, ir.IntT):
+        assert t.lo is not None and t.hi is not None
+        return range(t.lo, t.hi + 1)
+    return tuple(t.values())
+
+
+_PACKED_EXPRS = (ir.Not, ir.And, ir.Or, ir.Cmp, ir.Arith, ir.Count)
+
+
+class _PackedGen(_Gen):
+    """Emits code over a packed state `s` (an int, NOTE(packed-states)) instead of a cell
+    tuple. Scalar values are the interpreter's (an int, an EnumValue), except that a bool
+    read from the state is 0 or 1 (equal to False/True, with the same hash). Anything not
+    listed here (function-valued expressions, new IR nodes) raises _Unsupported and that
+    instance or invariant runs on cells (CompiledModel: the packed state decoded)."""
+
+    def __init__(self, model: ir.Model, pool: _Pool, layout: Layout) -> None:
+        super().__init__(model, pool)
+        self.model = model
+        self.layout = layout
+        self.sets_err = False  # did the code emitted so far ever set `err`?
+
+    # ---- reads --------------------------------------------------------------------------
+    def _loc(self, e: ir.Expr) -> tuple[str, int | str] | None:
+        """(variable, bit offset inside the variable's cells) of a state location."""
+        if isinstance(e, ir.Var):
+            if e.name not in self.layout.var_bit:
+                raise _Unsupported(f"unknown variable {e.name}")
+            return e.name, 0
+        if isinstance(e, ir.Index):
+            inner = self._loc(e.fn)
+            if inner is None:
+                return None
+            if not isinstance(e.fn.type, ir.FunT):
+                raise _Unsupported("index into a non-function")
+            w = self.layout.var_bit[inner[0]][1]
+            p = self._pos(e.idx, e.fn.type.dom, ncells(e.fn.type.cod) * w)
+            if isinstance(p, str) and "err :=" in p:
+                self.sets_err = True
+            off = inner[1]
+            if isinstance(off, int) and isinstance(p, int):
+                return inner[0], off + p
+            return inner[0], f"({off} + {p})" if off != 0 else p
+        return None
+
+    def _read(self, e: ir.Expr) -> tuple[str, Any, ir.Type] | None:
+        """(the cell's digit as code, the cell's values, its type) of a scalar state read."""
+        if isinstance(e.type, ir.FunT):
+            raise _Unsupported("a function-valued expression")
+        loc = self._loc(e)
+        if loc is None:
+            return None
+        bit, w, leaf = self.layout.var_bit[loc[0]]
+        vals = _cell_values(leaf)
+        off = loc[1]
+        if w == 0:  # one value: no bits, but a computed index is still evaluated (err)
+            return ("0" if isinstance(off, int) else f"({off} and 0)"), vals, leaf
+        mask = (1 << w) - 1
+        if isinstance(off, int):
+            sh = bit + off
+            return (f"(s >> {sh} & {mask})" if sh else f"(s & {mask})"), vals, leaf
+        where = f"({bit} + {off})" if bit else off
+        return f"(s >> {where} & {mask})", vals, leaf
+
+    def _value(self, digit: str, vals: Any, leaf: ir.Type) -> str:
+        if isinstance(leaf, ir.BoolT):
+            return digit
+        if isinstance(leaf, ir.IntT):
+            return f"({digit} + {vals.start})" if vals.start else digit
+        return f"{self.const(tuple(vals))}[{digit}]"
+
+    def _digit_of(self, e: ir.Expr, vals: Any) -> str | None:
+        """e's digit among `vals` as code, when it is cheap: a literal or an enum read."""
+        if isinstance(e, ir.Lit) and type(e.value) is ir.EnumValue:
+            return str(vals.index(e.value)) if e.value in vals else None
+        if isinstance(e.type, ir.EnumT) and isinstance(e, (ir.Var, ir.Index)):
+            r = self._read(e)
+            if r is not None and tuple(r[1]) == tuple(vals):
+                return r[0]
+        return None
+
+    def expr(self, e: ir.Expr) -> str:
+        if isinstance(e.type, ir.FunT):
+            raise _Unsupported("a function-valued expression")
+        match e:
+            case ir.Lit():
+                return super().expr(e)
+            case ir.Var() | ir.Index():
+                r = self._read(e)
+                if r is None:
+                    raise _Unsupported("index into a computed function")
+                return self._value(*r)
+            case ir.Eq():
+                if isinstance(e.left.type, ir.FunT):
+                    raise _Unsupported("function equality")
+                for a, b in ((e.left, e.right), (e.right, e.left)):
+                    if isinstance(a.type, ir.EnumT) and isinstance(a, (ir.Var, ir.Index)):
+                        r = self._read(a)
+                        if r is not None:
+                            other = self._digit_of(b, r[1])
+                            if other is not None:  # compare digits, not members
+                                return f"({r[0]} == {other})"
+                return super().expr(e)
+            case ir.Member():
+                if isinstance(e.arg.type, ir.EnumT) and isinstance(e.arg, (ir.Var, ir.Index)):
+                    r = self._read(e.arg)
+                    if r is not None and all(m in r[1] for m in e.members):
+                        ds = tuple(r[1].index(m) for m in e.members)
+                        return f"({r[0]} in {self.const(ds)})"
+                return super().expr(e)
+            case ir.Ite():
+                return super().expr(e)
+            case ir.Count():
+                return self._count(e)
+        if isinstance(e, _PACKED_EXPRS):
+            return super().expr(e)
+        raise _Unsupported(f"expression {type(e).__name__} (packed)")
+
+    def _bool_bit(self, e: ir.Expr) -> int | None:
+        """The bit of a bool cell read at a constant location, else None."""
+        if not isinstance(e, (ir.Var, ir.Index)) or not isinstance(e.type, ir.BoolT):
+            return None
+        loc = self._loc(e)
+        if loc is None or not isinstance(loc[1], int):
+            return None
+        bit, w, _ = self.layout.var_bit[loc[0]]
+        return bit + loc[1] if w == 1 else None
+
+    def _count(self, e: ir.Count) -> str:
+        """`count` of bool cells read at constant locations is a population count of the
+        state's bits under a mask (`not` cells: of the complement); the other arguments
+        are added one by one."""
+        pos = neg = npos = nneg = 0
+        others: list[str] = []
+        for a in e.args:
+            inner, negated = (a.arg, True) if isinstance(a, ir.Not) else (a, False)
+            b = self._bool_bit(inner)
+            if b is None or (pos | neg) >> b & 1:
+                others.append(self.expr(a))
+            elif negated:
+                neg, nneg = neg | 1 << b, nneg + 1
+            else:
+                pos, npos = pos | 1 << b, npos + 1
+        terms = ["0"]
+        if npos:
+            terms.append(f"(s & {pos}).bit_count()")
+        if nneg:
+            terms.append(f"({nneg} - (s & {neg}).bit_count())")
+        return "(" + " + ".join(terms + others) + ")"
+
+    # ---- statements ------------------------------------------------------------------------
+    def require(self, cond: ir.Expr, fail: str) -> None:
+        if may_err(cond):
+            self.sets_err = True
+        super().require(cond, fail)
+
+    def assign(self, s: ir.Assign) -> None:
+        if s.var not in self.layout.var_bit:
+            raise _Unsupported(f"unknown variable {s.var}")
+        bit, w, leaf = self.layout.var_bit[s.var]
+        t = self.model.var_type(s.var)
+        const_off = 0
+        dyn: list[str] = []
+        outside = False
+        for p in s.path:
+            if not isinstance(t, ir.FunT):
+                raise _Unsupported("path into a non-function")
+            stride = ncells(t.cod) * w
+            if isinstance(p, ir.Lit):
+                pos = ev._pos(t.dom, p.value)
+                if pos is None:
+                    outside = True
+                else:
+                    const_off += pos * stride
+            else:
+                table = self.const({v: i * stride for i, v in enumerate(t.dom.values())})
+                tmp = self.temp()
+                self.emit(f"{tmp} = {table}.get({self.expr(p)})")
+                dyn.append(tmp)
+            t = t.cod
+        if isinstance(t, ir.FunT):
+            raise _Unsupported("a whole-function write")
+        vals = _cell_values(leaf)
+        if outside:  # NOTE(read-error): the write changes nothing
+            tmp = self.temp()
+            self.emit(f"{tmp} = {self.expr(s.value)}")
+            self.emit("err = True")
+            self.sets_err = True
+            return
+        digit = self._digit_of(s.value, vals) if isinstance(leaf, ir.EnumT) else None
+        if isinstance(leaf, ir.BoolT) and isinstance(s.value, ir.Lit) \
+                and type(s.value.value) is bool:
+            digit = str(int(s.value.value))
+        if isinstance(leaf, ir.IntT) and isinstance(s.value, ir.Lit) \
+                and type(s.value.value) is int and s.value.value in vals:
+            digit = str(s.value.value - vals.start)
+        if digit is None:
+            value = self.temp()
+            self.emit(f"{value} = {self.expr(s.value)}")
+            if isinstance(leaf, ir.IntT):
+                # leaving the range leaves the packed form: the cell path makes the tuple key
+                self.emit(f"if not {vals.start} <= {value} <= {vals.stop - 1}:")
+                self.emit(f"    _r = {self.slow}(s)")
+                self.emit("    if _r is not None:")
+                self.emit(f"        {_OUT} {self.index} _r")
+                self.emit("    break")
+                digit = f"({value} - {vals.start})" if vals.start else value
+            elif isinstance(leaf, ir.BoolT):
+                digit = value
+            else:
+                digit = f"{self.const({v: i for i, v in enumerate(vals)})}[{value}]"
+        if w == 0:  # one value: nothing to write, but an index outside its domain is err
+            if dyn:
+                self.emit(f"if {' or '.join(d + ' is None' for d in dyn)}: err = True")
+            return
+        mask = (1 << w) - 1
+        if dyn:
+            self.emit(f"if {' or '.join(d + ' is None' for d in dyn)}:")
+            self.emit("    err = True")
+            self.sets_err = True
+            self.emit("else:")
+            o = self.temp()
+            self.emit(f"    {o} = {' + '.join([str(bit + const_off), *dyn])}")
+            self.emit(f"    n = n & ~({mask} << {o}) | {digit} << {o}")
+        else:
+            sh = bit + const_off
+            keep = ~(mask << sh)
+            if digit == "0":
+                self.emit(f"n = n & {keep}")
+            elif digit.isdigit():
+                self.emit(f"n = n & {keep} | {int(digit) << sh}")
+            else:
+                self.emit(f"n = n & {keep} | {digit} << {sh}" if sh else f"n = n & {keep} | {digit}")
+
+    def packed_parts(self, i: int, inst: ir.Instance, slow: str) -> _Part:
+        """Instance i for the fused packed `expand` function: its leading guards (the
+        requires before anything else, whose reads stay inside their domains, split at
+        `and`), and the rest of its body; a failing require in the rest `break`s."""
+        self.index, self.slow = i, slow
+        self.depth = 0
+        guards: list[str] = []
+        body = list(inst.body)
+        while body and isinstance(body[0], ir.Require) and not may_err(body[0].cond):
+            cond = body.pop(0).cond  # type: ignore[union-attr]
+            parts = cond.args if isinstance(cond, ir.And) else (cond,)
+            guards.extend(self.expr(c) for c in parts)
+        self.emit("err = False")
+        writes = any(isinstance(x, ir.Assign) for x in ir.subexprs(tuple(body)))
+        copied = False
+        for st in body:
+            if writes and not copied and not isinstance(st, ir.Require):
+                self.emit("n = s")
+                copied = True
+            self.block((st,), "break")
+        if writes and not copied:
+            self.emit("n = s")
+        out = "n" if writes else "s"
+        lines = _merge_writes(self.lines)
+        if self.sets_err or any("err :=" in ln or "err = True" in ln for ln in lines):
+            lines.append(f"{_OUT} {i} {out} if not err else ERRKEY({out})")
+        else:
+            lines = [ln for ln in lines if ln != "err = False"]
+            lines.append(f"{_OUT} {i} {out}")
+        return _Part(i, tuple(guards), tuple(lines),
+                     any(ln.lstrip().startswith("break") or ": break" in ln for ln in lines))
+
+
+_CONST_WRITE = re.compile(r"( *)n = n & (-?\d+)(?: \| (\d+))?$")
+
+
+def _merge_writes(lines: list[str]) -> list[str]:
+    """Consecutive constant writes (`n = n & KEEP | BITS`) as one: (n & A | B) & C | D is
+    n & (A & C) | (B & C | D), whichever cells they write."""
+    out: list[str] = []
+    prev: tuple[str, str, int, int] | None = None  # (indent, base, keep, bits) of out[-1]
+    for ln in lines:
+        m = _CONST_WRITE.fullmatch(ln)
+        if m is None:
+            body = ln.lstrip()
+            # `n = s` (the copy) is a write that keeps everything, based on s
+            prev = (ln[:len(ln) - len(body)], "s", -1, 0) if body == "n = s" else None
+            out.append(ln)
+            continue
+        pad, base, keep, bits = m.group(1), "n", int(m.group(2)), int(m.group(3) or 0)
+        if prev is not None and prev[0] == pad:
+            out.pop()
+            base, keep, bits = prev[1], prev[2] & keep, (prev[3] & keep) | bits
+        prev = (pad, base, keep, bits)
+        out.append(f"{pad}n = {base} & {keep} | {bits}" if bits else f"{pad}n = {base} & {keep}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One instance in the fused packed function: guards, then a body (NOTE(guard-tree))."""
+
+    index: int
+    guards: tuple[str, ...]
+    body: tuple[str, ...]
+    breaks: bool  # the body leaves early (`break`): it needs a one-iteration loop
+
+
+MAX_GUARD_NESTING = 12
+_OUT = "@out"  # a successor found: `@out INDEX EXPR`, rendered by _render
+
+
+def _render(lines: list[str], explore: bool, canon: bool) -> list[str]:
+    """The successor lines of a packed function: `expand` appends (index, key) to its list;
+    `explore` marks the instance fired and, for a new key (after `C`, the canonicaliser,
+    when `canon`), records its parent and pushes it (NOTE(explore))."""
+    out: list[str] = []
+    for ln in lines:
+        body = ln.lstrip()
+        if not body.startswith(_OUT):
+            out.append(ln)
+            continue
+        pad = ln[:len(ln) - len(body)]
+        _, i, expr = body.split(" ", 2)
+        if not explore:
+            out.append(f"{pad}append(({i}, {expr}))")
+            continue
+        out.append(f"{pad}k = C({expr})" if canon else f"{pad}k = {expr}")
+        out.append(f"{pad}F[{i}] = 1")
+        out.append(f"{pad}if k not in P:")
+        out.append(f"{pad}    P[k] = (s, {i})")
+        out.append(f"{pad}    push(k)")
+    return out
+
+
+def _guard_tree(parts: list[_Part], level: int, depth: int, out: list[str]) -> None:
+    """NOTE(guard-tree): instances that share a guard (`f_pc[c] = mapped` for fault_hit(c),
+    every fault_alloc(c, p) and fault_nomem(c)) test it once: the instances are grouped by
+    their guard at `level`, in order of first appearance, under one `if`. The groups leave
+    model order, so `expand` sorts its list (by instance index) when they do."""
+    pad = "    " * depth
+    groups: dict[object, list[_Part]] = {}
+    for p in parts:
+        key: object = p.guards[level] if level < len(p.guards) and depth < MAX_GUARD_NESTING \
+            else object()
+        groups.setdefault(key, []).append(p)
+    for key, grp in groups.items():
+        if isinstance(key, str) and len(grp) > 1:
+            out.append(f"{pad}if {key}:")
+            _guard_tree(grp, level + 1, depth + 1, out)
+            continue
+        for p in grp:
+            rest = p.guards[level:]
+            inner = pad
+            if rest:
+                out.append(f"{pad}if {' and '.join(rest)}:")
+                inner += "    "
+            if p.breaks:
+                out.append(f"{inner}while True:")
+                out.extend(f"{inner}    {ln}" for ln in p.body)
+                out.append(f"{inner}    break")
+            else:
+                out.extend(f"{inner}{ln}" for ln in p.body)
+
+
+def _tree_order(parts: list[_Part], level: int = 0, depth: int = 0) -> list[int]:
+    """The order in which _guard_tree emits the instances."""
+    groups: dict[object, list[_Part]] = {}
+    for p in parts:
+        key: object = p.guards[level] if level < len(p.guards) and depth < MAX_GUARD_NESTING \
+            else object()
+        groups.setdefault(key, []).append(p)
+    order: list[int] = []
+    for key, grp in groups.items():
+        if isinstance(key, str) and len(grp) > 1:
+            order += _tree_order(grp, level + 1, depth + 1)
+        else:
+            order += [p.index for p in grp]
+    return order
+
+
 def _compile(src: str, consts: dict[str, object], name: str) -> Callable[..., Any]:
     ns: dict[str, Any] = dict(consts)
     exec(compile(src, f"<hpverify compiled {name}>", "exec"), ns)  # our own generated source
@@ -419,8 +838,177 @@ class CompiledModel:
                 self.successors = self._call_each
         self.invariants: dict[str, InvariantFn] = {
             inv.name: self._compile_invariant(inv, pool) for inv in model.invariants}
+        self.layout = Layout(model)
         self.key: Callable[[Cells, bool], Key] = (self._compile_key(pool) if self.well_typed
                                                   else self._exact_key)
+        # NOTE(packed-states): the engine's own loop runs on packed states
+        self.cells_of: Callable[[int], Cells] = self._compile_unpack(pool)
+        pool.ns["ERRKEY"] = self._err_key
+        self.packed_fallback: list[str] = []  # what runs on cells in the packed loop, and why
+        self._explore: dict[bool, ExploreFn] = {}
+        self._packed_body: list[str] | None = None
+        self.expand: Callable[[int], list[tuple[int, Key]]] = self._compile_expand(pool)
+        self._inv_code: dict[str, tuple[str, bool]] = {}
+        self._violated: dict[tuple[str, ...], Callable[[int], tuple[str, ...]]] = {}
+        self.packed_invariants: dict[str, Callable[[int], bool]] = {
+            inv.name: self._compile_packed_invariant(inv, pool) for inv in model.invariants}
+
+    # ---- packed states (NOTE(packed-states)) ----------------------------------------------
+    def _err_key(self, n: int) -> Key:
+        return ("err", *self.cells_of(n))
+
+    def _compile_expand(self, pool: _Pool) -> Callable[[int], list[tuple[int, Key]]]:
+        """`expand(s)`: (instance index, successor key) of every enabled instance of a
+        packed state, in model order: `successors` and `key` in one, on ints."""
+        if not self.well_typed:
+            self.packed_fallback.append("an ill-typed literal in the model")
+            return self._expand_on_cells
+        parts: list[_Part] = []
+        for i, inst in enumerate(self.model.instances):
+            slow = f"S{i}"
+            pool.ns[slow] = self._slow_step(i)
+            try:
+                parts.append(_PackedGen(self.model, pool, self.layout).packed_parts(i, inst, slow))
+            except (_Unsupported, RecursionError) as exc:
+                self.packed_fallback.append(f"{inst.label()}: {exc}")
+                parts.append(_Part(i, (), (f"_r = {slow}(s)",
+                                           "if _r is not None:", f"    {_OUT} {i} _r"), False))
+        body: list[str] = []
+        _guard_tree(parts, 0, 1, body)
+        order = _tree_order(parts)
+        src = ["def expand(s):", "    out = []", "    append = out.append",
+               *_render(body, False, False)]
+        if order != sorted(order):
+            src.append("    out.sort()")  # instance indexes differ: keys are never compared
+        src.append("    return out")
+        self.packed_source = "\n".join(src) + "\n"
+        self._packed_body = body
+        try:
+            return _compile(self.packed_source, pool.ns, "expand")  # type: ignore[no-any-return]
+        except (SyntaxError, RecursionError, MemoryError) as exc:
+            self.packed_fallback.append(f"fused expand: {exc}")
+            self._packed_body = None
+            return self._expand_on_cells
+
+    def explorer(self, canon: Callable[[Key], Key] | None = None) -> ExploreFn:
+        """NOTE(explore): `explore(s, P, push, F)` does, for a packed state s, what the
+        engine's loop does with `expand(s)`: for each enabled instance i with successor k
+        (`canon(k)` when a canonicaliser is given), F[i] = 1, and if k is not in P,
+        P[k] = (s, i) and push(k); no list, no tuple per successor. Successors come in the
+        guard tree's order (NOTE(guard-tree)), not model order: the BFS levels hold the
+        same states, and the canonical trace search (explicit.py) orders by instance
+        index itself."""
+        key = canon is not None
+        fn = self._explore.get(key)
+        if fn is not None:
+            return fn
+        if self._packed_body is not None:
+            src = ["def explore(s, P, push, F):", *_render(self._packed_body, True, key)]
+            try:
+                fn = _compile("\n".join(src) + "\n", {**self._pool.ns, "C": canon}, "explore")
+            except (SyntaxError, RecursionError, MemoryError) as exc:
+                self.packed_fallback.append(f"fused explore: {exc}")
+        if fn is None:
+            expand = self.expand
+
+            def fn(s: int, P: dict[Any, Any], push: Callable[[Any], None],
+                   F: bytearray) -> None:
+                for i, k in expand(s):
+                    if canon is not None:
+                        k = canon(k)
+                    F[i] = 1
+                    if k not in P:
+                        P[k] = (s, i)
+                        push(k)
+        self._explore[key] = fn
+        return fn
+
+    def _slow_step(self, i: int) -> Callable[[int], Key | None]:
+        """Instance i on the cells of a packed state: its successor's key, or None."""
+        def slow(s: int) -> Key | None:
+            r = self._step_fn(i)(self.cells_of(s))
+            return None if r is None else self.key(r[0], r[1])
+        return slow
+
+    def _expand_on_cells(self, s: int) -> list[tuple[int, Key]]:
+        key = self.key
+        return [(i, key(c2, e)) for i, c2, e in self.successors(self.cells_of(s))]
+
+    def _compile_packed_invariant(self, inv: ir.Invariant, pool: _Pool) -> Callable[[int], bool]:
+        """The invariant on a packed (error-free) state."""
+        try:
+            self._refuse_ill_typed()
+            gen = _PackedGen(self.model, pool, self.layout)
+            gen.depth = 1
+            code = gen.expr(inv.body)
+            if may_err(inv.body):
+                gen.emit("err = False")
+                gen.emit(f"return bool({code}) and not err")
+            else:
+                gen.emit(f"return bool({code})")
+            fn = _compile("def inv(s):\n" + "\n".join(gen.lines) + "\n", pool.ns, "inv")
+            self._inv_code[inv.name] = (code, may_err(inv.body))
+            return fn  # type: ignore[no-any-return]
+        except (_Unsupported, SyntaxError, RecursionError, MemoryError) as exc:
+            self.packed_fallback.append(f"invariant {inv.name}: {exc}")
+            on_cells, cells_of = self.invariants[inv.name], self.cells_of
+            return lambda s: on_cells(cells_of(s))
+
+    def violated(self, names: Sequence[str]) -> Callable[[int], tuple[str, ...]]:
+        """One function for several named invariants on a packed (type-correct,
+        error-free) state: the names of those it violates, () when all hold (one call per
+        state instead of one per invariant). Compiled once per set of names."""
+        key = tuple(names)
+        fn = self._violated.get(key)
+        if fn is not None:
+            return fn
+        pool = self._pool
+        lines = ["def violated(s):", "    v = ()"]
+        for name in key:
+            label = self.const_in(pool, (name,))
+            if name in self._inv_code:
+                code, errs = self._inv_code[name]
+                if errs:
+                    lines.append("    err = False")
+                    lines.append(f"    if not {code} or err: v += {label}")
+                else:
+                    lines.append(f"    if not {code}: v += {label}")
+            else:
+                inv = self.const_in(pool, self.packed_invariants[name])
+                lines.append(f"    if not {inv}(s): v += {label}")
+        lines.append("    return v")
+        try:
+            fn = _compile("\n".join(lines) + "\n", pool.ns, "violated")
+        except (SyntaxError, RecursionError, MemoryError):
+            checks = [(n, self.packed_invariants[n]) for n in key]
+            fn = lambda s: tuple(n for n, f in checks if not f(s))  # noqa: E731
+        self._violated[key] = fn
+        return fn  # type: ignore[return-value]
+
+    def _compile_unpack(self, pool: _Pool) -> Callable[[int], Cells]:
+        """A packed state's cells (the interpreter's values: real bools)."""
+        lay = self.layout
+        items = []
+        for k, vals in enumerate(lay.values):
+            table = self.const_in(pool, vals)
+            if lay.width[k] == 0:
+                items.append(f"{table}[0]")
+            else:
+                mask = (1 << lay.width[k]) - 1
+                sh = lay.shift[k]
+                items.append(f"{table}[s >> {sh} & {mask}]" if sh else f"{table}[s & {mask}]")
+        src = "def cells(s):\n    return (" + "".join(f"{x}, " for x in items) + ")\n"
+        try:
+            return _compile(src, pool.ns, "cells")  # type: ignore[no-any-return]
+        except (SyntaxError, RecursionError, MemoryError):
+            return lambda s: tuple(vals[s >> sh & ((1 << w) - 1)] for vals, sh, w
+                                   in zip(lay.values, lay.shift, lay.width, strict=True))
+
+    @staticmethod
+    def const_in(pool: _Pool, vals: Any) -> str:
+        name = f"V{len(pool.ns)}"
+        pool.ns[name] = vals
+        return name
 
     # ---- instances ---------------------------------------------------------------------
     def _fuse(self, blocks: list[list[str]], pool: _Pool) -> SuccessorsFn:
@@ -540,32 +1128,29 @@ class CompiledModel:
 
     # ---- the state codec -------------------------------------------------------------------
     def _compile_key(self, pool: _Pool) -> Callable[[Cells, bool], Key]:
-        """StateCodec.encode over cells: mixed radix, first cell most significant; a state
-        with the error flag or an int outside its range stays a tagged tuple."""
+        """StateCodec.encode over cells: each cell's digit at its bits (NOTE(packed-states));
+        a state with the error flag or an int outside its range stays a tagged tuple."""
         gen = _Gen(self.model, pool)
+        lay = self.layout
         terms: list[str] = []
         ranges: list[str] = []
-        weight = 1
-        for k in reversed(range(len(self.scalars))):
-            t = self.scalars[k]
-            vals = t.values()
+        for k, t in enumerate(self.scalars):
+            vals = lay.values[k]
             if isinstance(t, ir.BoolT):  # False, True: the bool is its own digit
                 digit = f"c[{k}]"
             elif isinstance(t, ir.IntT):
-                assert t.lo is not None and t.hi is not None
-                ranges.append(f"{t.lo} <= c[{k}] <= {t.hi}")
-                digit = f"(c[{k}] - {t.lo})" if t.lo else f"c[{k}]"
+                ranges.append(f"{vals.start} <= c[{k}] <= {vals.stop - 1}")
+                digit = f"(c[{k}] - {vals.start})" if vals.start else f"c[{k}]"
             else:
                 digit = f"{gen.const({v: i for i, v in enumerate(vals)})}[c[{k}]]"
-            if len(vals) > 1:
-                terms.append(digit if weight == 1 else f"{digit} * {weight}")
-            weight *= len(vals)
+            if lay.width[k]:
+                terms.append(f"{digit} << {lay.shift[k]}" if lay.shift[k] else digit)
         lines = ["def key(c, err):",
                  "    if err:",
                  "        return ('err', *c)"]
         if ranges:
             lines += [f"    if not ({' and '.join(ranges)}):", "        return ('bad', *c)"]
-        lines.append(f"    return {' + '.join(['0', *terms]) if len(terms) < 2 else ' + '.join(terms)}")
+        lines.append(f"    return {' | '.join(['0', *terms])}")
         return _compile("\n".join(lines) + "\n", pool.ns, "key")
 
     def _exact_key(self, cells: Cells, err: bool) -> Key:
@@ -573,12 +1158,13 @@ class CompiledModel:
         if err:
             return ("err", *cells)
         code = 0
-        for t, x in zip(self.scalars, cells, strict=True):
+        lay = self.layout
+        for k, (t, x) in enumerate(zip(self.scalars, cells, strict=True)):
             vals = t.values()
             d = next((i for i, v in enumerate(vals) if type(v) is type(x) and v == x), None)
             if d is None:
                 return ("bad", *cells)
-            code = code * len(vals) + d
+            code |= d << lay.shift[k]
         return code
 
     # ---- conversions -------------------------------------------------------------------------

@@ -6,8 +6,12 @@
   invariant is found at its shortest length; the trace is rebuilt from parent pointers.
 - Distinct states are counted as TLC counts them: every reachable state, including states
   that violate `types` (which are reported and have no successors).
-- States are hashed compactly: a type-correct state is one Python int (mixed radix over its
-  scalar cells); the rare state outside its types is kept as a tuple.
+- States are stored compactly: a type-correct, error-free state is one Python int, each
+  scalar cell a bit slice (NOTE(packed-states) in compiled.py); the rare state outside its
+  types or with the read error is kept as a tagged tuple. The loop runs generated code on
+  the ints: the successors found, deduplicated and queued by one call per state
+  (NOTE(explore)), the invariants by another. Symmetry plugs in at one point, a
+  canonicaliser of keys (NOTE(canon-hook)).
 - The initial states are listed per cell, as TLC lists them (NOTE(fast-init)).
 - A state limit (`max_states`), the budget's clock (looked at every few hundred states,
   NOTE(explicit-budget)) or a MemoryError stops the search; the verdict is then unknown,
@@ -31,12 +35,14 @@ from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding
 from ..result import Result, Trace, Verdict
-from ..symmetry import Symmetry, concrete_path, symmetry_of
+from ..symmetry import KeySymmetry, concrete_path, symmetry_of
 from .bmc import Progress
 from .common import Budget
 from .compiled import (
     Cells,
     CompiledModel,
+    Key,
+    Layout,
     build_value,
     cell_offsets,
     compile_inits,
@@ -50,26 +56,20 @@ DEFAULT_MAX_STATES = 5_000_000
 
 
 class StateCodec:
-    """Type-correct states <-> ints (mixed radix over the scalar cells, err = False)."""
+    """Type-correct states <-> ints (each cell's digit at its bits: compiled.Layout,
+    NOTE(packed-states)); other states <-> tagged tuples ('err' / 'bad', *cells)."""
 
     def __init__(self, model: ir.Model) -> None:
         self.model = model
         self.names = [v.name for v in model.vars]
         self.types = [v.type for v in model.vars]
+        self.layout = Layout(model)
         # per cell: its values in order; an int cell's as a range, looked up by offset, so
         # that `var x: 0..30000000` costs nothing until its states are stored (NOTE(limits))
-        self.scalars: list[Sequence[Any]] = []
-        self.index: list[dict[tuple[type, Any], int] | None] = []
-        for v in model.vars:
-            for _, t in ir.slots(v.name, v.type):
-                if isinstance(t, ir.IntT):
-                    assert t.lo is not None and t.hi is not None
-                    self.scalars.append(range(t.lo, t.hi + 1))
-                    self.index.append(None)
-                else:
-                    vals = tuple(t.values())
-                    self.scalars.append(vals)
-                    self.index.append({(type(x), x): i for i, x in enumerate(vals)})
+        self.scalars: list[Sequence[Any]] = self.layout.values
+        self.index: list[dict[tuple[type, Any], int] | None] = [
+            None if isinstance(vals, range) else {(type(x), x): i for i, x in enumerate(vals)}
+            for vals in self.scalars]
 
     def _flat(self, v: ir.Value, t: ir.Type, out: list[ir.Value]) -> None:
         if isinstance(t, ir.FunT):
@@ -86,7 +86,8 @@ class StateCodec:
         if st.get(ev.ERR, False):
             return ("err", *cells)
         code = 0
-        for vals, idx, x in zip(self.scalars, self.index, cells, strict=True):
+        for vals, idx, x, sh in zip(self.scalars, self.index, cells, self.layout.shift,
+                                    strict=True):
             if idx is not None:
                 d = idx.get((type(x), x))
             else:
@@ -94,20 +95,19 @@ class StateCodec:
                 d = x - vals.start if type(x) is int and x in vals else None
             if d is None:
                 return ("bad", *cells)
-            code = code * len(vals) + d
+            code |= d << sh
         return code
 
-    def decode(self, key: int | tuple[Any, ...]) -> ir.State:
+    def cells(self, key: int | tuple[Any, ...]) -> tuple[list[Any], bool]:
+        """The flat cells of a key, and its error flag."""
         if isinstance(key, tuple):
-            cells = list(key[1:])
-            err = key[0] == "err"
-        else:
-            cells = []
-            for vals in reversed(self.scalars):
-                key, d = divmod(key, len(vals))
-                cells.append(vals[d])
-            cells.reverse()
-            err = False
+            return list(key[1:]), key[0] == "err"
+        lay = self.layout
+        return [vals[key >> sh & ((1 << w) - 1)] for vals, sh, w
+                in zip(self.scalars, lay.shift, lay.width, strict=True)], False
+
+    def decode(self, key: int | tuple[Any, ...]) -> ir.State:
+        cells, err = self.cells(key)
         it = iter(cells)
         st: ir.State = {n: self._build(t, it) for n, t in zip(self.names, self.types, strict=True)}
         st[ev.ERR] = err
@@ -134,44 +134,62 @@ def too_wide(model: ir.Model) -> str | None:
     return None
 
 
+Canon = Callable[[Key], Key]  # a state's representative (symmetry); see NOTE(canon-hook)
+
+
 def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
              progress: Progress | None = None, max_states: int = DEFAULT_MAX_STATES,
-             stop_when_settled: bool = True, init_brute_limit: int = 1 << 12) -> list[Result]:
-    """`init_brute_limit` is accepted for older callers and not used (NOTE(fast-init))."""
+             stop_when_settled: bool = True, init_brute_limit: int = 1 << 12,
+             canon: Canon | None = None) -> list[Result]:
+    """`init_brute_limit` is accepted for older callers and not used (NOTE(fast-init)).
+
+    NOTE(canon-hook): `canon`, when given, maps every state key (a packed int or a tagged
+    tuple, NOTE(packed-states)) to its representative before the visited-set lookup:
+    initial states and each successor. By default (None) it is the model's symmetry
+    (NOTE(symmetry-hook)), or the identity when it declares no `symmetric type`; a given
+    `canon` is used as it is (its classes are counted, not their states).
+    StateCodec.decode (or CompiledModel.cells_of) turns a key back into the IR state;
+    traces are built from the keys the search kept, so with a canon they are
+    representatives' paths: made concrete by replaying (`_concrete`) for the model's
+    symmetry, left as they are for a given `canon`."""
     start = time.perf_counter()
     wide = too_wide(model)
     if wide is not None:
         return [Result(n, Verdict.UNKNOWN, "explicit", -1, time.perf_counter() - start,
                        reason=wide) for n in dict.fromkeys(invariants)]
     codec = StateCodec(model)
-    # The hot loop runs compiled code over flat cell tuples (compiled.py); its keys are
-    # exactly codec.encode's, so traces decode as before.
+    # The hot loop runs compiled code over packed states (compiled.py, NOTE(packed-states));
+    # the keys are exactly codec.encode's, so traces decode as before.
     cm = CompiledModel(model)
-    successors, state_key, well_typed = cm.successors, cm.key, cm.well_typed
-    # NOTE(symmetry-hook): with `symmetric type`s, every state is stored as its orbit's
-    # representative (symmetry.py): `canon` is the one hook, applied to each state before
-    # the visited-set lookup; `weight` counts the states of the orbits, as without symmetry.
-    sym = symmetry_of(model)
-    canon: Callable[[Cells], Cells] = sym.canon if sym is not None else _same
-    weight = 0
+    # NOTE(symmetry-hook): with `symmetric type`s (and no `canon` given), every state is
+    # stored as its orbit's representative: `canon` is symmetry.py's canonicalisation on
+    # keys (NOTE(packed-canon)), the one hook of NOTE(canon-hook); the states of the
+    # orbits are summed at the end (`orbit` of each stored key), as without symmetry.
+    sym = symmetry_of(model) if canon is None else None
+    keys = (KeySymmetry(sym, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
+            if sym is not None else None)
+    if keys is not None:
+        canon = keys.canon
+    expand = _expander(cm, canon)
+    explore = cm.explorer(canon)
+    state_key = cm.key
     parent: dict[Any, tuple[Any, int] | None] = {}
     fired = bytearray(len(model.instances))
     violations: dict[str, tuple[Any, int]] = {}  # the first violating state, and its level
     violators: dict[str, list[Any]] = {}  # every violating state of that level
     levels: list[list[Any]] = []  # the keys of each BFS level
     pending = list(dict.fromkeys(invariants))
-    frontier: list[tuple[Any, Cells]] = []
+    frontier: list[Any] = []
     stop_reason: str | None = None
     level = 0
     try:
         for n_init, (cells, err) in enumerate(initial_cells(model, budget), 1):
-            cells = canon(cells)
             key = state_key(cells, err)
+            if canon is not None:
+                key = canon(key)
             if key not in parent:
                 parent[key] = None
-                frontier.append((key, cells))
-                if sym is not None:
-                    weight += sym.orbit_size(cells)
+                frontier.append(key)
             if n_init % CHECK_EVERY == 0 and len(parent) > max_states:
                 raise Cut(f"state limit reached: more than {max_states} distinct initial states")
     except Cut as cut:
@@ -182,40 +200,41 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         return _cut_short(invariants, start, 0, "out of memory while listing the initial states")
     complete = -1  # last BFS level whose states were all expanded
     diameter = 0
+    fast = cm.well_typed
     while frontier:
         t_level = time.perf_counter()
-        nxt: list[tuple[Any, Cells]] = []
+        nxt: list[Any] = []
+        push = nxt.append
         # In a well-typed model a key is an int exactly when the state is type-correct and
-        # error-free (StateCodec): `types` is judged by the key alone. Named invariants hold
-        # in error states (evaluate.invariant_ok).
-        checks = [(n, None if n == ir.TYPES else cm.invariants[n]) for n in pending]
-        levels.append([key for key, _ in frontier])
+        # error-free (StateCodec): `types` holds there, and the named invariants run on the
+        # packed state; the rest goes through _judge. Named invariants hold in error states.
+        violated = cm.violated([n for n in pending if n != ir.TYPES])
+        levels.append(frontier)
         try:
-            for done, (key, cells) in enumerate(frontier, 1):
+            for done, key in enumerate(frontier, 1):
                 # NOTE(explicit-budget): the clock and the store are looked at every few
                 # hundred expansions, not once per level: one level can take minutes.
                 if done % CHECK_STATES == 0:
                     stop_reason = _limit_reached(budget, len(parent), max_states, complete)
                     if stop_reason is not None:
                         break
-                is_err = type(key) is tuple and key[0] == "err"
-                typed = type(key) is int if well_typed else cm.types_ok(cells, is_err)
-                for name, inv in checks:  # (a level's violators: all of them, for canonical)
-                    ok = typed if inv is None else is_err or inv(cells)
-                    if not ok:
+                if fast and type(key) is int:
+                    for name in violated(key):  # (a level's violators: all, for canonical)
                         violations.setdefault(name, (key, level))
                         violators.setdefault(name, []).append(key)
+                    explore(key, parent, push, fired)  # NOTE(explore): the loop below, fused
+                    continue
+                typed, bad = _judge(cm, key, pending)
+                for name in bad:
+                    violations.setdefault(name, (key, level))
+                    violators.setdefault(name, []).append(key)
                 if not typed:
                     continue
-                for i, c2, err in successors(cells):
+                for i, k2 in expand(key):
                     fired[i] = 1
-                    c2 = canon(c2)
-                    k2 = state_key(c2, err)
                     if k2 not in parent:
                         parent[k2] = (key, i)
-                        nxt.append((k2, c2))
-                        if sym is not None:
-                            weight += sym.orbit_size(c2)
+                        push(k2)
         except MemoryError:
             nxt.clear()
             stop_reason = (f"out of memory after {len(parent)} distinct states "
@@ -241,7 +260,8 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     del frontier
     elapsed = time.perf_counter() - start
     orbits = len(parent)
-    n_states = weight if sym is not None else orbits
+    # each stored key once: the new states only (a representative's orbit size)
+    n_states = sum(map(keys.orbit, parent)) if keys is not None else orbits
     exhausted = stop_reason is None
     fired_actions = {inst.action for inst, f in zip(model.instances, fired, strict=True) if f}
     never = [a for a in model.live_actions() if a not in fired_actions]
@@ -250,20 +270,20 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
     if exhausted:
         extra_common["diameter"] = diameter
     in_orbits = ""
-    if sym is not None:
+    if keys is not None:
         extra_common["orbits"] = orbits
         in_orbits = f" in {orbits} orbits"
     out: list[Result] = []
     # one expander for every invariant's canonical trace; memoised on small state spaces
-    expand = Expander(cm, codec, budget, memo=orbits <= BMC_SEARCH_STATES, canon=canon)
+    expander = Expander(cm, codec, budget, memo=orbits <= BMC_SEARCH_STATES, canon=canon)
     for name in invariants:
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expand)
+            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expander)
                      or _trace(model, codec, parent, key))
-            if sym is not None:  # a path of representatives: made concrete
-                trace = _concrete(model, cm, sym, trace)
+            if keys is not None:  # a path of representatives: made concrete
+                trace = _concrete(model, cm, codec, keys.canon, trace)
             assert trace.length == lvl
             out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
                               distinct_states=n_states, extra=extra))
@@ -282,6 +302,34 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
             out.append(Result(name, Verdict.UNKNOWN, "explicit", complete, elapsed, reason=stop_reason,
                               distinct_states=n_states, extra=extra))
     return out
+
+
+def _expander(cm: CompiledModel, canon: Canon | None) -> Callable[[Any], list[tuple[int, Any]]]:
+    """(instance, successor key) of each enabled instance of a state that _judge found
+    type-correct (or of any int key in a well-typed model), canonicalised by `canon`."""
+    def expand(key: Any) -> list[tuple[int, Any]]:
+        if type(key) is int:
+            return cm.expand(key)
+        # a tagged tuple that _judge found type-correct: only in an ill-typed model
+        return [(i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(key[1:])]
+
+    fn = expand if not cm.well_typed else cm.expand
+    if canon is None:
+        return fn
+    return lambda key: [(i, canon(k2)) for i, k2 in fn(key)]
+
+
+def _judge(cm: CompiledModel, key: Any, names: Sequence[str]) -> tuple[bool, list[str]]:
+    """A state off the fast path (a tagged tuple, or any key in an ill-typed model): is it
+    type-correct (so expanded), and which of `names` does it violate?"""
+    if type(key) is int:
+        cells, is_err = cm.cells_of(key), False
+    else:
+        cells, is_err = key[1:], key[0] == "err"
+    typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
+    bad = [n for n in names
+           if not (typed if n == ir.TYPES else is_err or cm.invariants[n](cells))]
+    return typed, bad
 
 
 CHECK_STATES = 256  # expanded states between two looks at the clock and the store
@@ -331,37 +379,33 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
     pending = [n for n in dict.fromkeys(invariants) if not (n == ir.TYPES and types_safe)]
     codec = StateCodec(model)
     cm = CompiledModel(model)
+    expand = _expander(cm, None)
     parent: dict[Any, tuple[Any, int] | None] = {}
-    frontier: list[tuple[Any, Cells]] = []
+    frontier: list[Any] = []
     try:
         for cells, err in initial_cells(model, budget):
             key = cm.key(cells, err)
             if key not in parent:
                 parent[key] = None
-                frontier.append((key, cells))
+                frontier.append(key)
                 if len(parent) > max_states:
                     return None
     except Cut:
         return None
     levels: list[list[Any]] = []
-    store: dict[Any, Cells] = dict(frontier)  # every state's cells (the cap bounds it)
-    expand = Expander(cm, codec, budget, store, memo=True)
+    expander = Expander(cm, codec, budget, memo=True)
     results: dict[str, Result] = {}
     fired = bytearray(len(model.instances))
     unrolled = 0  # steps of bmc's unrolling: levels expanded
     for k in range(depth + 1):
         t_level = time.perf_counter()
-        levels.append([key for key, _ in frontier])
+        levels.append(frontier)
         bad: dict[str, list[Any]] = {}
-        for key, cells in frontier:
-            is_err = type(key) is tuple and key[0] == "err"
-            typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
-            for name in pending:
-                ok = typed if name == ir.TYPES else is_err or cm.invariants[name](cells)
-                if not ok:
-                    bad.setdefault(name, []).append(key)
+        for key in frontier:
+            for name in _judge(cm, key, pending)[1]:
+                bad.setdefault(name, []).append(key)
         for name, keys in bad.items():
-            trace = (_canonical_trace(model, codec, levels, keys, expand)
+            trace = (_canonical_trace(model, codec, levels, keys, expander)
                      or _trace(model, codec, parent, keys[0]))
             results[name] = Result(name, Verdict.VIOLATED, "bmc", depth, time.perf_counter() - start,
                                    trace=trace)
@@ -373,22 +417,19 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
         if not frontier:  # nothing more is reachable: bmc unrolls on, to the same answers
             unrolled = depth
             break
-        nxt: list[tuple[Any, Cells]] = []
-        for done, (key, cells) in enumerate(frontier, 1):
+        nxt: list[Any] = []
+        for done, key in enumerate(frontier, 1):
             if done % CHECK_STATES == 0:
                 left = budget.remaining()
                 if left is not None and left <= 0:
                     return None
-            is_err = type(key) is tuple and key[0] == "err"
-            if not (type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)):
+            if not (type(key) is int if cm.well_typed else _judge(cm, key, ())[0]):
                 continue
-            for i, c2, err in cm.successors(cells):
+            for i, k2 in expand(key):
                 fired[i] = 1
-                k2 = cm.key(c2, err)
                 if k2 not in parent:
                     parent[k2] = (key, i)
-                    nxt.append((k2, c2))
-                    store[k2] = c2
+                    nxt.append(k2)
             if len(parent) > max_states:
                 return None
         unrolled += 1
@@ -588,31 +629,27 @@ def _cut_short(invariants: Sequence[str], start: float, n_states: int,
             for name in invariants]
 
 
-def _same(cells: Cells) -> Cells:
-    return cells
-
-
-def _concrete(model: ir.Model, cm: CompiledModel, sym: Symmetry, trace: Trace) -> Trace:
+def _concrete(model: ir.Model, cm: CompiledModel, codec: StateCodec, canon: Canon,
+              trace: Trace) -> Trace:
     """A trace through orbit representatives made concrete (symmetry.concrete_path): it
     starts from the same (real) initial state and takes, at each step, a real step into
     the next representative's orbit; it ends in a state of the violating orbit, which
-    violates the invariant too (invariants are symmetric)."""
-    reps = [cm.flatten(st) for st in trace.states]
-    states, steps = concrete_path(reps[0], [c for c, _ in reps], cm.successors, sym.canon)
-    return Trace(tuple(cm.state(c, err) for c, err in states),
+    violates the invariant too (invariants are symmetric). Compared as keys, so the error
+    flag is part of the state matched."""
+    reps = [cm.key(*cm.flatten(st)) for st in trace.states]
+    keys, steps = concrete_path(reps[0], reps, _expander(cm, None), canon)
+    return Trace(tuple(codec.decode(k) for k in keys),
                  tuple(model.instances[i] for i in steps))
 
 
 class Expander:
-    """A state's enabled instances and successor keys, for the canonical-trace search: from
-    the cells kept by the search (`store`) or decoded from the key, memoised across the
-    invariants of one run when `memo` is set."""
+    """A state's enabled instances and successor keys, for the canonical-trace search,
+    memoised across the invariants of one run when `memo` is set."""
 
     def __init__(self, cm: CompiledModel, codec: StateCodec, budget: Budget,
-                 store: dict[Any, Cells] | None = None, memo: bool = False,
-                 canon: Callable[[Cells], Cells] = _same) -> None:
-        self.cm, self.codec, self.budget, self.store = cm, codec, budget, store
-        self.canon = canon
+                 memo: bool = False, canon: Canon | None = None) -> None:
+        self.cm, self.codec, self.budget = cm, codec, budget
+        self.expand = _expander(cm, canon)
         self.memo: dict[Any, list[tuple[int, Any]]] | None = {} if memo else None
         self.done = 0
 
@@ -624,15 +661,8 @@ class Expander:
             left = self.budget.remaining()
             if left is not None and left <= 0:
                 raise Cut("timeout")
-        cm = self.cm
-        is_err = type(key) is tuple and key[0] == "err"
-        if self.store is not None:
-            cells = self.store[key]
-        else:
-            cells, is_err = cm.flatten(self.codec.decode(key))
-        typed = type(key) is int if cm.well_typed else cm.types_ok(cells, is_err)
-        canon = self.canon
-        out = [(i, cm.key(canon(c2), e2)) for i, c2, e2 in cm.successors(cells)] if typed else []
+        typed = type(key) is int if self.cm.well_typed else _judge(self.cm, key, ())[0]
+        out = self.expand(key) if typed else []
         if self.memo is not None:
             self.memo[key] = out
         return out
