@@ -845,7 +845,7 @@ class CompiledModel:
         self.cells_of: Callable[[int], Cells] = self._compile_unpack(pool)
         pool.ns["ERRKEY"] = self._err_key
         self.packed_fallback: list[str] = []  # what runs on cells in the packed loop, and why
-        self._explore: dict[bool, ExploreFn] = {}
+        self._explore: dict[Callable[[Key], Key] | None, ExploreFn] = {}  # per canon
         self._packed_body: list[str] | None = None
         self.expand: Callable[[int], list[tuple[int, Key]]] = self._compile_expand(pool)
         self._inv_code: dict[str, tuple[str, bool]] = {}
@@ -898,12 +898,12 @@ class CompiledModel:
         guard tree's order (NOTE(guard-tree)), not model order: the BFS levels hold the
         same states, and the canonical trace search (explicit.py) orders by instance
         index itself."""
-        key = canon is not None
-        fn = self._explore.get(key)
+        fn = self._explore.get(canon)  # one compiled explorer per canonicaliser (or none)
         if fn is not None:
             return fn
         if self._packed_body is not None:
-            src = ["def explore(s, P, push, F):", *_render(self._packed_body, True, key)]
+            src = ["def explore(s, P, push, F):",
+                   *_render(self._packed_body, True, canon is not None)]
             try:
                 fn = _compile("\n".join(src) + "\n", {**self._pool.ns, "C": canon}, "explore")
             except (SyntaxError, RecursionError, MemoryError) as exc:
@@ -920,7 +920,7 @@ class CompiledModel:
                     if k not in P:
                         P[k] = (s, i)
                         push(k)
-        self._explore[key] = fn
+        self._explore[canon] = fn
         return fn
 
     def _slow_step(self, i: int) -> Callable[[int], Key | None]:
