@@ -38,7 +38,7 @@ KEYWORDS = frozenset(
 # How Lark's terminal names read in an error message.
 _TERMINAL_WORDS = {
     "NAME": "a name", "PRIMED": "a primed variable (x')", "INT": "an integer", "STRING": "a string",
-    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "LPAR": "'('", "_CALL_LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
     "COLON": "':'", "SEMICOLON": "';'", "COMMA": "','", "EQUAL": "'='", "MINUS": "'-'",
     "PLUS": "'+'", "STAR": "'*'", "__ANON_0": "'..'", "$END": "end of file", "HOLDS": "'holds'",
     "VIOLATED": "'violated'", "SLASH": "'/'", "PERCENT": "'%'",

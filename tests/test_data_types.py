@@ -307,15 +307,18 @@ def test_new_words_are_ordinary_names(tmp_path: Path, word: str) -> None:
     assert got["i"] == ("violated", 4) and got["types"] == ("violated", 4)
 
 
-def test_a_name_then_a_parenthesis_is_a_call() -> None:
-    """`b (c)` is a call of b (the built-ins; definitions use the same rule), so an init item
-    that starts with `(` right after an item ending in a name needs a `;` before it."""
-    spec = parse_text("spec t\ninit { a = b (c) }\n", "t.hp")
+def test_a_call_touches_its_parenthesis() -> None:
+    """`b(c)` is a call of b; `b (c)` is, as it always was, two init items (`b`, then `(c)`):
+    init items need no `;`, so a spec that wrote `x = idle` and then `(y = 0 or y = 1)` keeps
+    its meaning (the grammar's _CALL_LPAR)."""
+    spec = parse_text("spec t\ninit { a = b(c) }\n", "t.hp")
     (init,) = spec.decls[1:]
     assert len(init.items) == 1  # type: ignore[union-attr]
-    spec = parse_text("spec t\ninit { a = b;  (c) }\n", "t.hp")
-    (init,) = spec.decls[1:]
-    assert len(init.items) == 2  # type: ignore[union-attr]
+    for text in ("spec t\ninit { a = b (c) }\n", "spec t\ninit { a = b\n  (c or d) }\n",
+                 "spec t\ninit { a = b;  (c) }\n"):
+        spec = parse_text(text, "t.hp")
+        (init,) = spec.decls[1:]
+        assert len(init.items) == 2, text  # type: ignore[union-attr]
 
 
 def test_enum_syntax_unchanged_in_types(tmp_path: Path) -> None:
