@@ -601,7 +601,9 @@ class _Desugar:
         """e with each process-local name read as this instance's entry.
 
         NOTE(locals): every other node is rebuilt field by field (so that each expression
-        form, the data types' included, is covered); a binder (`forall x`, `{x in D: P}`,
+        form, the data types' included, is covered); a local named where a domain stands
+        (`c in seen`, `forall c in seen`, `x' in seen`) is that local's set, even when a
+        type has the same name (the local is the nearer declaration); a binder (`forall x`, `{x in D: P}`,
         `sum x`, `let x = ...`) hides a local of the same name in its body only."""
         if isinstance(e, s.Name):
             if e.name in p.locals and e.name not in bound:
@@ -609,6 +611,11 @@ class _Desugar:
                 if p.self_name is not None:
                     v = s.Index(v, s.Name(p.self_name, e.span), e.span)
                 return v
+            return e
+        if isinstance(e, s.TypeName):  # NOTE(locals): a set-valued local after `in`
+            if e.name in p.locals and e.name not in bound:
+                return s.SetDomain(self._expr(p, s.Name(e.name, e.span), bound),  # type: ignore[return-value]
+                                   e.span)
             return e
         binder = (e.var if isinstance(e, s.Quant | s.FunCons | s.SetComp | s.Aggregate)
                   else e.name if isinstance(e, s.LetIn) else None)

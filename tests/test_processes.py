@@ -543,3 +543,37 @@ def test_simulate_counts_finished_runs(tmp_path: Path) -> None:
     assert code == 0
     assert "5 runs finished (nothing left to run)" in out
     assert "incr.take" in out
+
+
+# ---- a local named where a domain stands (NOTE(locals) in process.py) ---------------------
+LOCAL_AFTER_IN = """
+spec t
+type T = 0..1
+var x: bool
+var y: 0..1
+init { x = false  y = 0 }
+process w by 0 {
+  local T: set of 0..1 = {}
+  a: await 1 in T
+     x' = true
+}
+process v by 1 {
+  local seen: set of 0..1 = {1}
+  b: await (forall e in seen: e = 1) and (exists e in 0..1: e in seen)
+     y' in seen
+}
+invariant never: not x
+invariant picked: y = 0 or y = 1
+invariant y_zero: y = 0
+"""
+
+
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", "pdr"])
+def test_a_local_after_in_is_the_local(tmp_path: Path, engine: str) -> None:
+    """`1 in T` with a local set T (which also names a type) reads the local: the step never
+    runs (before the fix it read the type 0..1 and `never` was violated); a set-valued local
+    is usable after `in`, in quantifiers and in `x' in` (it was HP110)."""
+    got = summary(write(tmp_path, LOCAL_AFTER_IN), engine)
+    assert got["never"] == "holds", got
+    assert got["y_zero"] == "violated in 1", got
+    assert got["deadlock"] == "violated in 1", got
