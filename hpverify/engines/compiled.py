@@ -311,17 +311,17 @@ class _Gen:
         self.emit(f"if not {value} and not err: {fail}")
         self.emit(f"err = {before} or err")
 
-    def assign(self, s: ir.Assign) -> None:
-        if s.var not in self.base:
-            raise _Unsupported(f"unknown variable {s.var}")
-        off, t = self.base[s.var]
-        const_off = off
-        dyn: list[str] = []  # temps holding dict-looked-up offsets (None: outside the domain)
-        outside = False
-        for p in s.path:
+    def entry_offset(self, path: tuple[ir.Expr, ...], t: ir.Type, unit: int,
+                     dyn: list[str]) -> tuple[int, bool, ir.Type]:
+        """An assignment's entry path as an offset into its variable, in units of `unit`
+        (1: cells; a cell's bit width: packed bits): the constant part, whether a constant
+        index lies outside its domain, and the entry's type; each computed index appends a
+        temp holding its dict-looked-up offset (None: outside the domain) to `dyn`."""
+        const_off, outside = 0, False
+        for p in path:
             if not isinstance(t, ir.FunT):
                 raise _Unsupported("path into a non-function")
-            stride = ncells(t.cod)
+            stride = ncells(t.cod) * unit
             if isinstance(p, ir.Lit):
                 pos = ev._pos(t.dom, p.value)
                 if pos is None:
@@ -334,6 +334,15 @@ class _Gen:
                 self.emit(f"{tmp} = {table}.get({self.expr(p)})")
                 dyn.append(tmp)
             t = t.cod
+        return const_off, outside, t
+
+    def assign(self, s: ir.Assign) -> None:
+        if s.var not in self.base:
+            raise _Unsupported(f"unknown variable {s.var}")
+        off, t = self.base[s.var]
+        dyn: list[str] = []  # temps holding dict-looked-up offsets (None: outside the domain)
+        const_off, outside, t = self.entry_offset(s.path, t, 1, dyn)
+        const_off += off
         width = ncells(t)
         value = self.expr(s.value)
         if outside:  # NOTE(read-error): the write changes nothing
@@ -571,25 +580,8 @@ class _PackedGen(_Gen):
             raise _Unsupported(f"unknown variable {s.var}")
         bit, w, leaf = self.layout.var_bit[s.var]
         t = self.model.var_type(s.var)
-        const_off = 0
         dyn: list[str] = []
-        outside = False
-        for p in s.path:
-            if not isinstance(t, ir.FunT):
-                raise _Unsupported("path into a non-function")
-            stride = ncells(t.cod) * w
-            if isinstance(p, ir.Lit):
-                pos = ev._pos(t.dom, p.value)
-                if pos is None:
-                    outside = True
-                else:
-                    const_off += pos * stride
-            else:
-                table = self.const({v: i * stride for i, v in enumerate(t.dom.values())})
-                tmp = self.temp()
-                self.emit(f"{tmp} = {table}.get({self.expr(p)})")
-                dyn.append(tmp)
-            t = t.cod
+        const_off, outside, t = self.entry_offset(s.path, t, w, dyn)
         if isinstance(t, ir.FunT):
             raise _Unsupported("a whole-function write")
         vals = _cell_values(leaf)
