@@ -248,6 +248,11 @@ def cancellable() -> Iterator[None]:
     watcher.start()
     _watching = watcher
     try:
+        from .. import launch  # NOTE(early-signal): a signal recorded before these handlers
+
+        if launch.received is not None and _signalled is None:
+            _signalled, launch.received = launch.received, None
+            raise_if_interrupted()
         yield
     except BaseException:
         raise_if_interrupted()
