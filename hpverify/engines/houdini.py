@@ -384,6 +384,10 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
     return out
 
 
+def _key(model: ir.Model, st: ir.State) -> tuple[object, ...]:
+    return tuple(st[v.name] for v in model.vars) + (st.get(ev.ERR, False),)
+
+
 def _random_step(cm: CompiledModel, actions: Sequence[str], cells: tuple[Any, ...],
                  rng: random.Random) -> tuple[int, tuple[Any, ...], bool] | None:
     """A successor by a random enabled action, then a random enabled instance of it: uniform
