@@ -420,21 +420,23 @@ class AtomValues:
                  cm: CompiledModel | None = None) -> None:
         self.cm = cm
         self.readers = [_reader(model, a) for a in atoms]
-        # with the compiled model, the named invariants (and `types`) run compiled too
-        self.invs = [(i, a.inv) for i, a in enumerate(atoms) if a.inv is not None] \
-            if cm is not None else []
-        skip = {i for i, _ in self.invs}
-        self.exprs = [(i, r) for i, r in enumerate(self.readers) if i not in skip]
+        # NOTE(compiled-atoms): with the compiled model, every atom in one generated
+        # function over the flat state, the named invariants (and `types`) as the explicit
+        # engine judges them: 0.28 s -> 0.05 s for 4,000 states at first_cut 10x10
+        self.invs = [(i, a.inv) for i, a in enumerate(atoms) if a.inv is not None]
+        self.exprs = [i for i, a in enumerate(atoms) if a.inv is None]
+        self.fn = None if cm is None else \
+            cm.predicates([atoms[i].expr for i in self.exprs])  # type: ignore[misc]
 
     def __call__(self, st: ir.State) -> list[bool]:
-        if not self.invs:
+        if self.fn is None:
             return [r(st) for r in self.readers]
         cm = self.cm
         assert cm is not None
-        out = [False] * len(self.readers)
-        for i, r in self.exprs:
-            out[i] = r(st)
         cells, err = cm.flatten(st)
+        out = [False] * len(self.readers)
+        for i, v in zip(self.exprs, self.fn(cells), strict=True):
+            out[i] = v
         for i, name in self.invs:
             out[i] = cm.invariant_ok(name, cells, err)
         return out
@@ -660,7 +662,7 @@ def _junction(mk: Any, terms: Sequence[Any]) -> Any:
 
 
 def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
-            samples: int = 2000, sample_seconds: float = 3.0, seed: int = 0) -> Lemmas | None:
+            samples: int = 4000, sample_seconds: float = 3.0, seed: int = 0) -> Lemmas | None:
     """The largest inductive subset of the candidates (None when out of time). Sampling
     takes at most `sample_seconds` of CPU time (NOTE(budget))."""
     t0 = time.perf_counter()
