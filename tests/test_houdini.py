@@ -325,3 +325,47 @@ def test_compiled_walks_stay_within_reach_and_fire_every_action() -> None:
     keys = [cm.key(*cm.flatten(st)) for st in states]
     assert len(keys) == len(set(keys)) == 400 and set(keys) <= reach
     assert fired == set(model.live_actions()) - {"fault_nomem"}  # never enabled (patched)
+
+
+def test_fresh_last_round_is_the_certificate_and_changes_no_lemma(monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """NOTE(fresh-last-round): rounds in a fresh solver from the start (FRESH_AFTER = 0)
+    or never: the same lemmas (Houdini's answer is unique); only the fresh last round marks
+    the step obligation checked, and the certificate then still passes its other
+    obligations and every named invariant is proved as before."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    found = {}
+    for after in (0.0, float("inf")):
+        monkeypatch.setattr(H, "FRESH_AFTER", after)
+        enc = Encoding(model)
+        lemmas = H.houdini(model, enc, names, Budget())
+        assert lemmas is not None
+        assert lemmas.step_checked == (after == 0.0)
+        assert kind_mod.certified(enc, lemmas) is lemmas
+        found[after] = lemmas
+        res = kind(model, names, 20, Budget(), enc=Encoding(model))
+        assert all(r.proved and r.method.startswith("k-induction, k=1") for r in res)
+    assert found[0.0].clauses == found[float("inf")].clauses
+
+
+def test_step_obligation_is_the_certificates() -> None:
+    """The query Houdini's fresh last round asks is the one check_certificate asks: a lemma
+    set that is not inductive is refused by both, an inductive one passes both."""
+    import z3
+
+    from hpverify.engines.pdr import step_obligation
+
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    assert lemmas is not None
+    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
+                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
+    for lem, ok in ((lemmas, True), (weak, False)):
+        s = enc.fresh_state(H.CERT_STATE)
+        query, _ = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
+        solver = z3.SolverFor("QF_BV")
+        solver.add(*query)
+        assert (solver.check() == z3.unsat) == ok
+        refusal = check_certificate(enc, H.certificate_parts(enc, lem, s), s, [], Budget())
+        assert (refusal is None) == ok

@@ -41,7 +41,7 @@ import z3
 from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding, SymState
-from .common import Budget, solver_for
+from .common import Answer, Budget, solver_for
 from .compiled import CompiledModel
 from .explicit import initial_states
 
@@ -76,6 +76,9 @@ class Lemmas:
 
     fired: frozenset[str] = frozenset()  # actions seen firing in the sampled runs
     needed: tuple[int, ...] | None = None  # clauses the proved invariants need (see `core`)
+    # the certificate's `L and step => L'` over exactly these clauses was found unsat by a
+    # fresh solver in Houdini's last round (NOTE(fresh-last-round))
+    step_checked: bool = False
 
     def shown(self) -> list[str]:
         """The lemmas a reader needs: the proved invariants' inductive core when it was
@@ -693,23 +696,41 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
         return None
     # induction: the live candidates at s, one step, some candidate fails at s'
     bad_t = [z3.Not(et.clause(c)) if alive[i] else None for i, c in enumerate(cands)]
-    rounds = _until_none_fails(cands, alive, keys, [enc.wellformed(s), *enc.step(s, sel, t)],
-                               at_s, bad_t, t, enc, values, budget, s)
-    if rounds is None:
+
+    def fresh(live: Sequence[int]) -> tuple[Answer, z3.Solver, SymState, SymState]:
+        """NOTE(fresh-last-round): the round as the certificate's own query, in a fresh
+        solver: `L and step => L'` for L the live candidates (pdr.step_obligation)."""
+        from .pdr import step_obligation
+
+        lem = Lemmas(tuple(atoms), tuple(cands[i] for i in live), frozenset(), {})
+        s2 = enc.fresh_state(CERT_STATE)
+        query, t2 = step_obligation(enc, certificate_parts(enc, lem, s2), s2)
+        solver = z3.SolverFor("QF_BV")
+        solver.add(*query)
+        return budget.check(solver), solver, t2, s2
+
+    done = _until_none_fails(cands, alive, keys, [enc.wellformed(s), *enc.step(s, sel, t)],
+                             at_s, bad_t, t, enc, values, budget, s, fresh)
+    if done is None:
         return None
+    rounds, step_checked = done
     kept = tuple(c for c, a in zip(cands, alive, strict=True) if a)
     proved = frozenset(inv for c in kept if len(c) == 1
                        for inv in [atoms[c[0][0]].inv] if inv is not None)
     stats = {"atoms": len(atoms), "samples": len(states), "sample_seconds": t_sample,
              "candidates": n_cands, "lemmas": len(kept), "rounds": rounds,
              "seconds": time.perf_counter() - t0}
-    return Lemmas(tuple(atoms), kept, proved, stats, fired=frozenset(fired))
+    return Lemmas(tuple(atoms), kept, proved, stats, fired=frozenset(fired),
+                  step_checked=step_checked)
 
 
 def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
                       keys: Sequence[object], fixed: Sequence[Any], hyp: Sequence[Any] | None,
                       bad: Sequence[Any], st: SymState, enc: Encoding, values: AtomValues,
-                      budget: Budget, src: SymState | None = None) -> int | None:
+                      budget: Budget, src: SymState | None = None,
+                      fresh: Callable[[Sequence[int]], tuple[Answer, z3.Solver, SymState,
+                                                             SymState]] | None = None,
+                      ) -> tuple[int, bool] | None:
     """Drop candidates (with their templates) until no state allowed by `fixed` and by the
     live candidates' `hyp` makes a live candidate's `bad` true; the rounds it took, or None
     when out of time. The transition stays asserted; each round asserts the live
@@ -722,29 +743,53 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
     samples): a counterexample under more hypotheses is one under fewer, so that is sound,
     but each check then runs without that simplification. With `src`
     (the state before the step), each counterexample also drops what fails in the states
-    the evaluator reaches from it (NOTE(successors)): 7 rounds instead of 23."""
+    the evaluator reaches from it (NOTE(successors)): 7 rounds instead of 23.
+
+    NOTE(fresh-last-round): with `fresh`, once one round's check has taken FRESH_AFTER
+    seconds of CPU time, every later round is `fresh(live)`: the certificate's own
+    `L and step => L'` (pdr.step_obligation) in a fresh solver. Its last, unsat answer is
+    then the certificate's re-check of that obligation, which kind.certified does not ask
+    again (`Lemmas.step_checked`): first_cut 10x10 asked the same question twice, 0.3-0.5 s
+    each. Measured there (CPU seconds of Houdini's checks, three seeds): the incremental
+    solver's early rounds take 0.01-0.08 s and a fresh solver's 0.15-0.25 s (it bit-blasts
+    the step anew); its late rounds spike to 0.5-0.7 s where a fresh solver takes 0.1-0.3
+    s. The switch changes only the cost: Houdini's answer is the one largest inductive
+    set of templates whichever counterexamples it meets. Returns the rounds and whether
+    the last one was fresh."""
     rounds = 0
     solver = solver_for(budget)
     solver.add(*fixed)
+    switched = False
+    st_s: SymState | None
     while True:
         rounds += 1
         live = [i for i in range(len(cands)) if alive[i]]
         if budget.expired():
             return None
         if not live:
-            return rounds
-        if rounds > 1:
-            solver.pop()
-        solver.push()
-        solver.add(_junction(z3.Z3_mk_or, [bad[i] for i in live]))
-        if hyp is not None:  # one conjunction: z3py's add checks every argument
-            solver.add(_junction(z3.Z3_mk_and, [hyp[i] for i in live]))
-        a = budget.check(solver)
+            return rounds, False
+        if switched:
+            assert fresh is not None
+            a, used, st_t, st_s = fresh(live)
+        else:
+            if rounds > 1:
+                solver.pop()
+            solver.push()
+            solver.add(_junction(z3.Z3_mk_or, [bad[i] for i in live]))
+            if hyp is not None:  # one conjunction: z3py's add checks every argument
+                solver.add(_junction(z3.Z3_mk_and, [hyp[i] for i in live]))
+            started = time.process_time()
+            a = budget.check(solver)
+            used, st_t, st_s = solver, st, src
+            switched = fresh is not None and time.process_time() - started >= FRESH_AFTER
         if a.unsat:
-            return rounds
+            return rounds, used is not solver
         if a.unknown:
             return None
-        state = enc.decode_state(solver.model(), st)
+        if used is not solver and not z3.is_true(
+                used.model().eval(enc.wellformed(st_t), model_completion=True)):
+            return None  # a step out of the enum members: the encoding is wrong, trust nothing
+        state = enc.decode_state(used.model(), st_t)
         vals = values(state)
         if not _drop(cands, alive, live, vals, keys):
             if not ev.types_ok(enc.model, state):
@@ -753,9 +798,12 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
                 return None
             raise AssertionError("houdini: a state the solver found breaks no candidate in the "
                                  "evaluator: encoding and evaluator disagree")
-        if src is not None and EXPAND:
+        if st_s is not None and EXPAND:
             _expand(enc.model, values, cands, alive, keys,
-                    enc.decode_state(solver.model(), src), EXPAND)
+                    enc.decode_state(used.model(), st_s), EXPAND)
+
+
+FRESH_AFTER = 0.1  # CPU seconds of one incremental round before fresh ones (NOTE(fresh-last-round))
 
 
 EXPAND = 40  # states explored from each counterexample to induction (NOTE(successors))
@@ -840,6 +888,15 @@ def lemma_formula(enc: Encoding, lemmas: Lemmas, st: SymState) -> Any:
             else z3.BoolVal(True)
 
     return enc.predicate(("lemmas", lemmas.atoms, lemmas.clauses), build, st)
+
+
+CERT_STATE = "aux"  # the state the certificate's obligations are stated over
+
+
+def certificate_parts(enc: Encoding, lemmas: Lemmas, st: SymState) -> list[Any]:
+    """What the certificate re-checks over st (kind.certified, and Houdini's fresh last
+    round): wellformedness (enum cells hold members: Houdini assumes it) and the lemmas."""
+    return [enc.wellformed(st), lemma_formula(enc, lemmas, st)]
 
 
 def core(enc: Encoding, lemmas: Lemmas, seconds: float, budget: Budget | None = None) -> Lemmas:
