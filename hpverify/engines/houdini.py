@@ -12,15 +12,17 @@ strengthen induction with invariants they generate; so do we, in three stages:
    (`in_pool[target]`, `poison[cache]`), the order between int terms the spec compares or
    combines (`resv <= free_huge`), the named invariants and `types`.
 2. CANDIDATES: each atom or its negation, and the two-literal clauses over atoms
-   (`poison[3] implies not in_pool[3]`). Reachable states sampled by random walks with the
-   evaluator discard most false candidates cheaply (one bit per state and atom).
+   (`poison[3] implies not in_pool[3]`). Reachable states sampled by random walks on the
+   explicit engine's compiled step (NOTE(compiled-walks)) discard most false candidates
+   cheaply (one bit per state and atom).
 3. HOUDINI (Flanagan & Leino 2001): drop every candidate false in an initial state; then
    ask the solver for a state s where all remaining candidates hold that steps to s' where
    one fails; drop every candidate false in s' (evaluated in Python on the decoded state),
    with every other instance of its per-index template, until none fails. What remains, L,
    holds initially and is inductive, so it holds in every reachable state. L is re-checked
    by fresh solvers before anything relies on it: init => L, L and step => L'
-   (engines/pdr.py's `check_certificate`).
+   (engines/pdr.py's `check_certificate`); the last of Houdini's rounds may be that very
+   step obligation in a fresh solver, then not asked twice (NOTE(fresh-last-round)).
 
 k-induction (kind.py) then proves every named invariant in L outright (k = 1), and assumes L
 in every state of its step case for the others. Candidates are generated, not guessed by a
