@@ -347,6 +347,9 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
 
 
 # ---- 2. samples and candidates -----------------------------------------------------------
+Flat = tuple[tuple[Any, ...], bool]  # a state as the compiled model's cells and error flag
+
+
 def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
                   deadline: float, max_walk: int = 100, cpu_seconds: float | None = None,
                   fired: set[str] | None = None,
@@ -355,8 +358,16 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
     `_random_step` for how a step is chosen), on the explicit engine's compiled step
     (NOTE(compiled-walks))."""
     cm = cm or CompiledModel(model)
+    return [cm.state(*x) for x in _sample_flat(model, enc, n, rng, deadline, cm, max_walk,
+                                               cpu_seconds, fired)]
+
+
+def _sample_flat(model: ir.Model, enc: Encoding, n: int, rng: random.Random, deadline: float,
+                 cm: CompiledModel, max_walk: int = 100, cpu_seconds: float | None = None,
+                 fired: set[str] | None = None) -> list[Flat]:
+    """`sample_states`, the states as flat cells."""
     inits = [cm.flatten(st) for st in initial_states(model, limit=16, enc=enc)]
-    out: list[ir.State] = [cm.state(*c) for c in inits]
+    out: list[Flat] = list(inits)
     if not inits:
         return out
     actions = [inst.action for inst in model.instances]
@@ -368,8 +379,9 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
     while len(out) < n and stale < SATURATED and time.perf_counter() < deadline \
             and (cpu_end is None or time.process_time() < cpu_end):
         cells, err = rng.choice(inits)
+        key = cm.key(cells, err)
         for _ in range(max_walk):
-            if not cm.types_ok(cells, err):
+            if not _typed(cm, cells, err, key):
                 break
             nxt = _random_step(cm, actions, cells, rng)
             if nxt is None:
@@ -383,10 +395,15 @@ def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
                 continue
             seen.add(key)
             stale = 0
-            out.append(cm.state(cells, err))
+            out.append((cells, err))
             if len(out) >= n:
                 break
     return out
+
+
+def _typed(cm: CompiledModel, cells: tuple[Any, ...], err: bool, key: object) -> bool:
+    """evaluate.types_ok: in a well-typed model, exactly when the key is an int."""
+    return type(key) is int if cm.well_typed else cm.types_ok(cells, err)
 
 
 def _key(model: ir.Model, st: ir.State) -> tuple[object, ...]:
@@ -436,9 +453,16 @@ class AtomValues:
     def __call__(self, st: ir.State) -> list[bool]:
         if self.fn is None:
             return [r(st) for r in self.readers]
+        assert self.cm is not None
+        return self.on_cells(*self.cm.flatten(st))
+
+    def on_cells(self, cells: tuple[Any, ...], err: bool) -> list[bool]:
+        """The values in the compiled model's flat state."""
         cm = self.cm
         assert cm is not None
-        cells, err = cm.flatten(st)
+        if self.fn is None:
+            st = cm.state(cells, err)
+            return [r(st) for r in self.readers]
         out = [False] * len(self.readers)
         for i, v in zip(self.exprs, self.fn(cells), strict=True):
             out[i] = v
@@ -678,10 +702,10 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     # times that in wall-clock time (on a loaded machine the samples stay the same)
     left = budget.capped(4 * sample_seconds).remaining() or 0.0
     cm = CompiledModel(model)
-    states = sample_states(model, enc, samples, rng, time.perf_counter() + left, fired=fired,
-                           cpu_seconds=sample_seconds, cm=cm)
+    states = _sample_flat(model, enc, samples, rng, time.perf_counter() + left, cm,
+                          cpu_seconds=sample_seconds, fired=fired)
     values = AtomValues(model, atoms, cm)
-    vals = [values(st) for st in states]
+    vals = [values.on_cells(*x) for x in states]
     t_sample = time.perf_counter() - t0
     cands = candidates(atoms, vals)
     n_cands = len(cands)
@@ -822,14 +846,15 @@ def _expand(model: ir.Model, values: AtomValues, cands: Sequence[tuple[Lit, ...]
     `limit` states, and drops what fails in each level: Houdini's rule, with states found
     without the solver (dropping is what the solver's round would do with the same
     states)."""
-    cm = values.cm or CompiledModel(model)
+    cm = values.cm
+    assert cm is not None, "houdini builds its AtomValues with the compiled model"
     start = cm.flatten(first)
     seen = {cm.key(*start)}
     level = [start]
     while level and len(seen) < limit:
         found: list[tuple[tuple[Any, ...], bool]] = []
         for cells, err in level:
-            if not cm.types_ok(cells, err):
+            if not _typed(cm, cells, err, cm.key(cells, err)):
                 continue  # the encoding's states without a successor (NOTE(int-width))
             for _, nxt, nerr in cm.successors(cells):
                 k = cm.key(nxt, nerr)
@@ -841,7 +866,7 @@ def _expand(model: ir.Model, values: AtomValues, cands: Sequence[tuple[Lit, ...]
             if len(seen) >= limit:
                 break
         if found:
-            _drop_failing(cands, alive, keys, [values(cm.state(*x)) for x in found])
+            _drop_failing(cands, alive, keys, [values.on_cells(*x) for x in found])
         level = found
 
 
