@@ -779,7 +779,11 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
     each. Measured there (CPU seconds of Houdini's checks, three seeds): the incremental
     solver's early rounds take 0.01-0.08 s and a fresh solver's 0.15-0.25 s (it bit-blasts
     the step anew); its late rounds spike to 0.5-0.7 s where a fresh solver takes 0.1-0.3
-    s. The switch changes only the cost: Houdini's answer is the one largest inductive
+    s. A fresh round costs the step's bit-blasting each time, so the switch waits for a
+    costly round: with FRESH_AFTER = 0.1 s soft_offline 2x2 (about 40 rounds) took 7.1 s
+    instead of 4.2 s without fresh rounds, with 0.2 s 3.9 s; first_cut 10x10 2.1, 2.2 and
+    2.9 s (Houdini and certificate, CPU, mean of three seeds).
+    The switch changes only the cost: Houdini's answer is the one largest inductive
     set of templates whichever counterexamples it meets. Returns the rounds and whether
     the last one was fresh."""
     rounds = 0
@@ -829,7 +833,7 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
                     enc.decode_state(used.model(), st_s), EXPAND)
 
 
-FRESH_AFTER = 0.1  # CPU seconds of one incremental round before fresh ones (NOTE(fresh-last-round))
+FRESH_AFTER = 0.2  # CPU seconds of one incremental round before fresh ones (NOTE(fresh-last-round))
 
 
 EXPAND = 40  # states explored from each counterexample to induction (NOTE(successors))
