@@ -268,3 +268,104 @@ def test_templates_are_completed_where_samples_never_vary() -> None:
                                      sample(False, False)]))
     assert ((idx["free[1]"], False), (idx["in_pool[1]"], True)) in cands
     assert ((idx["free[2]"], False), (idx["in_pool[2]"], True)) in cands
+
+
+@pytest.mark.parametrize("path", [FIRST_CUT, SOFT_OFFLINE])
+def test_compiled_atom_values_are_the_evaluators(path: str) -> None:
+    """NOTE(compiled-atoms): the atoms' values from the one generated function equal the
+    closures' (evaluate.py's semantics) in any state, reachable or not, with ints outside
+    their ranges (reads outside a domain) and error states."""
+    import random
+
+    from hpverify.engines.compiled import CompiledModel
+
+    model, names = load(path, VARIANT="patched", NPAGES=3, NFAULT=2)
+    cm = CompiledModel(model)
+    atoms = H.atoms_of(model, names)
+    fast, slow = H.AtomValues(model, atoms, cm), H.AtomValues(model, atoms)
+    assert fast.fn is not None
+    rng = random.Random(7)
+    for _ in range(300):
+        cells: list[object] = []
+        for t in cm.scalars:
+            if isinstance(t, ir.BoolT):
+                cells.append(rng.random() < 0.5)
+            elif isinstance(t, ir.EnumT):
+                cells.append(rng.choice(t.members))
+            else:
+                assert isinstance(t, ir.IntT) and t.lo is not None and t.hi is not None
+                cells.append(rng.randint(t.lo - 1, t.hi + 1))
+        st = cm.state(tuple(cells), rng.random() < 0.1)
+        assert fast(st) == slow(st)
+
+
+def test_compiled_walks_stay_within_reach_and_fire_every_action() -> None:
+    """NOTE(compiled-walks): the samples of first_cut 3x3 are reachable states (TLC counts
+    650 for patched) and every action that can fire is seen firing."""
+    import random
+    import time
+
+    from hpverify.engines.compiled import CompiledModel
+    from hpverify.engines.explicit import initial_states
+
+    model, _ = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    cm = CompiledModel(model)
+    todo = [cm.flatten(st) for st in initial_states(model)]
+    reach = {cm.key(*x) for x in todo}
+    while todo:
+        cells, _err = todo.pop()
+        for _, nxt, err in cm.successors(cells):
+            if cm.key(nxt, err) not in reach:
+                reach.add(cm.key(nxt, err))
+                todo.append((nxt, err))
+    assert len(reach) == 650
+    fired: set[str] = set()
+    states = H.sample_states(model, Encoding(model), 400, random.Random(3),
+                             time.perf_counter() + 30, fired=fired, cm=cm)
+    keys = [cm.key(*cm.flatten(st)) for st in states]
+    assert len(keys) == len(set(keys)) == 400 and set(keys) <= reach
+    assert fired == set(model.live_actions()) - {"fault_nomem"}  # never enabled (patched)
+
+
+def test_fresh_last_round_is_the_certificate_and_changes_no_lemma(monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """NOTE(fresh-last-round): rounds in a fresh solver from the start (FRESH_AFTER = 0)
+    or never: the same lemmas (Houdini's answer is unique); only the fresh last round marks
+    the step obligation checked, and the certificate then still passes its other
+    obligations and every named invariant is proved as before."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    found = {}
+    for after in (0.0, float("inf")):
+        monkeypatch.setattr(H, "FRESH_AFTER", after)
+        enc = Encoding(model)
+        lemmas = H.houdini(model, enc, names, Budget())
+        assert lemmas is not None
+        assert lemmas.step_checked == (after == 0.0)
+        assert kind_mod.certified(enc, lemmas) is lemmas
+        found[after] = lemmas
+        res = kind(model, names, 20, Budget(), enc=Encoding(model))
+        assert all(r.proved and r.method.startswith("k-induction, k=1") for r in res)
+    assert found[0.0].clauses == found[float("inf")].clauses
+
+
+def test_step_obligation_is_the_certificates() -> None:
+    """The query Houdini's fresh last round asks is the one check_certificate asks: a lemma
+    set that is not inductive is refused by both, an inductive one passes both."""
+    import z3
+
+    from hpverify.engines.pdr import step_obligation
+
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    assert lemmas is not None
+    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
+                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
+    for lem, ok in ((lemmas, True), (weak, False)):
+        s = enc.fresh_state(H.CERT_STATE)
+        query, _ = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
+        solver = z3.SolverFor("QF_BV")
+        solver.add(*query)
+        assert (solver.check() == z3.unsat) == ok
+        refusal = check_certificate(enc, H.certificate_parts(enc, lem, s), s, [], Budget())
+        assert (refusal is None) == ok

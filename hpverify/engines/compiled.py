@@ -1110,6 +1110,22 @@ class CompiledModel:
             return self.types_ok(cells, err)
         return err or self.invariants[name](cells)
 
+    def predicates(self, exprs: Sequence[ir.Expr]) -> Callable[[Cells], list[bool]] | None:
+        """One generated function for the truth of each boolean expression over the flat
+        state, as evaluate.value computes it: a read outside a domain yields the last entry
+        and is no error here (Houdini's atoms, engines/houdini.py). None when one of them
+        does not compile."""
+        try:
+            self._refuse_ill_typed()
+            gen = _Gen(self.model, self._pool)
+            gen.depth = 1
+            gen.emit("err = False")
+            gen.emit("return [" + ", ".join(f"bool({gen.expr(e)})" for e in exprs) + "]")
+            return _compile("def preds(s):\n" + "\n".join(gen.lines) + "\n", self._pool.ns,
+                            "preds")
+        except (_Unsupported, SyntaxError, RecursionError, MemoryError):
+            return None
+
     def types_ok(self, cells: Cells, err: bool) -> bool:
         """evaluate.types_ok on the flat state."""
         return not err and self.in_types(cells)

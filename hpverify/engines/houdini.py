@@ -12,15 +12,17 @@ strengthen induction with invariants they generate; so do we, in three stages:
    (`in_pool[target]`, `poison[cache]`), the order between int terms the spec compares or
    combines (`resv <= free_huge`), the named invariants and `types`.
 2. CANDIDATES: each atom or its negation, and the two-literal clauses over atoms
-   (`poison[3] implies not in_pool[3]`). Reachable states sampled by random walks with the
-   evaluator discard most false candidates cheaply (one bit per state and atom).
+   (`poison[3] implies not in_pool[3]`). Reachable states sampled by random walks on the
+   explicit engine's compiled step (NOTE(compiled-walks)) discard most false candidates
+   cheaply (one bit per state and atom).
 3. HOUDINI (Flanagan & Leino 2001): drop every candidate false in an initial state; then
    ask the solver for a state s where all remaining candidates hold that steps to s' where
    one fails; drop every candidate false in s' (evaluated in Python on the decoded state),
    with every other instance of its per-index template, until none fails. What remains, L,
    holds initially and is inductive, so it holds in every reachable state. L is re-checked
    by fresh solvers before anything relies on it: init => L, L and step => L'
-   (engines/pdr.py's `check_certificate`).
+   (engines/pdr.py's `check_certificate`); the last of Houdini's rounds may be that very
+   step obligation in a fresh solver, then not asked twice (NOTE(fresh-last-round)).
 
 k-induction (kind.py) then proves every named invariant in L outright (k = 1), and assumes L
 in every state of its step case for the others. Candidates are generated, not guessed by a
@@ -41,7 +43,8 @@ import z3
 from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding, SymState
-from .common import Budget, solver_for
+from .common import Answer, Budget, solver_for
+from .compiled import CompiledModel
 from .explicit import initial_states
 
 MAX_ATOMS = 600  # beyond this the pairwise clauses cost more than they bring
@@ -75,6 +78,9 @@ class Lemmas:
 
     fired: frozenset[str] = frozenset()  # actions seen firing in the sampled runs
     needed: tuple[int, ...] | None = None  # clauses the proved invariants need (see `core`)
+    # the certificate's `L and step => L'` over exactly these clauses was found unsat by a
+    # fresh solver in Houdini's last round (NOTE(fresh-last-round))
+    step_checked: bool = False
 
     def shown(self) -> list[str]:
         """The lemmas a reader needs: the proved invariants' inductive core when it was
@@ -341,66 +347,86 @@ def atoms_of(model: ir.Model, invariants: Sequence[str]) -> list[Atom]:
 
 
 # ---- 2. samples and candidates -----------------------------------------------------------
+Flat = tuple[tuple[Any, ...], bool]  # a state as the compiled model's cells and error flag
+
+
 def sample_states(model: ir.Model, enc: Encoding, n: int, rng: random.Random,
                   deadline: float, max_walk: int = 100, cpu_seconds: float | None = None,
-                  fired: set[str] | None = None) -> list[ir.State]:
+                  fired: set[str] | None = None,
+                  cm: CompiledModel | None = None) -> list[ir.State]:
     """Distinct reachable states by random walks from a few initial states (see
-    `_random_step` for how a step is chosen)."""
-    inits = initial_states(model, limit=16, enc=enc)
-    out: list[ir.State] = list(inits)
+    `_random_step` for how a step is chosen), on the explicit engine's compiled step
+    (NOTE(compiled-walks))."""
+    cm = cm or CompiledModel(model)
+    return [cm.state(*x) for x in _sample_flat(model, enc, n, rng, deadline, cm, max_walk,
+                                               cpu_seconds, fired)]
+
+
+def _sample_flat(model: ir.Model, enc: Encoding, n: int, rng: random.Random, deadline: float,
+                 cm: CompiledModel, max_walk: int = 100, cpu_seconds: float | None = None,
+                 fired: set[str] | None = None) -> list[Flat]:
+    """`sample_states`, the states as flat cells."""
+    inits = [cm.flatten(st) for st in initial_states(model, limit=16, enc=enc)]
+    out: list[Flat] = list(inits)
     if not inits:
         return out
-    by_action: dict[str, list[ir.Instance]] = {}
-    for inst in model.instances:
-        by_action.setdefault(inst.action, []).append(inst)
-    groups = list(by_action.values())
-    seen = {_key(model, st) for st in out}
+    actions = [inst.action for inst in model.instances]
+    seen = {cm.key(*c) for c in inits}
     stale = 0
     # stop at n distinct states, at the deadline, or when the last `SATURATED` steps found
     # nothing new (a small state space is then covered: more walks cost, and teach nothing)
     cpu_end = None if cpu_seconds is None else time.process_time() + cpu_seconds
     while len(out) < n and stale < SATURATED and time.perf_counter() < deadline \
             and (cpu_end is None or time.process_time() < cpu_end):
-        st = rng.choice(inits)
+        cells, err = rng.choice(inits)
+        key = cm.key(cells, err)
         for _ in range(max_walk):
-            if not ev.types_ok(model, st):
+            if not _typed(cm, cells, err, key):
                 break
-            nxt = _random_step(model, groups, st, rng)
+            nxt = _random_step(cm, actions, cells, rng)
             if nxt is None:
                 break
-            st, action = nxt
+            i, cells, err = nxt
             if fired is not None:
-                fired.add(action)
-            key = _key(model, st)
+                fired.add(actions[i])
+            key = cm.key(cells, err)
             if key in seen:
                 stale += 1
                 continue
             seen.add(key)
             stale = 0
-            out.append(st)
+            out.append((cells, err))
             if len(out) >= n:
                 break
     return out
+
+
+def _typed(cm: CompiledModel, cells: tuple[Any, ...], err: bool, key: object) -> bool:
+    """evaluate.types_ok: in a well-typed model, exactly when the key is an int."""
+    return type(key) is int if cm.well_typed else cm.types_ok(cells, err)
 
 
 def _key(model: ir.Model, st: ir.State) -> tuple[object, ...]:
     return tuple(st[v.name] for v in model.vars) + (st.get(ev.ERR, False),)
 
 
-def _random_step(model: ir.Model, groups: list[list[ir.Instance]], st: ir.State,
-                 rng: random.Random) -> tuple[ir.State, str] | None:
+def _random_step(cm: CompiledModel, actions: Sequence[str], cells: tuple[Any, ...],
+                 rng: random.Random) -> tuple[int, tuple[Any, ...], bool] | None:
     """A successor by a random enabled action, then a random enabled instance of it: uniform
     over actions rather than instances, so that an action with many instances (a fault
-    on any CPU at any page) does not crowd out the rare ones."""
-    rng.shuffle(groups)
-    for group in groups:
-        order = list(range(len(group)))
-        rng.shuffle(order)
-        for i in order:
-            res = ev.run_step(model, group[i], st)
-            if res is not None:
-                return res.state, group[i].action
-    return None
+    on any CPU at any page) does not crowd out the rare ones.
+
+    NOTE(compiled-walks): the successors come from the explicit engine's compiled step
+    (engines/compiled.py, evaluate.py's semantics exactly), all enabled instances at once:
+    at first_cut 10x10 the walks took 0.4 s of CPU time on the evaluator, instance by
+    instance, and take a tenth of that this way."""
+    succ = cm.successors(cells)
+    if not succ:
+        return None
+    by_action: dict[str, list[tuple[int, tuple[Any, ...], bool]]] = {}
+    for x in succ:
+        by_action.setdefault(actions[x[0]], []).append(x)
+    return rng.choice(rng.choice(list(by_action.values())))
 
 
 def atom_values(model: ir.Model, atoms: Sequence[Atom], st: ir.State) -> list[bool]:
@@ -412,11 +438,37 @@ class AtomValues:
     yield the last entry, NOTE(read-error)), each atom compiled to a closure once: 5-10x
     faster than walking the expression in every state."""
 
-    def __init__(self, model: ir.Model, atoms: Sequence[Atom]) -> None:
+    def __init__(self, model: ir.Model, atoms: Sequence[Atom],
+                 cm: CompiledModel | None = None) -> None:
+        self.cm = cm
         self.readers = [_reader(model, a) for a in atoms]
+        # NOTE(compiled-atoms): with the compiled model, every atom in one generated
+        # function over the flat state, the named invariants (and `types`) as the explicit
+        # engine judges them: 0.28 s -> 0.05 s for 4,000 states at first_cut 10x10
+        self.invs = [(i, a.inv) for i, a in enumerate(atoms) if a.inv is not None]
+        self.exprs = [i for i, a in enumerate(atoms) if a.inv is None]
+        self.fn = None if cm is None else \
+            cm.predicates([atoms[i].expr for i in self.exprs])  # type: ignore[misc]
 
     def __call__(self, st: ir.State) -> list[bool]:
-        return [r(st) for r in self.readers]
+        if self.fn is None:
+            return [r(st) for r in self.readers]
+        assert self.cm is not None
+        return self.on_cells(*self.cm.flatten(st))
+
+    def on_cells(self, cells: tuple[Any, ...], err: bool) -> list[bool]:
+        """The values in the compiled model's flat state."""
+        cm = self.cm
+        assert cm is not None
+        if self.fn is None:
+            st = cm.state(cells, err)
+            return [r(st) for r in self.readers]
+        out = [False] * len(self.readers)
+        for i, v in zip(self.exprs, self.fn(cells), strict=True):
+            out[i] = v
+        for i, name in self.invs:
+            out[i] = cm.invariant_ok(name, cells, err)
+        return out
 
 
 Reader = Callable[[ir.State], Any]
@@ -639,7 +691,7 @@ def _junction(mk: Any, terms: Sequence[Any]) -> Any:
 
 
 def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
-            samples: int = 2000, sample_seconds: float = 3.0, seed: int = 0) -> Lemmas | None:
+            samples: int = 4000, sample_seconds: float = 3.0, seed: int = 0) -> Lemmas | None:
     """The largest inductive subset of the candidates (None when out of time). Sampling
     takes at most `sample_seconds` of CPU time (NOTE(budget))."""
     t0 = time.perf_counter()
@@ -649,10 +701,11 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     # NOTE(budget): at most `sample_seconds` of CPU time, and of the budget at most four
     # times that in wall-clock time (on a loaded machine the samples stay the same)
     left = budget.capped(4 * sample_seconds).remaining() or 0.0
-    states = sample_states(model, enc, samples, rng, time.perf_counter() + left, fired=fired,
-                           cpu_seconds=sample_seconds)
-    values = AtomValues(model, atoms)
-    vals = [values(st) for st in states]
+    cm = CompiledModel(model)
+    states = _sample_flat(model, enc, samples, rng, time.perf_counter() + left, cm,
+                          cpu_seconds=sample_seconds, fired=fired)
+    values = AtomValues(model, atoms, cm)
+    vals = [values.on_cells(*x) for x in states]
     t_sample = time.perf_counter() - t0
     cands = candidates(atoms, vals)
     n_cands = len(cands)
@@ -669,23 +722,41 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
         return None
     # induction: the live candidates at s, one step, some candidate fails at s'
     bad_t = [z3.Not(et.clause(c)) if alive[i] else None for i, c in enumerate(cands)]
-    rounds = _until_none_fails(cands, alive, keys, [enc.wellformed(s), *enc.step(s, sel, t)],
-                               at_s, bad_t, t, enc, values, budget, s)
-    if rounds is None:
+
+    def fresh(live: Sequence[int]) -> tuple[Answer, z3.Solver, SymState, SymState]:
+        """NOTE(fresh-last-round): the round as the certificate's own query, in a fresh
+        solver: `L and step => L'` for L the live candidates (pdr.step_obligation)."""
+        from .pdr import step_obligation
+
+        lem = Lemmas(tuple(atoms), tuple(cands[i] for i in live), frozenset(), {})
+        s2 = enc.fresh_state(CERT_STATE)
+        query, t2 = step_obligation(enc, certificate_parts(enc, lem, s2), s2)
+        solver = z3.SolverFor("QF_BV")
+        solver.add(*query)
+        return budget.check(solver), solver, t2, s2
+
+    done = _until_none_fails(cands, alive, keys, [enc.wellformed(s), *enc.step(s, sel, t)],
+                             at_s, bad_t, t, enc, values, budget, s, fresh)
+    if done is None:
         return None
+    rounds, step_checked = done
     kept = tuple(c for c, a in zip(cands, alive, strict=True) if a)
     proved = frozenset(inv for c in kept if len(c) == 1
                        for inv in [atoms[c[0][0]].inv] if inv is not None)
     stats = {"atoms": len(atoms), "samples": len(states), "sample_seconds": t_sample,
              "candidates": n_cands, "lemmas": len(kept), "rounds": rounds,
              "seconds": time.perf_counter() - t0}
-    return Lemmas(tuple(atoms), kept, proved, stats, fired=frozenset(fired))
+    return Lemmas(tuple(atoms), kept, proved, stats, fired=frozenset(fired),
+                  step_checked=step_checked)
 
 
 def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
                       keys: Sequence[object], fixed: Sequence[Any], hyp: Sequence[Any] | None,
                       bad: Sequence[Any], st: SymState, enc: Encoding, values: AtomValues,
-                      budget: Budget, src: SymState | None = None) -> int | None:
+                      budget: Budget, src: SymState | None = None,
+                      fresh: Callable[[Sequence[int]], tuple[Answer, z3.Solver, SymState,
+                                                             SymState]] | None = None,
+                      ) -> tuple[int, bool] | None:
     """Drop candidates (with their templates) until no state allowed by `fixed` and by the
     live candidates' `hyp` makes a live candidate's `bad` true; the rounds it took, or None
     when out of time. The transition stays asserted; each round asserts the live
@@ -698,29 +769,57 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
     samples): a counterexample under more hypotheses is one under fewer, so that is sound,
     but each check then runs without that simplification. With `src`
     (the state before the step), each counterexample also drops what fails in the states
-    the evaluator reaches from it (NOTE(successors)): 7 rounds instead of 23."""
+    the evaluator reaches from it (NOTE(successors)): 7 rounds instead of 23.
+
+    NOTE(fresh-last-round): with `fresh`, once one round's check has taken FRESH_AFTER
+    seconds of CPU time, every later round is `fresh(live)`: the certificate's own
+    `L and step => L'` (pdr.step_obligation) in a fresh solver. Its last, unsat answer is
+    then the certificate's re-check of that obligation, which kind.certified does not ask
+    again (`Lemmas.step_checked`): first_cut 10x10 asked the same question twice, 0.3-0.5 s
+    each. Measured there (CPU seconds of Houdini's checks, three seeds): the incremental
+    solver's early rounds take 0.01-0.08 s and a fresh solver's 0.15-0.25 s (it bit-blasts
+    the step anew); its late rounds spike to 0.5-0.7 s where a fresh solver takes 0.1-0.3
+    s. A fresh round costs the step's bit-blasting each time, so the switch waits for a
+    costly round: with FRESH_AFTER = 0.1 s soft_offline 2x2 (about 40 rounds) took 7.1 s
+    instead of 4.2 s without fresh rounds, with 0.2 s 3.9 s; first_cut 10x10 2.1, 2.2 and
+    2.9 s (Houdini and certificate, CPU, mean of three seeds).
+    The switch changes only the cost: Houdini's answer is the one largest inductive
+    set of templates whichever counterexamples it meets. Returns the rounds and whether
+    the last one was fresh."""
     rounds = 0
     solver = solver_for(budget)
     solver.add(*fixed)
+    switched = False
+    st_s: SymState | None
     while True:
         rounds += 1
         live = [i for i in range(len(cands)) if alive[i]]
         if budget.expired():
             return None
         if not live:
-            return rounds
-        if rounds > 1:
-            solver.pop()
-        solver.push()
-        solver.add(_junction(z3.Z3_mk_or, [bad[i] for i in live]))
-        if hyp is not None:
-            solver.add(*[hyp[i] for i in live])
-        a = budget.check(solver)
+            return rounds, False
+        if switched:
+            assert fresh is not None
+            a, used, st_t, st_s = fresh(live)
+        else:
+            if rounds > 1:
+                solver.pop()
+            solver.push()
+            solver.add(_junction(z3.Z3_mk_or, [bad[i] for i in live]))
+            if hyp is not None:  # one conjunction: z3py's add checks every argument
+                solver.add(_junction(z3.Z3_mk_and, [hyp[i] for i in live]))
+            started = time.process_time()
+            a = budget.check(solver)
+            used, st_t, st_s = solver, st, src
+            switched = fresh is not None and time.process_time() - started >= FRESH_AFTER
         if a.unsat:
-            return rounds
+            return rounds, used is not solver
         if a.unknown:
             return None
-        state = enc.decode_state(solver.model(), st)
+        if used is not solver and not z3.is_true(
+                used.model().eval(enc.wellformed(st_t), model_completion=True)):
+            return None  # a step out of the enum members: the encoding is wrong, trust nothing
+        state = enc.decode_state(used.model(), st_t)
         vals = values(state)
         if not _drop(cands, alive, live, vals, keys):
             if not ev.types_ok(enc.model, state):
@@ -729,9 +828,12 @@ def _until_none_fails(cands: Sequence[tuple[Lit, ...]], alive: list[bool],
                 return None
             raise AssertionError("houdini: a state the solver found breaks no candidate in the "
                                  "evaluator: encoding and evaluator disagree")
-        if src is not None and EXPAND:
+        if st_s is not None and EXPAND:
             _expand(enc.model, values, cands, alive, keys,
-                    enc.decode_state(solver.model(), src), EXPAND)
+                    enc.decode_state(used.model(), st_s), EXPAND)
+
+
+FRESH_AFTER = 0.2  # CPU seconds of one incremental round before fresh ones (NOTE(fresh-last-round))
 
 
 EXPAND = 40  # states explored from each counterexample to induction (NOTE(successors))
@@ -743,31 +845,32 @@ def _expand(model: ir.Model, values: AtomValues, cands: Sequence[tuple[Lit, ...]
     false in t; every other successor of s is a counterexample just as good (s satisfies
     every live candidate), and so is every successor of a state that satisfies them. After
     a drop, the states that caused it satisfy every candidate still live (all those false
-    in them are gone). So the evaluator explores forward from s, level by level, up to
+    in them are gone). So the compiled step (NOTE(compiled-walks)) explores forward from
+    s, level by level, up to
     `limit` states, and drops what fails in each level: Houdini's rule, with states found
     without the solver (dropping is what the solver's round would do with the same
     states)."""
-    seen = {_key(model, first)}
-    level = [first]
+    cm = values.cm
+    assert cm is not None, "houdini builds its AtomValues with the compiled model"
+    start = cm.flatten(first)
+    seen = {cm.key(*start)}
+    level = [start]
     while level and len(seen) < limit:
-        found: list[ir.State] = []
-        for st in level:
-            if not ev.types_ok(model, st):
+        found: list[tuple[tuple[Any, ...], bool]] = []
+        for cells, err in level:
+            if not _typed(cm, cells, err, cm.key(cells, err)):
                 continue  # the encoding's states without a successor (NOTE(int-width))
-            for inst in model.instances:
-                res = ev.run_step(model, inst, st)
-                if res is None:
-                    continue
-                k = _key(model, res.state)
+            for _, nxt, nerr in cm.successors(cells):
+                k = cm.key(nxt, nerr)
                 if k not in seen:
                     seen.add(k)
-                    found.append(res.state)
+                    found.append((nxt, nerr))
                     if len(seen) >= limit:
                         break
             if len(seen) >= limit:
                 break
         if found:
-            _drop_failing(cands, alive, keys, [values(st) for st in found])
+            _drop_failing(cands, alive, keys, [values.on_cells(*x) for x in found])
         level = found
 
 
@@ -816,6 +919,15 @@ def lemma_formula(enc: Encoding, lemmas: Lemmas, st: SymState) -> Any:
             else z3.BoolVal(True)
 
     return enc.predicate(("lemmas", lemmas.atoms, lemmas.clauses), build, st)
+
+
+CERT_STATE = "aux"  # the state the certificate's obligations are stated over
+
+
+def certificate_parts(enc: Encoding, lemmas: Lemmas, st: SymState) -> list[Any]:
+    """What the certificate re-checks over st (kind.certified, and Houdini's fresh last
+    round): wellformedness (enum cells hold members: Houdini assumes it) and the lemmas."""
+    return [enc.wellformed(st), lemma_formula(enc, lemmas, st)]
 
 
 def core(enc: Encoding, lemmas: Lemmas, seconds: float, budget: Budget | None = None) -> Lemmas:
