@@ -1,0 +1,486 @@
+"""Auxiliary invariants for k-induction learned from the complete reachable state space.
+
+NOTE(reach-lemmas): when breadth-first search reaches a fixpoint (the frontier empties)
+within `REACH_STATES` states and the budget, the set R of reachable states is known
+exactly, and k-induction can be strengthened with lemmas learned from R:
+
+1. CANDIDATES: Houdini's candidate clauses (engines/houdini.py: atoms, their negations,
+   two-literal clauses over related atoms) computed with R as the sample set. Each holds in
+   every state of R, so none is dropped (Houdini drops a candidate when a counterexample to
+   induction breaks it; here every candidate is a true invariant, and the counterexample is
+   the thing to remove).
+2. BLOCKING: the solver looks for s -> t where s satisfies every lemma and t breaks one.
+   Then s is unreachable (were s in R, t would be in R and satisfy every lemma). Its full
+   cube (every leaf cell = its value) is generalised by dropping literals while no state of
+   R matches what is left, and `not cube` becomes a new lemma; it holds in R and excludes s.
+   A cube matches R exactly when the AND of its literals' bitsets over R (one Python int
+   per cell and value) is nonzero.
+3. The loop ends when no such s exists (the lemmas are inductive) or at a cap on rounds or
+   time (then nothing is learned, and kind goes on as without R: never a guess).
+
+The verdict never rests on the search: kind re-checks the lemmas with fresh solvers (init
+=> L, wellformed and L and step => L', kind.py `certified`) before anything relies on them.
+Were R wrong (a state missing), a candidate or a blocking clause would be false in some
+reachable state, and no inductive set containing it would pass that check: the certificate
+refuses it, or the loop runs into a CTI state that R claims unreachable but cannot exclude
+(an R state matches its full cube), and gives up.
+
+Not under a solver resource limit (`--rlimit` asks for the solver's behaviour, as
+NOTE(base-search) in kind.py), and without symmetry reduction: R is every concrete state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import z3
+
+from .. import ir
+from ..encode import Encoding
+from .common import Budget, solver_for
+from .compiled import (
+    CompiledModel,
+    _compile,
+    _Gen,
+    _Pool,
+    _Unsupported,
+    build_value,
+    flatten_value,
+)
+from .explicit import Cut, _judge, initial_cells, too_wide
+from .houdini import (
+    Atom,
+    AtomValues,
+    Lemmas,
+    Lit,
+    _abstract,
+    _Encoded,
+    _junction,
+    atoms_of,
+    candidates,
+)
+
+REACH_STATES = 50_000  # the largest reachable state space enumerated for lemmas
+CANDIDATE_SIZE = int(__import__("os").environ.get("RL_CS", "1"))
+SMALL_SIZE = 2
+SMALL_LIMIT = 3
+MAX_ROUNDS = 2_000  # blocking clauses learned at most before giving up
+SECONDS = 60.0  # the share of the budget the learning may take at most
+CHECK_STATES = 256  # expanded states between two looks at the clock
+
+
+@dataclass(frozen=True, slots=True)
+class Reachable:
+    """Every reachable state, each as its flat cells (model order, ir.slots order) and
+    its error flag; the actions that fire in some state."""
+
+    keys: tuple[Any, ...]  # the explicit engine's keys (compiled.py, NOTE(packed-states))
+    cells: tuple[tuple[Any, ...], ...]
+    errs: tuple[bool, ...]
+    fired: frozenset[str]
+
+
+def reachable(model: ir.Model, budget: Budget, max_states: int = REACH_STATES
+              ) -> Reachable | None:
+    """R by breadth-first search to its fixpoint; None past `max_states` distinct states,
+    when the budget runs out, or when the model is too wide for an explicit search."""
+    if too_wide(model) is not None:
+        return None
+    cm = CompiledModel(model)
+    seen: dict[Any, None] = {}
+    frontier: list[Any] = []
+    try:
+        for cells, err in initial_cells(model, budget):
+            key = cm.key(cells, err)
+            if key not in seen:
+                seen[key] = None
+                frontier.append(key)
+                if len(seen) > max_states:
+                    return None
+    except Cut:
+        return None
+    fired = bytearray(len(model.instances))
+    done = 0
+    while frontier:
+        nxt: list[Any] = []
+        for key in frontier:
+            done += 1
+            if done % CHECK_STATES == 0 and budget.expired():
+                return None
+            typed = type(key) is int if cm.well_typed else _judge(cm, key, ())[0]
+            if not typed:
+                continue  # a state outside `types` (or an error state) has no successor
+            succ = cm.expand(key) if type(key) is int else [
+                (i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(key[1:])]
+            for i, k2 in succ:
+                fired[i] = 1
+                if k2 not in seen:
+                    seen[k2] = None
+                    nxt.append(k2)
+            if len(seen) > max_states:
+                return None
+        frontier = nxt
+    cells_out: list[tuple[Any, ...]] = []
+    errs: list[bool] = []
+    for key in seen:
+        if type(key) is int:
+            cells_out.append(tuple(cm.cells_of(key)))
+            errs.append(False)
+        else:
+            cells_out.append(tuple(key[1:]))
+            errs.append(key[0] == "err")
+    return Reachable(tuple(seen), tuple(cells_out), tuple(errs),
+                     frozenset(inst.action for inst, f in zip(model.instances, fired,
+                                                              strict=True) if f))
+
+
+def atom_values(model: ir.Model, atoms: Sequence[Atom], reach: Reachable
+                ) -> list[tuple[bool, ...]]:
+    """Every atom's value in every state of R: the expressions compiled over flat cells as
+    the explicit engine compiles them (compiled.py; a read outside a domain yields the last
+    entry, as houdini.AtomValues), the named invariants judged as the explicit engine judges
+    them. Falls back to houdini.AtomValues (the evaluator) for what does not compile."""
+    cm = CompiledModel(model)
+    exprs = [(i, a.expr) for i, a in enumerate(atoms) if a.inv is None and a.expr is not None]
+    names = [a.inv for a in atoms if a.inv is not None]
+    fn: Any = None
+    try:
+        gen = _Gen(model, _Pool())
+        gen.depth = 1
+        codes = [gen.expr(e) for _, e in exprs]
+        src = ("def atoms(s):\n" + "\n".join(gen.lines) + "\n    err = False\n"
+               "    return (" + "".join(f"bool({c}), " for c in codes) + ")\n")
+        fn = _compile(src, gen.pool.ns, "atoms")
+    except (_Unsupported, SyntaxError, RecursionError, MemoryError):
+        fn = None
+    slow = AtomValues(model, atoms)
+    out: list[tuple[bool, ...]] = []
+    for key, cells, err in zip(reach.keys, reach.cells, reach.errs, strict=True):
+        if fn is None:
+            out.append(tuple(slow(_state(model, cells, err))))
+            continue
+        try:
+            got = fn(cells)
+        except Exception:  # noqa: BLE001 - what the compiled code cannot do, the evaluator does
+            out.append(tuple(slow(_state(model, cells, err))))
+            continue
+        bad = set(_judge(cm, key, names)[1])
+        row = [False] * len(atoms)
+        for (i, _), v in zip(exprs, got, strict=True):
+            row[i] = v
+        for i, a in enumerate(atoms):
+            if a.inv is not None:
+                row[i] = a.inv not in bad
+        out.append(tuple(row))
+    return out
+
+
+def _state(model: ir.Model, cells: Sequence[Any], err: bool) -> ir.State:
+    from ..evaluate import ERR
+
+    it = iter(cells)
+    st: ir.State = {v.name: build_value(v.type, it) for v in model.vars}
+    st[ERR] = err
+    return st
+
+
+def _flat(model: ir.Model, st: ir.State) -> list[Any]:
+    out: list[Any] = []
+    for v in model.vars:
+        flatten_value(st[v.name], v.type, out)
+    return out
+
+
+class CubeIndex:
+    """One bitset over R per (cell, value): bit j is set when state j has that value."""
+
+    def __init__(self, reach: Reachable) -> None:
+        n = len(reach.cells)
+        self.full = (1 << n) - 1
+        self.n_cells = len(reach.cells[0]) if reach.cells else 0
+        cols: list[dict[Any, bytearray]] = [{} for _ in range(self.n_cells)]
+        size = (n + 7) // 8
+        for j, cells in enumerate(reach.cells):
+            byte, bit = j >> 3, 1 << (j & 7)
+            for c, v in enumerate(cells):
+                col = cols[c]
+                ba = col.get((type(v), v))
+                if ba is None:
+                    ba = col[(type(v), v)] = bytearray(size)
+                ba[byte] |= bit
+        self.bits = [{k: int.from_bytes(ba, "little") for k, ba in col.items()} for col in cols]
+
+    def matches(self, cube: Sequence[tuple[int, Any]]) -> int:
+        """The states of R that match every (cell, value) of the cube, as a bitset."""
+        acc = self.full
+        for c, v in cube:
+            acc &= self.bits[c].get((type(v), v), 0)
+            if not acc:
+                return 0
+        return acc
+
+    def generalise(self, cube: list[tuple[int, Any]]) -> list[tuple[int, Any]] | None:
+        """A subcube that still matches no state of R (greedy: each literal dropped when
+        what is left matches nothing), or None when the whole cube matches some state."""
+        if self.matches(cube):
+            return None
+        # the rarest values first: they rule out the most states, so the others can go
+        cube = sorted(cube, key=lambda cv: self.bits[cv[0]].get((type(cv[1]), cv[1]), 0)
+                      .bit_count())
+        kept = list(cube)
+        i = len(kept) - 1
+        while i >= 0:
+            trial = kept[:i] + kept[i + 1:]
+            if not self.matches(trial):
+                kept = trial
+            i -= 1
+        return kept
+
+    def smallest(self, cube: list[tuple[int, Any]], size: int, limit: int
+                 ) -> list[list[tuple[int, Any]]]:
+        """Up to `limit` subcubes of at most `size` literals that match no state of R,
+        the shortest first (a shorter clause excludes more unreachable states)."""
+        bits = [self.bits[c].get((type(v), v), 0) for c, v in cube]
+        order = sorted(range(len(cube)), key=lambda i: bits[i].bit_count())
+        found_sets: list[tuple[int, ...]] = []
+        out: list[list[tuple[int, Any]]] = []
+        for n in range(1, size + 1):
+            for combo in itertools.combinations(order, n):
+                acc = self.full
+                for i in combo:
+                    acc &= bits[i]
+                    if not acc:
+                        break
+                if not acc:
+                    # minimal: no shorter subcube found already inside this one
+                    if not any(set(o) <= set(combo) for o in found_sets):
+                        out.append([cube[i] for i in combo])
+                        found_sets.append(combo)
+                        if len(out) >= limit:
+                            return out
+            if out:
+                return out
+        return out
+
+
+MAX_VARIANTS = 120  # index permutations tried per blocking clause
+
+
+class Variants:
+    """NOTE(variants): a blocking cube about page 1 often has a twin about page 2 that is
+    just as unreachable. The cube's images under permutations of an index domain (a
+    function's domain: pages, CPUs), applied to the cells' indices and to the values of the
+    cells the spec uses as an index into that domain (`freeing = 2`), are candidates too;
+    each is kept only when it matches no state of R, like any other cube. Nothing assumes
+    the spec symmetric: an image that some reachable state matches is simply not kept."""
+
+    def __init__(self, model: ir.Model) -> None:
+        from .houdini import _index_terms, _is_cell
+
+        self.where: dict[tuple[str, tuple[ir.Value, ...]], int] = {}
+        self.leaves: list[tuple[str, tuple[ir.Value, ...], tuple[ir.Domain, ...]]] = []
+        for v in model.vars:
+            for path, _ in ir.slots(v.name, v.type):
+                doms: list[ir.Domain] = []
+                t: ir.Type = v.type
+                for _p in path:
+                    assert isinstance(t, ir.FunT)
+                    doms.append(t.dom)
+                    t = t.cod
+                self.where[v.name, path] = len(self.leaves)
+                self.leaves.append((v.name, path, tuple(doms)))
+        self.holder: dict[int, ir.Domain] = {}  # cell -> the domain its value indexes
+        for idx, dom in _index_terms(model):
+            if _is_cell(idx) and isinstance(dom, ir.IntT):
+                c = self.where.get(_cell_path(idx))
+                if c is not None:
+                    self.holder.setdefault(c, dom)
+        doms = {d for _, _, ds in self.leaves for d in ds if isinstance(d, ir.IntT)}
+        self.perms: list[dict[ir.Domain, dict[int, int]]] = []
+        for d in sorted(doms, key=lambda d: (d.lo, d.hi)):  # type: ignore[attr-defined]
+            vals = d.values()
+            if len(vals) < 2:
+                continue
+            maps = (itertools.permutations(vals) if math.factorial(len(vals)) <= MAX_VARIANTS
+                    else [vals[i:] + vals[:i] for i in range(1, len(vals))])
+            for image in maps:
+                if tuple(image) != tuple(vals):
+                    self.perms.append({d: dict(zip(vals, image, strict=True))})
+
+    def __call__(self, cube: Sequence[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
+        out: list[list[tuple[int, Any]]] = []
+        for perm in self.perms:
+            img: list[tuple[int, Any]] = []
+            for c, v in cube:
+                name, path, doms = self.leaves[c]
+                new_path = tuple(perm[d].get(p, p) if d in perm else p  # type: ignore[call-overload]
+                                 for p, d in zip(path, doms, strict=True))
+                h = self.holder.get(c)
+                if h is not None and h in perm and type(v) is int:
+                    v = perm[h].get(v, v)
+                c2 = self.where.get((name, new_path))
+                if c2 is None:
+                    break
+                img.append((c2, v))
+            else:
+                if img != list(cube):
+                    out.append(img)
+        return out
+
+
+def _cell_path(e: ir.Expr) -> tuple[str, tuple[ir.Value, ...]]:
+    path: list[ir.Value] = []
+    while isinstance(e, ir.Index):
+        assert isinstance(e.idx, ir.Lit)
+        path.append(e.idx.value)
+        e = e.fn
+    assert isinstance(e, ir.Var)
+    return e.name, tuple(reversed(path))
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """Lemmas learned from R (not yet certified) and how."""
+
+    lemmas: Lemmas
+    states: int  # |R|
+    candidates: int
+    blocked: int  # blocking clauses
+    rounds: int
+    seconds: float
+
+    def describe(self) -> dict[str, object]:
+        """How the lemmas were obtained, for the result's `extra`."""
+        return {"how": "learned from the complete reachable state space: candidate clauses "
+                       "true in every reachable state, and clauses that exclude "
+                       "unreachable counterexamples to induction; re-checked by fresh solvers",
+                "reachable_states": self.states, "candidate_clauses": self.candidates,
+                "blocking_clauses": self.blocked, "solver_rounds": self.rounds}
+
+
+class _CellAtoms:
+    """The atoms `cell = value` (or the bool cell) of blocking clauses, made once each."""
+
+    def __init__(self, model: ir.Model, atoms: list[Atom]) -> None:
+        self.atoms = atoms
+        self.index = {a.expr: i for i, a in enumerate(atoms) if a.expr is not None}
+        self.leaves: list[tuple[ir.Expr, ir.Type]] = []
+        for v in model.vars:
+            for path, t in ir.slots(v.name, v.type):
+                e: ir.Expr = ir.Var(v.name, v.type)
+                ty: ir.Type = v.type
+                for p in path:
+                    assert isinstance(ty, ir.FunT)
+                    e = ir.Index(e, ir.Lit(p, ty.dom), ty.cod)
+                    ty = ty.cod
+                self.leaves.append((e, t))
+
+    def _atom(self, e: ir.Expr) -> int:
+        i = self.index.get(e)
+        if i is None:
+            indices: list[ir.Lit] = []
+            self.atoms.append(Atom(ir.render(e), e, shape=ir.render(_abstract(e, indices)),
+                                   indices=tuple(x.value for x in indices),
+                                   index_types=tuple(x.type for x in indices)))
+            i = self.index[e] = len(self.atoms) - 1
+        return i
+
+    def blocking(self, cube: Sequence[tuple[int, Any]]) -> tuple[Lit, ...]:
+        """`not cube` as a clause over atoms."""
+        out: list[Lit] = []
+        for c, v in sorted(cube):
+            e, t = self.leaves[c]
+            if isinstance(t, ir.BoolT):
+                out.append((self._atom(e), not v))
+            else:
+                out.append((self._atom(ir.Eq(e, ir.Lit(v, t))), False))
+        return tuple(out)
+
+
+def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
+          reach: Reachable, use_variants: bool = True) -> Learned | None:
+    """NOTE(reach-lemmas): candidates true in R, then blocking clauses until inductive;
+    None at the cap (rounds, time) or when a counterexample state cannot be excluded."""
+    t0 = time.perf_counter()
+    sub = budget.capped(SECONDS)
+    atoms = atoms_of(model, invariants)
+    vals = list(dict.fromkeys(atom_values(model, atoms, reach)))
+    # the named invariants are always Houdini candidates; here only those true in R
+    false_in_r = {i for i, a in enumerate(atoms) if a.inv is not None
+                  and not all(v[i] for v in vals)}
+    cands = [c for c in candidates(atoms, vals)
+             if not (len(c) == 1 and c[0][0] in false_in_r) and len(c) <= CANDIDATE_SIZE]
+    n_cands = len(cands)
+    index = CubeIndex(reach)
+    cell_atoms = _CellAtoms(model, list(atoms))
+    clauses: list[tuple[Lit, ...]] = list(cands)
+    have = set(clauses)
+    variants = Variants(model) if use_variants else None
+
+    s, t = enc.fresh_state("r0"), enc.fresh_state("r1")
+    sel = enc.fresh_selector("r")
+    solver = solver_for(sub)
+    solver.add(enc.wellformed(s), *enc.step(s, sel, t))
+    es, et = _Encoded(enc, cell_atoms.atoms, s), _Encoded(enc, cell_atoms.atoms, t)
+    # NOTE(goal-chain): the lemmas only grow, so one incremental solver keeps them all
+    # asserted over s; the goal "t breaks some lemma" is an assumption literal per round,
+    # a chain: goal_r implies goal_{r-1} or t breaks a clause added in round r (linear in
+    # the clauses). Measured at soft_offline 4x3: asserting the goal in a push/pop scope
+    # per round instead made the rounds three times as slow (the solver forgets too much).
+    goal: Any = z3.BoolVal(False)
+
+    def assert_clauses(new: Sequence[tuple[Lit, ...]], r: int) -> Any:
+        nonlocal es, et
+        if len(cell_atoms.atoms) > len(es.atoms):
+            es = _Encoded(enc, cell_atoms.atoms, s)
+            et = _Encoded(enc, cell_atoms.atoms, t)
+        g = z3.Bool(f"reach_goal@{r}")
+        solver.add(*[es.clause(c) for c in new])
+        solver.add(z3.Implies(g, _junction(z3.Z3_mk_or,
+                                           [goal, *[z3.Not(et.clause(c)) for c in new]])))
+        return g
+
+    goal = assert_clauses(clauses, 0)
+    rounds = 0
+    blocked = 0
+    while True:
+        rounds += 1
+        if rounds > MAX_ROUNDS or sub.expired():
+            return None
+        a = sub.check(solver, goal)
+        m = solver.model() if a.sat else None
+        if a.unsat:
+            break
+        if m is None:
+            return None
+        src = enc.decode_state(m, s)
+        cube = list(enumerate(_flat(model, src)))
+        kept = index.generalise(cube)
+        if kept is None:
+            return None  # a state of R steps out of the lemmas: R or the encoding is wrong
+        cubes = index.smallest(cube, SMALL_SIZE, SMALL_LIMIT) or [kept]
+        fresh = []
+        for cb in cubes:
+            fresh.append(cell_atoms.blocking(cb))
+            if variants is not None:
+                for img in variants(cb):
+                    if not index.matches(img):
+                        fresh.append(cell_atoms.blocking(img))
+        fresh = [c for c in dict.fromkeys(fresh) if c not in have]
+        have.update(fresh)
+        clauses += fresh
+        blocked += len(fresh)
+        goal = assert_clauses(fresh, rounds)
+    atoms_all = tuple(cell_atoms.atoms)
+    proved = frozenset(inv for c in clauses if len(c) == 1
+                       for inv in [atoms_all[c[0][0]].inv] if inv is not None)
+    seconds = time.perf_counter() - t0
+    stats = {"atoms": len(atoms), "samples": len(reach.cells), "candidates": n_cands,
+             "lemmas": len(clauses), "rounds": rounds, "seconds": seconds}
+    lemmas = Lemmas(atoms_all, tuple(clauses), proved, stats, fired=reach.fired)
+    return Learned(replace(lemmas), len(reach.cells), n_cands, blocked, rounds, seconds)
