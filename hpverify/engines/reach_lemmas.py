@@ -35,13 +35,13 @@ import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import z3
 
 from .. import ir
-from ..encode import Encoding
+from ..encode import Encoding, SymState
 from .common import Budget, solver_for
 from .compiled import (
     CompiledModel,
@@ -59,16 +59,15 @@ from .houdini import (
     Lemmas,
     Lit,
     _abstract,
-    _Encoded,
     _junction,
     atoms_of,
     candidates,
 )
 
 REACH_STATES = 50_000  # the largest reachable state space enumerated for lemmas
-CANDIDATE_SIZE = int(__import__("os").environ.get("RL_CS", "1"))
-SMALL_SIZE = 2
-SMALL_LIMIT = 3
+SMALL_SIZE = 4
+SMALL_LIMIT = 6
+RARE = 20
 MAX_ROUNDS = 2_000  # blocking clauses learned at most before giving up
 SECONDS = 60.0  # the share of the budget the learning may take at most
 CHECK_STATES = 256  # expanded states between two looks at the clock
@@ -83,6 +82,7 @@ class Reachable:
     cells: tuple[tuple[Any, ...], ...]
     errs: tuple[bool, ...]
     fired: frozenset[str]
+    compiled: CompiledModel | None = field(default=None, compare=False, repr=False)
 
 
 def reachable(model: ir.Model, budget: Budget, max_states: int = REACH_STATES
@@ -136,48 +136,50 @@ def reachable(model: ir.Model, budget: Budget, max_states: int = REACH_STATES
             errs.append(key[0] == "err")
     return Reachable(tuple(seen), tuple(cells_out), tuple(errs),
                      frozenset(inst.action for inst, f in zip(model.instances, fired,
-                                                              strict=True) if f))
+                                                              strict=True) if f), cm)
 
 
-def atom_values(model: ir.Model, atoms: Sequence[Atom], reach: Reachable
-                ) -> list[tuple[bool, ...]]:
-    """Every atom's value in every state of R: the expressions compiled over flat cells as
-    the explicit engine compiles them (compiled.py; a read outside a domain yields the last
-    entry, as houdini.AtomValues), the named invariants judged as the explicit engine judges
-    them. Falls back to houdini.AtomValues (the evaluator) for what does not compile."""
-    cm = CompiledModel(model)
-    exprs = [(i, a.expr) for i, a in enumerate(atoms) if a.inv is None and a.expr is not None]
+def atom_values(model: ir.Model, atoms: Sequence[Atom], reach: Reachable,
+                cm: CompiledModel | None = None) -> list[tuple[bool, ...]]:
+    """The distinct rows of atom values over R (one row per state, duplicates dropped):
+    the expressions compiled over flat cells as the explicit engine compiles them
+    (compiled.py; a read outside a domain yields the last entry, as houdini.AtomValues),
+    the named invariants judged as the explicit engine judges them. The evaluator
+    (houdini.AtomValues) does what does not compile."""
+    cm = cm or CompiledModel(model)
+    exprs = [a.expr for a in atoms if a.inv is None]
     names = [a.inv for a in atoms if a.inv is not None]
+    slow = AtomValues(model, atoms)
+    if any(e is None for e in exprs) or any(a.inv is None for a in atoms[len(exprs):]):
+        return list(dict.fromkeys(tuple(slow(_state(model, c, e)))
+                                  for c, e in zip(reach.cells, reach.errs, strict=True)))
     fn: Any = None
     try:
         gen = _Gen(model, _Pool())
         gen.depth = 1
-        codes = [gen.expr(e) for _, e in exprs]
+        codes = [gen.expr(e) for e in exprs]  # type: ignore[arg-type]
         src = ("def atoms(s):\n" + "\n".join(gen.lines) + "\n    err = False\n"
                "    return (" + "".join(f"bool({c}), " for c in codes) + ")\n")
         fn = _compile(src, gen.pool.ns, "atoms")
     except (_Unsupported, SyntaxError, RecursionError, MemoryError):
         fn = None
-    slow = AtomValues(model, atoms)
-    out: list[tuple[bool, ...]] = []
+    packed = [n for n in names if n != ir.TYPES]
+    violated = cm.violated(packed) if cm.well_typed else None
+    rows: dict[tuple[bool, ...], None] = {}
     for key, cells, err in zip(reach.keys, reach.cells, reach.errs, strict=True):
-        if fn is None:
-            out.append(tuple(slow(_state(model, cells, err))))
-            continue
         try:
-            got = fn(cells)
+            got = fn(cells) if fn is not None else None
         except Exception:  # noqa: BLE001 - what the compiled code cannot do, the evaluator does
-            out.append(tuple(slow(_state(model, cells, err))))
+            got = None
+        if got is None:
+            rows[tuple(slow(_state(model, cells, err)))] = None
             continue
-        bad = set(_judge(cm, key, names)[1])
-        row = [False] * len(atoms)
-        for (i, _), v in zip(exprs, got, strict=True):
-            row[i] = v
-        for i, a in enumerate(atoms):
-            if a.inv is not None:
-                row[i] = a.inv not in bad
-        out.append(tuple(row))
-    return out
+        if violated is not None and type(key) is int:  # typed, error-free (compiled.py)
+            bad = violated(key)
+        else:
+            bad = _judge(cm, key, names)[1]
+        rows[got + tuple(n not in bad for n in names)] = None
+    return list(rows)
 
 
 def _state(model: ir.Model, cells: Sequence[Any], err: bool) -> ir.State:
@@ -243,29 +245,27 @@ class CubeIndex:
 
     def smallest(self, cube: list[tuple[int, Any]], size: int, limit: int
                  ) -> list[list[tuple[int, Any]]]:
-        """Up to `limit` subcubes of at most `size` literals that match no state of R,
-        the shortest first (a shorter clause excludes more unreachable states)."""
+        """Up to `limit` subcubes of the fewest literals (at most `size`) that match no
+        state of R: a shorter clause excludes more unreachable states. Subcubes of more
+        than three literals are drawn from the `RARE` rarest values only (the number of
+        combinations grows with the fourth power of the cube)."""
         bits = [self.bits[c].get((type(v), v), 0) for c, v in cube]
         order = sorted(range(len(cube)), key=lambda i: bits[i].bit_count())
-        found_sets: list[tuple[int, ...]] = []
-        out: list[list[tuple[int, Any]]] = []
         for n in range(1, size + 1):
-            for combo in itertools.combinations(order, n):
+            out: list[list[tuple[int, Any]]] = []
+            for combo in itertools.combinations(order if n <= 3 else order[:RARE], n):
                 acc = self.full
                 for i in combo:
                     acc &= bits[i]
                     if not acc:
                         break
                 if not acc:
-                    # minimal: no shorter subcube found already inside this one
-                    if not any(set(o) <= set(combo) for o in found_sets):
-                        out.append([cube[i] for i in combo])
-                        found_sets.append(combo)
-                        if len(out) >= limit:
-                            return out
+                    out.append([cube[i] for i in combo])
+                    if len(out) >= limit:
+                        break
             if out:
                 return out
-        return out
+        return []
 
 
 MAX_VARIANTS = 120  # index permutations tried per blocking clause
@@ -343,6 +343,38 @@ def _cell_path(e: ir.Expr) -> tuple[str, tuple[ir.Value, ...]]:
     return e.name, tuple(reversed(path))
 
 
+class _Lazy:
+    """Atoms and clauses over one symbolic state, each atom encoded when a clause first
+    uses it (most atoms are in no lemma: they vary over R)."""
+
+    def __init__(self, enc: Encoding, atoms: Sequence[Atom], st: SymState) -> None:
+        self.enc, self.atoms, self.st = enc, atoms, st
+        self.pos: dict[int, Any] = {}
+        self.neg: dict[int, Any] = {}
+
+    def lit(self, a: int, pol: bool) -> Any:
+        x = self.pos.get(a)
+        if x is None:
+            atom = self.atoms[a]
+            x = self.pos[a] = (self.enc.invariant_ok(atom.inv, self.st) if atom.inv is not None
+                               else self.enc.expr_value(atom.expr, self.st))  # type: ignore[arg-type]
+            self.neg[a] = z3.Not(x)
+        return x if pol else self.neg[a]
+
+    def clause(self, c: tuple[Lit, ...]) -> Any:
+        lits = [self.lit(a, pol) for a, pol in c]
+        return lits[0] if len(lits) == 1 else _junction(z3.Z3_mk_or, lits)
+
+
+def _pruned(atoms: Sequence[Atom], clauses: Sequence[tuple[Lit, ...]]
+            ) -> tuple[tuple[Atom, ...], tuple[tuple[Lit, ...], ...]]:
+    """Only the atoms some clause uses, renumbered: kind encodes every atom of its lemmas."""
+    used = sorted({a for c in clauses for a, _ in c})
+    new = {a: i for i, a in enumerate(used)}
+    return (tuple(atoms[a] for a in used),
+            tuple(tuple((new[a], pol) for a, pol in c) for c in clauses))
+
+
 @dataclass(frozen=True, slots=True)
 class Learned:
     """Lemmas learned from R (not yet certified) and how."""
@@ -403,18 +435,28 @@ class _CellAtoms:
 
 
 def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Budget,
-          reach: Reachable, use_variants: bool = True) -> Learned | None:
+          reach: Reachable, use_variants: bool = True, pairs: bool = False) -> Learned | None:
     """NOTE(reach-lemmas): candidates true in R, then blocking clauses until inductive;
     None at the cap (rounds, time) or when a counterexample state cannot be excluded."""
     t0 = time.perf_counter()
     sub = budget.capped(SECONDS)
     atoms = atoms_of(model, invariants)
-    vals = list(dict.fromkeys(atom_values(model, atoms, reach)))
-    # the named invariants are always Houdini candidates; here only those true in R
-    false_in_r = {i for i, a in enumerate(atoms) if a.inv is not None
-                  and not all(v[i] for v in vals)}
-    cands = [c for c in candidates(atoms, vals)
-             if not (len(c) == 1 and c[0][0] in false_in_r) and len(c) <= CANDIDATE_SIZE]
+    vals = atom_values(model, atoms, reach, reach.compiled)
+    # NOTE(unary-candidates): each atom or its negation when it is constant over R (the
+    # named invariants only when they hold in R). Houdini's two-literal clauses are all
+    # true in R too, but measured at soft_offline 4x3 they cost more solver time (every
+    # check carries thousands of them, and so does the certificate) than the blocking
+    # clauses they spare: whole sweep 32 s with them, 12 s without (engine seconds).
+    t_values = time.perf_counter() - t0
+    cols = list(zip(*vals, strict=True))
+    cands: list[tuple[Lit, ...]] = []
+    for i, col in enumerate(cols):
+        if all(col):
+            cands.append(((i, True),))
+        elif not any(col) and atoms[i].inv is None:
+            cands.append(((i, False),))
+    if pairs:
+        cands += [c for c in candidates(atoms, vals) if len(c) == 2]
     n_cands = len(cands)
     index = CubeIndex(reach)
     cell_atoms = _CellAtoms(model, list(atoms))
@@ -426,7 +468,7 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
     sel = enc.fresh_selector("r")
     solver = solver_for(sub)
     solver.add(enc.wellformed(s), *enc.step(s, sel, t))
-    es, et = _Encoded(enc, cell_atoms.atoms, s), _Encoded(enc, cell_atoms.atoms, t)
+    es, et = _Lazy(enc, cell_atoms.atoms, s), _Lazy(enc, cell_atoms.atoms, t)
     # NOTE(goal-chain): the lemmas only grow, so one incremental solver keeps them all
     # asserted over s; the goal "t breaks some lemma" is an assumption literal per round,
     # a chain: goal_r implies goal_{r-1} or t breaks a clause added in round r (linear in
@@ -435,10 +477,6 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
     goal: Any = z3.BoolVal(False)
 
     def assert_clauses(new: Sequence[tuple[Lit, ...]], r: int) -> Any:
-        nonlocal es, et
-        if len(cell_atoms.atoms) > len(es.atoms):
-            es = _Encoded(enc, cell_atoms.atoms, s)
-            et = _Encoded(enc, cell_atoms.atoms, t)
         g = z3.Bool(f"reach_goal@{r}")
         solver.add(*[es.clause(c) for c in new])
         solver.add(z3.Implies(g, _junction(z3.Z3_mk_or,
@@ -446,13 +484,17 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
         return g
 
     goal = assert_clauses(clauses, 0)
+    t_setup = time.perf_counter() - t0
+    solve = 0.0
     rounds = 0
     blocked = 0
     while True:
         rounds += 1
         if rounds > MAX_ROUNDS or sub.expired():
             return None
+        t_check = time.perf_counter()
         a = sub.check(solver, goal)
+        solve += time.perf_counter() - t_check
         m = solver.model() if a.sat else None
         if a.unsat:
             break
@@ -476,11 +518,12 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
         clauses += fresh
         blocked += len(fresh)
         goal = assert_clauses(fresh, rounds)
-    atoms_all = tuple(cell_atoms.atoms)
+    atoms_all, clauses = _pruned(cell_atoms.atoms, clauses)
     proved = frozenset(inv for c in clauses if len(c) == 1
                        for inv in [atoms_all[c[0][0]].inv] if inv is not None)
     seconds = time.perf_counter() - t0
     stats = {"atoms": len(atoms), "samples": len(reach.cells), "candidates": n_cands,
-             "lemmas": len(clauses), "rounds": rounds, "seconds": seconds}
+             "lemmas": len(clauses), "rounds": rounds, "seconds": seconds,
+             "values_seconds": t_values, "setup_seconds": t_setup, "solve_seconds": solve}
     lemmas = Lemmas(atoms_all, tuple(clauses), proved, stats, fired=reach.fired)
     return Learned(replace(lemmas), len(reach.cells), n_cands, blocked, rounds, seconds)
