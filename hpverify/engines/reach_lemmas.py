@@ -85,12 +85,13 @@ class Reachable:
     compiled: CompiledModel | None = field(default=None, compare=False, repr=False)
 
 
-def reachable(model: ir.Model, budget: Budget, max_states: int = REACH_STATES
+def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
               ) -> Reachable | None:
     """R by breadth-first search to its fixpoint; None past `max_states` distinct states,
     when the budget runs out, or when the model is too wide for an explicit search."""
     if too_wide(model) is not None:
         return None
+    max_states = REACH_STATES if max_states is None else max_states
     cm = CompiledModel(model)
     seen: dict[Any, None] = {}
     frontier: list[Any] = []
