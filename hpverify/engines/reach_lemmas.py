@@ -52,7 +52,7 @@ from .compiled import (
     build_value,
     flatten_value,
 )
-from .explicit import Cut, _judge, initial_cells, too_wide
+from .explicit import Cut, _expander, _judge, initial_cells, too_wide
 from .houdini import (
     Atom,
     AtomValues,
@@ -69,7 +69,7 @@ SMALL_SIZE = 4
 SMALL_LIMIT = 6
 RARE = 20
 MAX_ROUNDS = 2_000  # blocking clauses learned at most before giving up
-SECONDS = 60.0  # the share of the budget the learning may take at most
+SECONDS = 30.0  # the share of the budget the learning may take at most
 CHECK_STATES = 256  # expanded states between two looks at the clock
 
 
@@ -93,7 +93,7 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
         return None
     max_states = REACH_STATES if max_states is None else max_states
     cm = CompiledModel(model)
-    seen: dict[Any, None] = {}
+    seen: dict[Any, Any] = {}  # key -> (parent, instance) or None: explore's format
     frontier: list[Any] = []
     try:
         for cells, err in initial_cells(model, budget):
@@ -107,22 +107,23 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
         return None
     fired = bytearray(len(model.instances))
     done = 0
+    fast = cm.well_typed  # an int key is a type-correct, error-free state (compiled.py)
+    explore, expand = cm.explorer(None), _expander(cm, None)
     while frontier:
         nxt: list[Any] = []
+        push = nxt.append
         for key in frontier:
             done += 1
             if done % CHECK_STATES == 0 and budget.expired():
                 return None
-            typed = type(key) is int if cm.well_typed else _judge(cm, key, ())[0]
-            if not typed:
-                continue  # a state outside `types` (or an error state) has no successor
-            succ = cm.expand(key) if type(key) is int else [
-                (i, cm.key(c2, e2)) for i, c2, e2 in cm.successors(key[1:])]
-            for i, k2 in succ:
-                fired[i] = 1
-                if k2 not in seen:
-                    seen[k2] = None
-                    nxt.append(k2)
+            if fast and type(key) is int:
+                explore(key, seen, push, fired)  # NOTE(explore) in compiled.py
+            elif _judge(cm, key, ())[0]:  # a state outside `types` has no successor
+                for i, k2 in expand(key):  # as explicit.py's loop off the fast path
+                    fired[i] = 1
+                    if k2 not in seen:
+                        seen[k2] = None
+                        push(k2)
             if len(seen) > max_states:
                 return None
         frontier = nxt
