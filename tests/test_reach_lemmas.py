@@ -172,3 +172,19 @@ def test_the_show_invariant_output_is_re_checked_and_readable() -> None:
     assert shown
     clauses = shown[0]["inductive_invariant_clauses"]
     assert any(c.startswith("not (") and " and " in c for c in clauses)
+
+
+def test_an_atom_that_raises_in_a_reachable_state_is_no_candidate(tmp_spec) -> None:
+    """`d0 % n` is a subterm of the invariant, taken out of the invariant's own fault
+    handling: with n = 0 its evaluation raises. It makes no candidate; kind goes on
+    (found by tests/test_differential_exprs.py)."""
+    f = tmp_spec("spec random\ntype R = 0..2\ntype Small = 0..3\nvar n: Small\nvar v0: bool\n"
+                 "def d0 = 0\ninit { n = 0  v0 = true }\n"
+                 "action tick { require n < 3  n' = n + 1 }\naction act0 { v0' = true }\n"
+                 "invariant inv0: ((count x1 in R: v0) < (d0 % n))\n"
+                 "invariant inv1: n <= 3\n")
+    model, names = load(str(f))
+    assert verdicts(kind(model, names, 10, Budget())) == \
+        verdicts(explicit(model, names, 10, Budget()))
+    res = {r.invariant: r for r in kind(model, names, 10, Budget())}
+    assert res["inv0"].verdict == "violated" and LEARNED in (res["inv1"].method or "")
