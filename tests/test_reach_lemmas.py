@@ -142,7 +142,7 @@ def test_a_wrong_reachable_set_never_yields_a_false_proof(monkeypatch, variant, 
 def test_past_the_state_cap_kind_takes_houdinis_path(monkeypatch) -> None:
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
     monkeypatch.setattr(RL, "REACH_STATES", 50)  # 98 reachable states
-    assert RL.reachable(model, Budget(), RL.REACH_STATES) is None
+    assert RL.reachable(model, Budget(), RL.REACH_STATES) == RL.Overflow(4)
     res = kind(model, names, 20, Budget())
     assert all(r.proved for r in res)
     assert not any(LEARNED in (r.method or "") for r in res)

@@ -45,7 +45,7 @@ from ..result import Result, Trace, Verdict
 from .bmc import Progress, decode_trace
 from .common import Budget, solver_for
 from .houdini import Lemmas, core, houdini, lemma_formula
-from .reach_lemmas import Learned
+from .reach_lemmas import Learned, Overflow
 
 
 def distinct(a: SymState, b: SymState) -> Any:
@@ -101,15 +101,17 @@ def searched_base(model: ir.Model, invariants: Sequence[str], depth: int,
 
 
 def reach_learned(model: ir.Model, enc: Encoding, invariants: Sequence[str],
-                  budget: Budget) -> Learned | None:
+                  budget: Budget) -> Learned | Overflow | None:
     """NOTE(reach-lemmas): lemmas learned from the complete reachable state space, when it
-    is small; None otherwise (as NOTE(base-search), not under a solver resource limit)."""
+    is small; Overflow when it is not; None otherwise (as NOTE(base-search), not under a
+    solver resource limit)."""
     if budget.rlimit is not None:
         return None
-    from .reach_lemmas import learn, reachable
+    from .reach_lemmas import Reachable, learn, reachable
 
     reach = reachable(model, budget)
-    return None if reach is None else learn(model, enc, invariants, budget, reach)
+    return learn(model, enc, invariants, budget, reach) if isinstance(reach, Reachable) \
+        else reach
 
 
 def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
@@ -125,9 +127,12 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     lemmas: Lemmas | None = None
     refused: str | None = None  # why the auxiliary invariants were not used (debugging)
     # NOTE(reach-lemmas): a small, completely enumerated state space gives the lemmas
-    learned = reach_learned(model, enc, invariants, budget) if strengthen else None
-    searched = searched_base(model, invariants, depth, budget,
-                             None if learned is None else learned.states)
+    reach = reach_learned(model, enc, invariants, budget) if strengthen else None
+    learned = reach if isinstance(reach, Learned) else None
+    # more states within `depth` steps than the reachable-state search's cap, so more than
+    # the base search's (NOTE(base-search)): it would stop at its cap too
+    searched = None if isinstance(reach, Overflow) and reach.level <= depth else \
+        searched_base(model, invariants, depth, budget, None if learned is None else learned.states)
 
     base = solver_for(budget)
     bs: list[SymState] = [enc.fresh_state("b0")]

@@ -85,10 +85,18 @@ class Reachable:
     compiled: CompiledModel | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Overflow:
+    """The search stopped at its state cap: more than the cap of states lie within `level`
+    steps of the initial states."""
+
+    level: int
+
+
 def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
-              ) -> Reachable | None:
-    """R by breadth-first search to its fixpoint; None past `max_states` distinct states,
-    when the budget runs out, or when the model is too wide for an explicit search."""
+              ) -> Reachable | Overflow | None:
+    """R by breadth-first search to its fixpoint; Overflow past `max_states` distinct
+    states; None when the budget runs out or the model is too wide for an explicit search."""
     if too_wide(model) is not None:
         return None
     max_states = REACH_STATES if max_states is None else max_states
@@ -102,11 +110,12 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
                 seen[key] = None
                 frontier.append(key)
                 if len(seen) > max_states:
-                    return None
+                    return Overflow(0)
     except Cut:
         return None
     fired = bytearray(len(model.instances))
     done = 0
+    level = 0  # the frontier's distance from the initial states
     fast = cm.well_typed  # an int key is a type-correct, error-free state (compiled.py)
     explore, expand = cm.explorer(None), _expander(cm, None)
     while frontier:
@@ -125,8 +134,9 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
                         seen[k2] = None
                         push(k2)
             if len(seen) > max_states:
-                return None
+                return Overflow(level + 1)  # every state seen is within level + 1 steps
         frontier = nxt
+        level += 1
     cells_out: list[tuple[Any, ...]] = []
     errs: list[bool] = []
     for key in seen:
