@@ -483,14 +483,14 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
     cols = list(zip(*vals, strict=True))
     cands: list[tuple[Lit, ...]] = []
     for i, col in enumerate(cols):
-        if any(v is None for v in col):
+        if None in col:
             continue  # its evaluation raised in some state (_Guarded)
         if all(col):
             cands.append(((i, True),))
         elif not any(col) and atoms[i].inv is None:
             cands.append(((i, False),))
     if pairs:
-        broken = {i for i, col in enumerate(cols) if any(v is None for v in col)}
+        broken = {i for i, col in enumerate(cols) if None in col}
         cands += [c for c in candidates(atoms, vals)  # type: ignore[arg-type]
                   if len(c) == 2 and not any(a in broken for a, _ in c)]
     n_cands = len(cands)
