@@ -25,6 +25,10 @@ here, `certified`). L holds in every reachable state, so the invariants in L are
 reachable states satisfies it everywhere, so no real counterexample is excluded. Coverage
 uses L too: an action enabled in no state satisfying L is never enabled at any depth.
 
+NOTE(reach-lemmas) (engines/reach_lemmas.py): when breadth-first search enumerates the
+whole reachable state space within its cap, L is learned from that exact set instead,
+before any step case, and certified the same way; when that fails, kind goes on as above.
+
 When the step case still fails at k = depth the verdict is unknown ("induction did not close
 at k=N"), with the counterexample to induction in `extra["cti"]`, marked as NOT necessarily
 reachable.
