@@ -4,17 +4,20 @@ NOTE(reach-lemmas): when breadth-first search reaches a fixpoint (the frontier e
 within `REACH_STATES` states and the budget, the set R of reachable states is known
 exactly, and k-induction can be strengthened with lemmas learned from R:
 
-1. CANDIDATES: Houdini's candidate clauses (engines/houdini.py: atoms, their negations,
-   two-literal clauses over related atoms) computed with R as the sample set. Each holds in
-   every state of R, so none is dropped (Houdini drops a candidate when a counterexample to
-   induction breaks it; here every candidate is a true invariant, and the counterexample is
-   the thing to remove).
+1. CANDIDATES: each of Houdini's atoms (engines/houdini.py) or its negation when it is
+   constant over R, and the named invariants that hold in R (NOTE(unary-candidates) in
+   `learn`: Houdini's two-literal clauses, also all true in R, cost more than they
+   spare). Each holds in every reachable state, so none is dropped: Houdini drops a
+   candidate that a counterexample to induction breaks; here the counterexample is the
+   thing to remove.
 2. BLOCKING: the solver looks for s -> t where s satisfies every lemma and t breaks one.
-   Then s is unreachable (were s in R, t would be in R and satisfy every lemma). Its full
-   cube (every leaf cell = its value) is generalised by dropping literals while no state of
-   R matches what is left, and `not cube` becomes a new lemma; it holds in R and excludes s.
-   A cube matches R exactly when the AND of its literals' bitsets over R (one Python int
-   per cell and value) is nonzero.
+   Then s is unreachable (were s in R, t would be in R and satisfy every lemma). Of s's
+   cube (every leaf cell = its value), the smallest subcubes that no state of R matches
+   (`CubeIndex.smallest`; a greedy drop when none is small) become lemmas `not cube`,
+   with their images under permutations of an index domain that no state of R matches
+   either (NOTE(variants)); each holds in R and the first excludes s. A cube matches R
+   exactly when the AND of its literals' bitsets over R (one Python int per cell and
+   value) is nonzero.
 3. The loop ends when no such s exists (the lemmas are inductive) or at a cap on rounds or
    time (then nothing is learned, and kind goes on as without R: never a guess).
 
@@ -65,10 +68,10 @@ from .houdini import (
 )
 
 REACH_STATES = 50_000  # the largest reachable state space enumerated for lemmas
-SMALL_SIZE = 4
-SMALL_LIMIT = 6
-RARE = 20
-MAX_ROUNDS = 2_000  # blocking clauses learned at most before giving up
+SMALL_SIZE = 4  # the longest subcube `CubeIndex.smallest` looks for
+SMALL_LIMIT = 6  # subcubes blocked per counterexample at most
+RARE = 20  # subcubes of 4 literals and more: only from the 20 rarest values of the cube
+MAX_ROUNDS = 2_000  # solver rounds at most before giving up
 SECONDS = 30.0  # the share of the budget the learning may take at most
 CHECK_STATES = 256  # expanded states between two looks at the clock
 
@@ -258,11 +261,9 @@ class CubeIndex:
                 return 0
         return acc
 
-    def generalise(self, cube: list[tuple[int, Any]]) -> list[tuple[int, Any]] | None:
-        """A subcube that still matches no state of R (greedy: each literal dropped when
-        what is left matches nothing), or None when the whole cube matches some state."""
-        if self.matches(cube):
-            return None
+    def generalise(self, cube: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+        """A subcube of a cube that matches no state of R that still matches none (greedy:
+        each literal dropped when what is left matches nothing)."""
         # the rarest values first: they rule out the most states, so the others can go
         cube = sorted(cube, key=lambda cv: self.bits[cv[0]].get((type(cv[1]), cv[1]), 0)
                       .bit_count())
@@ -538,10 +539,9 @@ def learn(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: Bud
             return None
         src = enc.decode_state(m, s)
         cube = list(enumerate(_flat(model, src)))
-        kept = index.generalise(cube)
-        if kept is None:
+        if index.matches(cube):
             return None  # a state of R steps out of the lemmas: R or the encoding is wrong
-        cubes = index.smallest(cube, SMALL_SIZE, SMALL_LIMIT) or [kept]
+        cubes = index.smallest(cube, SMALL_SIZE, SMALL_LIMIT) or [index.generalise(cube)]
         new_cubes: dict[frozenset[tuple[int, Any]], list[tuple[int, Any]]] = {}
         for cb in cubes:
             new_cubes.setdefault(frozenset(cb), cb)
