@@ -128,6 +128,10 @@ def clause_text(atoms: Sequence[Atom], clause: Sequence[Lit],
     if len(clause) == 1:
         (a, pol), = clause
         return text(atoms[a]) if pol else _negate(atoms[a], text(atoms[a]))
+    if len(clause) > 2:  # a blocking clause (engines/reach_lemmas.py): `not (x and y and z)`
+        return "not (" + " and ".join(
+            _operand(atoms[a], _negate(atoms[a], text(atoms[a])) if pol else text(atoms[a]))
+            for a, pol in clause) + ")"
     (a, pa), (b, pb) = clause
     ta, tb = _operand(atoms[a], text(atoms[a])), _operand(atoms[b], text(atoms[b]))
     if not pa and pb:

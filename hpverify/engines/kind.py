@@ -25,6 +25,10 @@ here, `certified`). L holds in every reachable state, so the invariants in L are
 reachable states satisfies it everywhere, so no real counterexample is excluded. Coverage
 uses L too: an action enabled in no state satisfying L is never enabled at any depth.
 
+NOTE(reach-lemmas) (engines/reach_lemmas.py): when breadth-first search enumerates the
+whole reachable state space within its cap, L is learned from that exact set instead,
+before any step case, and certified the same way; when that fails, kind goes on as above.
+
 When the step case still fails at k = depth the verdict is unknown ("induction did not close
 at k=N"), with the counterexample to induction in `extra["cti"]`, marked as NOT necessarily
 reachable.
@@ -45,6 +49,7 @@ from ..result import Result, Trace, Verdict
 from .bmc import Progress, decode_trace
 from .common import Budget, solver_for
 from .houdini import CERT_STATE, Lemmas, certificate_parts, core, houdini, lemma_formula
+from .reach_lemmas import Learned, Overflow
 
 
 def distinct(a: SymState, b: SymState) -> Any:
@@ -84,7 +89,7 @@ SEARCH_STATES = 10_000  # NOTE(base-search): the state cap of the base case's ex
 
 
 def searched_base(model: ir.Model, invariants: Sequence[str], depth: int,
-                  budget: Budget) -> list[Result] | None:
+                  budget: Budget, max_states: int | None = None) -> list[Result] | None:
     """NOTE(base-search): the base case for every depth at once, as the `bmc` engine runs
     it on a small state space (explicit.bounded_search: breadth-first to `depth`, the
     shortest canonical trace of each violation, bmc's coverage); None when the space is
@@ -96,7 +101,22 @@ def searched_base(model: ir.Model, invariants: Sequence[str], depth: int,
         return None
     from .explicit import bounded_search
 
-    return bounded_search(model, invariants, depth, budget, max_states=SEARCH_STATES)
+    return bounded_search(model, invariants, depth, budget,
+                          max_states=max(SEARCH_STATES, max_states or 0))
+
+
+def reach_learned(model: ir.Model, enc: Encoding, invariants: Sequence[str],
+                  budget: Budget) -> Learned | Overflow | None:
+    """NOTE(reach-lemmas): lemmas learned from the complete reachable state space, when it
+    is small; Overflow when it is not; None otherwise (as NOTE(base-search), not under a
+    solver resource limit)."""
+    if budget.rlimit is not None:
+        return None
+    from .reach_lemmas import Reachable, learn, reachable
+
+    reach = reachable(model, budget)
+    return learn(model, enc, invariants, budget, reach) if isinstance(reach, Reachable) \
+        else reach
 
 
 def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
@@ -111,7 +131,13 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     results: dict[str, Result] = {}
     lemmas: Lemmas | None = None
     refused: str | None = None  # why the auxiliary invariants were not used (debugging)
-    searched = searched_base(model, invariants, depth, budget)
+    # NOTE(reach-lemmas): a small, completely enumerated state space gives the lemmas
+    reach = reach_learned(model, enc, invariants, budget) if strengthen else None
+    learned = reach if isinstance(reach, Learned) else None
+    # more states within `depth` steps than the reachable-state search's cap, so more than
+    # the base search's (NOTE(base-search)): it would stop at its cap too
+    searched = None if isinstance(reach, Overflow) and reach.level <= depth else \
+        searched_base(model, invariants, depth, budget, None if learned is None else learned.states)
 
     base = solver_for(budget)
     bs: list[SymState] = [enc.fresh_state("b0")]
@@ -142,13 +168,14 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
         left = budget.remaining()
         return left is not None and left <= 0
 
-    def strengthened() -> Lemmas | None:
+    def strengthened(reach: Learned | None = None) -> Lemmas | None:
         """NOTE(auxiliary): the lemmas hold in every reachable state; the invariants among
-        them are proved (k = 1), and every state of the step case may assume them."""
+        them are proved (k = 1), and every state of the step case may assume them. With
+        `reach`, the lemmas learned from the reachable states (NOTE(reach-lemmas))."""
         nonlocal refused
         from .pdr import CertificateError
 
-        found = houdini(model, enc, invariants, budget)
+        found = houdini(model, enc, invariants, budget) if reach is None else reach.lemmas
         if found is None:
             return None
         try:
@@ -160,6 +187,9 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             step.add(lemma_formula(enc, found, t))
         extra: dict[str, object] = {"k": 1, "decided_by": "kind",
                                     "auxiliary_invariants": len(found.clauses)}
+        how = "" if reach is None else f" (learned from the {reach.states} reachable states)"
+        if reach is not None:
+            extra["auxiliary_invariants_from"] = reach.describe()
         if show_invariant and any(n in found.proved for n in pending):
             extra["inductive_invariant_clauses"] = core(enc, found, seconds=5.0,
                                                         budget=budget).shown()
@@ -168,7 +198,8 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             if name in found.proved:
                 results[name] = Result(
                     name, Verdict.HOLDS, "kind", None, elapsed(),
-                    method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants",
+                    method=f"k-induction, k=1, with {len(found.clauses)} auxiliary invariants"
+                           + how,
                     extra=dict(extra))
                 proved.append(name)
         return found
@@ -222,6 +253,11 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
             bsel.append(sb)
 
         # ---- step case with k+1 assumed states t_0..t_k -> t_{k+1}
+        if learned is not None and k == 0:  # NOTE(reach-lemmas): before any step case
+            lemmas = strengthened(learned)
+            pending = [n for n in pending if n not in results]
+            if not pending:
+                break
         if strengthen and lemmas is None and k == min(PLAIN_K, depth - 1):
             lemmas = strengthened()
             pending = [n for n in pending if n not in results]
