@@ -13,28 +13,17 @@ from __future__ import annotations
 
 import signal
 import sys
-from types import FrameType
 
-received: int | None = None  # the first SIGINT/SIGTERM seen before the CLI's handlers
-
-
-def _record(signum: int, frame: FrameType | None) -> None:
-    global received
-    if received is None:
-        received = signum
-
-
-def exit_status(signum: int) -> int:
-    return 130 if signum == signal.SIGINT else 128 + signum
+from . import startup
 
 
 def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _record)
+        signal.signal(sig, startup.record)
     from .cli import main as cli_main
 
-    if received is not None:
-        if received == signal.SIGINT:
+    if startup.received is not None:
+        if startup.received == signal.SIGINT:
             sys.stderr.write("hpverify: interrupted\n")
-        return exit_status(received)
+        return startup.exit_status(startup.received)
     return cli_main()

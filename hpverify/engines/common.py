@@ -248,10 +248,10 @@ def cancellable() -> Iterator[None]:
     watcher.start()
     _watching = watcher
     try:
-        from .. import launch  # NOTE(early-signal): a signal recorded before these handlers
+        from .. import startup  # NOTE(early-signal): a signal recorded before these handlers
 
-        if launch.received is not None and _signalled is None:
-            _signalled, launch.received = launch.received, None
+        if startup.received is not None and _signalled is None:
+            _signalled, startup.received = startup.received, None
             raise_if_interrupted()
         yield
     except BaseException:
