@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,31 +42,41 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
-@pytest.mark.parametrize("engine,sig,code", [
-    ("bmc", signal.SIGINT, 130), ("kind", signal.SIGINT, 130), ("pdr", signal.SIGINT, 130),
-    ("explicit", signal.SIGINT, 130), ("auto", signal.SIGINT, 130),
-    ("auto", signal.SIGTERM, 143), ("kind", signal.SIGTERM, 143)])
-def test_signal_stops_the_run(engine: str, sig: int, code: int) -> None:
-    p = subprocess.Popen([sys.executable, "-m", "hpverify", *LONG_RUN, "--engine", engine],
+def signalled(args: list[str], sig: int, ready: Callable[[int], bool]) -> tuple[int, str]:
+    """Start `python -m hpverify ARGS`, wait until `ready(pid)` (at most 30 s), send `sig`:
+    the exit status and stderr."""
+    p = subprocess.Popen([sys.executable, "-m", "hpverify", *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
-        kids: set[int] = set()
-        # wait until the engine runs (auto: until its four workers exist)
-        while time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.2)
-            kids |= children(p.pid)
-            if (engine != "auto" or len(kids) >= 4) and time.monotonic() > deadline - 28.5:
-                break
+        while time.monotonic() < deadline and p.poll() is None and not ready(p.pid):
+            time.sleep(0.001)
         assert p.poll() is None, p.communicate()
         os.kill(p.pid, sig)
         _, err = p.communicate(timeout=20)  # a hang guard, not a timing assertion
     finally:
         if p.poll() is None:
             p.kill()
-    assert p.returncode == code, err
     assert "Traceback" not in err, err
+    return p.returncode, err
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("engine,sig,code", [
+    ("bmc", signal.SIGINT, 130), ("kind", signal.SIGINT, 130), ("pdr", signal.SIGINT, 130),
+    ("explicit", signal.SIGINT, 130), ("auto", signal.SIGINT, 130),
+    ("auto", signal.SIGTERM, 143), ("kind", signal.SIGTERM, 143)])
+def test_signal_stops_the_run(engine: str, sig: int, code: int) -> None:
+    kids: set[int] = set()
+    started = time.monotonic()
+
+    def running(pid: int) -> bool:  # the engine runs (auto: its four workers exist)
+        time.sleep(0.2)
+        kids.update(children(pid))
+        return (engine != "auto" or len(kids) >= 4) and time.monotonic() > started + 1.5
+
+    rc, err = signalled([*LONG_RUN, "--engine", engine], sig, running)
+    assert rc == code, err
     if engine == "auto":
         assert len(kids) >= 4
     for _ in range(50):  # the parent has joined its workers; give init a moment to reap
@@ -88,20 +99,8 @@ def catches(pid: int, sig: int) -> bool:
 def test_a_signal_during_start_up_is_answered_too(sig: int, code: int) -> None:
     """NOTE(early-signal) in hpverify/launch.py: a signal that arrives while the CLI's
     modules are still being imported gets the same exit status, and no traceback."""
-    p = subprocess.Popen([sys.executable, "-m", "hpverify", *LONG_RUN],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        # as soon as Python itself handles SIGINT (before that, the signal kills the
-        # interpreter as it would kill any program) and hpverify SIGTERM
-        while time.monotonic() < deadline and p.poll() is None and not (
-                catches(p.pid, signal.SIGINT) and catches(p.pid, signal.SIGTERM)):
-            time.sleep(0.001)
-        assert p.poll() is None, p.communicate()
-        os.kill(p.pid, sig)
-        _, err = p.communicate(timeout=20)  # a hang guard, not a timing assertion
-    finally:
-        if p.poll() is None:
-            p.kill()
-    assert p.returncode == code, err
-    assert "Traceback" not in err, err
+    # as soon as Python itself handles SIGINT (before that, the signal kills the
+    # interpreter as it would kill any program) and hpverify SIGTERM
+    rc, err = signalled(LONG_RUN, sig, lambda pid: catches(pid, signal.SIGINT)
+                        and catches(pid, signal.SIGTERM))
+    assert rc == code, err

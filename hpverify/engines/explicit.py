@@ -354,6 +354,21 @@ def bmc_search_first(model: ir.Model, invariants: Sequence[str], depth: int, bud
     return bmc(model, invariants, depth, budget, progress=progress, **kwargs)
 
 
+def initial_frontier(model: ir.Model, cm: CompiledModel, budget: Budget,
+                     seen: dict[Any, Any], max_states: int) -> list[Any] | None:
+    """The distinct initial states' keys, each recorded in `seen` with no parent; None
+    past `max_states` of them. Raises Cut when the budget runs out."""
+    frontier: list[Any] = []
+    for cells, err in initial_cells(model, budget):
+        key = cm.key(cells, err)
+        if key not in seen:
+            seen[key] = None
+            frontier.append(key)
+            if len(seen) > max_states:
+                return None
+    return frontier
+
+
 def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                    progress: Progress | None = None,
                    max_states: int = BMC_SEARCH_STATES) -> list[Result] | None:
@@ -381,16 +396,11 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
     cm = CompiledModel(model)
     expand = _expander(cm, None)
     parent: dict[Any, tuple[Any, int] | None] = {}
-    frontier: list[Any] = []
     try:
-        for cells, err in initial_cells(model, budget):
-            key = cm.key(cells, err)
-            if key not in parent:
-                parent[key] = None
-                frontier.append(key)
-                if len(parent) > max_states:
-                    return None
+        frontier = initial_frontier(model, cm, budget, parent, max_states)
     except Cut:
+        return None
+    if frontier is None:
         return None
     levels: list[list[Any]] = []
     expander = Expander(cm, codec, budget, memo=True)

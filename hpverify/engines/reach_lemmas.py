@@ -55,7 +55,7 @@ from .compiled import (
     build_value,
     flatten_value,
 )
-from .explicit import Cut, _expander, _judge, initial_cells, too_wide
+from .explicit import Cut, _expander, _judge, initial_frontier, too_wide
 from .houdini import (
     Atom,
     AtomValues,
@@ -105,17 +105,12 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
     max_states = REACH_STATES if max_states is None else max_states
     cm = CompiledModel(model)
     seen: dict[Any, Any] = {}  # key -> (parent, instance) or None: explore's format
-    frontier: list[Any] = []
     try:
-        for cells, err in initial_cells(model, budget):
-            key = cm.key(cells, err)
-            if key not in seen:
-                seen[key] = None
-                frontier.append(key)
-                if len(seen) > max_states:
-                    return Overflow(0)
+        frontier = initial_frontier(model, cm, budget, seen, max_states)
     except Cut:
         return None
+    if frontier is None:
+        return Overflow(0)
     fired = bytearray(len(model.instances))
     done = 0
     level = 0  # the frontier's distance from the initial states
