@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="after a proof by pdr, or by kind with auxiliary invariants (alone or "
                     "inside auto), print the inductive invariant it found (re-checked by a "
                     "fresh solver)")
+    pr.add_argument("--inductive", action="store_true",
+                    help="kind (alone or inside auto): prove by k-induction with re-checked "
+                    "auxiliary invariants even when the reachable states are few enough to "
+                    "enumerate (by default such a proof is the explicit-state search's)")
     pr.add_argument("--traces", action="store_true",
                     help="print every counterexample, also those an 'expect' line "
                     "expects (a run of several spec files prints only the unexpected ones)")
@@ -215,7 +219,8 @@ def _options(args: argparse.Namespace, nfiles: int) -> Options:
     return Options(tuple(getattr(args, "inv", [])), depth, engine, tuple(consts.items()),
                    timeout, getattr(args, "rlimit", None), lenient_invariants=nfiles > 1,
                    max_states=max_states, symmetry=not getattr(args, "no_symmetry", False),
-                   show_invariant=bool(getattr(args, "show_invariant", False)))
+                   show_invariant=bool(getattr(args, "show_invariant", False)),
+                   inductive=bool(getattr(args, "inductive", False)))
 
 
 def _consts_text(run: SpecRun) -> str:

@@ -43,6 +43,7 @@ class Options:
     max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
     symmetry: bool = True  # use the spec's `symmetric type`s (explicit; --no-symmetry)
     show_invariant: bool = False  # engines that find an inductive invariant also show it
+    inductive: bool = False  # kind proves by induction only (--inductive, NOTE(enumerated))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ def prove_config(spec: s.SpecFile, overrides: Mapping[str, str], options: Option
     engine = engines()[options.engine]
     run = EngineOptions(depth, Budget(options.timeout, options.rlimit),
                         max_states=options.max_states, progress=progress,
-                        show_invariant=options.show_invariant)
+                        show_invariant=options.show_invariant, inductive=options.inductive)
     by_name: dict[str, Result] = {}
     for group_depth, group in search_groups(checked, names, depth):
         for r in engine(model, group, replace(run, depth=group_depth)):

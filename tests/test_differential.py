@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,11 @@ def cross_check(text: str, tmp: Path) -> None:
     # the truth: a depth bound beyond any run here, so that no violation is cut off
     ex = explicit(model, names, 1 << 20, budget, stop_when_settled=False)
     assert ex[0].distinct_states == naive_reachable(model), text
-    runs = {"bmc": bmc(model, names, DEPTH, budget), "kind": kind(model, names, DEPTH, budget),
+    # kind twice: its inductive proof (independent of any search), and by default, where
+    # a state space this small is enumerated (NOTE(enumerated)): explicit's answers
+    runs = {"bmc": bmc(model, names, DEPTH, budget),
+            "kind": kind(model, names, DEPTH, budget, inductive=True),
+            "kind_enumerated": kind(model, names, DEPTH, budget),
             "pdr": pdr(model, names, DEPTH, budget, minimise_seconds=2.0), "explicit": ex}
     for results in runs.values():
         for r in results:
@@ -89,13 +94,17 @@ def cross_check(text: str, tmp: Path) -> None:
         truth = ex[i]
         assert truth.verdict in ("holds", "violated"), (text, truth)  # tiny: always exhausted
         b, k, p = runs["bmc"][i], runs["kind"][i], runs["pdr"][i]
+        e = runs["kind_enumerated"][i]
         where = f"{name} in\n{text}"
+        if e.extra.get("decided_by") == "explicit":  # every reachable state: explicit's count
+            assert e.proved and e.distinct_states == truth.distinct_states, where
         if truth.verdict == "violated":
             assert truth.trace is not None
             n = truth.trace.length
             if n <= DEPTH:
                 assert b.verdict == "violated" and b.trace.length == n, where
                 assert k.verdict == "violated" and k.trace.length == n, where
+                assert e.verdict == "violated" and e.trace.length == n, where
             else:
                 assert b.verdict == "holds" and b.bound == DEPTH, where
                 assert k.verdict != "holds" or k.bound is not None, where
@@ -104,6 +113,7 @@ def cross_check(text: str, tmp: Path) -> None:
             assert truth.bound is None and truth.verdict == "holds", where
             assert b.verdict == "holds", where
             assert k.verdict in ("holds", "unknown"), where
+            assert e.verdict == "holds" and e.bound is None, where
             assert p.verdict == "holds" and p.bound is None, where
             if k.verdict == "unknown":
                 assert "induction did not close" in (k.reason or ""), where
@@ -170,8 +180,13 @@ class ChecksBudget(Budget):
         return super().check(solver, *assumptions)
 
 
-CUT_ENGINES = {"bmc": registry.bmc, "kind": registry.kind, "pdr": registry.pdr,
-               "explicit": registry.explicit, "auto": registry.auto}
+def _kind_inductive(model: ir.Model, names: Sequence[str],
+                    options: EngineOptions) -> list[Result]:
+    return registry.kind(model, names, replace(options, inductive=True))
+
+
+CUT_ENGINES = {"bmc": registry.bmc, "kind": registry.kind, "kind_inductive": _kind_inductive,
+               "pdr": registry.pdr, "explicit": registry.explicit, "auto": registry.auto}
 
 
 # A counter beside the random spec: an invariant violated at exactly `deep` steps, in
@@ -214,8 +229,10 @@ def budget_cut_check(text: str, tmp: Path, engines: Sequence[str], cut: tuple[st
 def test_budget_cuts_never_contradict(text: str, deep: int | None, with_auto: bool,
                                       cut: tuple[str, float], rlimit: int | None,
                                       max_states: int | None, tmp_path: Path) -> None:
-    """bmc, kind, pdr and explicit on every example, auto (four processes) on a quarter."""
+    """bmc, kind (by default and `inductive`), pdr and explicit on every example, auto
+    (four processes) on a quarter."""
     if deep is not None:
         text += DEEP.format(deep=deep)
-    engines = ["bmc", "kind", "pdr", "explicit"] + (["auto"] if with_auto else [])
+    engines = ["bmc", "kind", "kind_inductive", "pdr", "explicit"] + (["auto"] if with_auto
+                                                                       else [])
     budget_cut_check(text, tmp_path, engines, cut, rlimit, max_states)

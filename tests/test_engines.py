@@ -123,7 +123,10 @@ def test_kind_unknown_with_cti(tmp_path: Path) -> None:
     assert [s["x"] for s in cti["states"]] == [1, 3]
     assert kind(model, names, 3, Budget(), strengthen=False)[0].method == "k-induction, k=2"
     # the generated lemmas (x != 1, x != 5) make x != 3 1-inductive
-    assert kind(model, names, 1, Budget())[0].extra["k"] == 1
+    assert kind(model, names, 1, Budget(), inductive=True)[0].extra["k"] == 1
+    # by default the 3 reachable states settle it (NOTE(enumerated))
+    r = kind(model, names, 1, Budget())[0]
+    assert r.proved and r.extra["decided_by"] == "explicit" and r.distinct_states == 3
 
 
 def test_pdr_invariant_in_spec_vocabulary() -> None:

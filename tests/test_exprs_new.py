@@ -65,7 +65,9 @@ def verdicts(text: str, tmp: Path) -> dict[str, str]:
     model, names = model_of(text, tmp)
     truth = evaluator_verdicts(model, names)
     budget = Budget()
-    runs = {"bmc": bmc(model, names, DEPTH, budget), "kind": kind(model, names, DEPTH, budget),
+    runs = {"bmc": bmc(model, names, DEPTH, budget),
+            "kind": kind(model, names, DEPTH, budget, inductive=True),  # NOTE(enumerated)
+            "kind_enumerated": kind(model, names, DEPTH, budget),
             "pdr": pdr(model, names, DEPTH, budget),
             "explicit": explicit(model, names, 1 << 20, budget, stop_when_settled=False)}
     for engine, results in runs.items():

@@ -154,9 +154,9 @@ def test_a_bad_lemma_set_is_refused(monkeypatch) -> None:
     # (NOTE(reach-lemmas), tested in test_reach_lemmas.py)
     monkeypatch.setattr(kind_mod, "reach_learned", lambda *args, **kwargs: None)
     # refused lemmas are a bug but no reason to stop: plain k-induction decides instead
-    res = kind(model, names, 20, Budget())
+    res = kind(model, names, 20, Budget(), inductive=True)
     assert all(r.proved and "auxiliary" not in (r.method or "") for r in res)
-    res = kind(model, names, 2, Budget())
+    res = kind(model, names, 2, Budget(), inductive=True)
     assert all(r.verdict == "unknown" for r in res)
     assert "fail their re-check" in res[0].extra["auxiliary_invariants_refused"]
 
@@ -169,7 +169,7 @@ def test_kind_proves_soft_offline_v5_11(npages: int, nfault: int) -> None:
     holds): proved for all depths by kind at pool sizes 1-4 and 1-3 faulting CPUs (a few
     minutes for the twelve on a loaded machine)."""
     model, names = load(SOFT_OFFLINE, VARIANT="v5_11", NPAGES=npages, NFAULT=nfault)
-    res = kind(model, names, 30, Budget())
+    res = kind(model, names, 30, Budget(), inductive=True)
     assert all(r.proved for r in res), [r.wording() for r in res]
     assert {r.extra["k"] for r in res} == {1}  # every invariant among the lemmas
 
@@ -177,7 +177,7 @@ def test_kind_proves_soft_offline_v5_11(npages: int, nfault: int) -> None:
 def test_unpatched_is_still_violated_with_lemmas() -> None:
     """The lemmas never hide a bug: the base case finds the shortest traces as before."""
     model, names = load(SOFT_OFFLINE, VARIANT="unpatched", NPAGES=2, NFAULT=2)
-    res = {r.invariant: r for r in kind(model, names, 30, Budget())}
+    res = {r.invariant: r for r in kind(model, names, 30, Budget(), inductive=True)}
     assert res["no_sigbus"].verdict == "violated" and res["no_sigbus"].trace.length == 6
     assert res["poison_contained"].trace.length == 2
 
@@ -346,7 +346,7 @@ def test_fresh_last_round_is_the_certificate_and_changes_no_lemma(monkeypatch: p
         assert lemmas.step_checked == (after == 0.0)
         assert kind_mod.certified(enc, lemmas) is lemmas
         found[after] = lemmas
-        res = kind(model, names, 20, Budget(), enc=Encoding(model))
+        res = kind(model, names, 20, Budget(), enc=Encoding(model), inductive=True)
         assert all(r.proved and r.method.startswith("k-induction, k=1") for r in res)
     assert found[0.0].clauses == found[float("inf")].clauses
 

@@ -48,7 +48,7 @@ def test_kind_agrees_with_explicit_and_proves_with_learned_lemmas(variant, npage
     depths at k = 1 with lemmas learned from R, re-checked by fresh solvers; what is
     violated is the base search's (bmc's) shortest trace."""
     model, names = load(SOFT_OFFLINE, VARIANT=variant, NPAGES=npages, NFAULT=nfault)
-    res = kind(model, names, 30, Budget())
+    res = kind(model, names, 30, Budget(), inductive=True)
     searched = explicit(model, names, 30, Budget())
     assert verdicts(res) == verdicts(searched)
     # coverage: the actions R never fires, proved dead at every depth by the lemmas
@@ -69,7 +69,7 @@ def test_kind_agrees_with_explicit_and_proves_with_learned_lemmas(variant, npage
     ("patched", ("NPAGES=1..2", "NFAULT=1..3")), ("unpatched", ("NPAGES=1..2", "NFAULT=1..2"))])
 def test_cli_meets_the_specs_expectations(variant, consts) -> None:
     """The spec's own `expect` lines, through the command line (exit 0: all met)."""
-    args = [SOFT_OFFLINE, "--engine", "kind", "--const", f"VARIANT={variant}"]
+    args = [SOFT_OFFLINE, "--engine", "kind", "--inductive", "--const", f"VARIANT={variant}"]
     for c in consts:
         args += ["--const", c]
     code, doc = prove_json(*args)
@@ -136,7 +136,7 @@ def test_a_wrong_reachable_set_never_yields_a_false_proof(monkeypatch, variant, 
     want = verdicts(explicit(model, names, 30, Budget()))
     assert want[name][0] == "violated"
     monkeypatch.setattr(RL, "reachable", _without_violations(RL.reachable, model, name))
-    res = kind(model, names, 30, Budget())
+    res = kind(model, names, 30, Budget(), inductive=True)
     assert verdicts(res) == want
     assert not any(LEARNED in (r.method or "") for r in res)
 
@@ -145,7 +145,7 @@ def test_past_the_state_cap_kind_takes_houdinis_path(monkeypatch) -> None:
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
     monkeypatch.setattr(RL, "REACH_STATES", 50)  # 98 reachable states
     assert RL.reachable(model, Budget(), RL.REACH_STATES) == RL.Overflow(4)
-    res = kind(model, names, 20, Budget())
+    res = kind(model, names, 20, Budget(), inductive=True)
     assert all(r.proved for r in res)
     assert not any(LEARNED in (r.method or "") for r in res)
 
@@ -186,7 +186,65 @@ def test_an_atom_that_raises_in_a_reachable_state_is_no_candidate(tmp_spec) -> N
                  "invariant inv0: ((count x1 in R: v0) < (d0 % n))\n"
                  "invariant inv1: n <= 3\n")
     model, names = load(str(f))
-    assert verdicts(kind(model, names, 10, Budget())) == \
+    assert verdicts(kind(model, names, 10, Budget(), inductive=True)) == \
         verdicts(explicit(model, names, 10, Budget()))
-    res = {r.invariant: r for r in kind(model, names, 10, Budget())}
+    res = {r.invariant: r for r in kind(model, names, 10, Budget(), inductive=True)}
     assert res["inv0"].verdict == "violated" and LEARNED in (res["inv1"].method or "")
+
+
+# ---- NOTE(enumerated): by default, a complete reachable state space is the proof -------------
+
+@pytest.mark.parametrize("variant,npages,nfault", [
+    ("patched", 2, 2), ("unpatched", 2, 2), ("unpatched", 4, 3), ("v5_11", 3, 2)])
+def test_by_default_kind_proves_a_small_space_by_enumerating_it(variant, npages,
+                                                                nfault) -> None:
+    """Explicit's verdicts, state count and coverage; violations are the base search's
+    shortest traces; no solver runs."""
+    model, names = load(SOFT_OFFLINE, VARIANT=variant, NPAGES=npages, NFAULT=nfault)
+    res = kind(model, names, 30, Budget())
+    searched = explicit(model, names, 30, Budget())
+    assert verdicts(res) == verdicts(searched)
+    n = explicit(model, [ir.TYPES], 0, Budget(), stop_when_settled=False)[0].distinct_states
+    for r in res:
+        if r.verdict == "holds":
+            assert r.bound is None and r.extra["decided_by"] == "explicit", r.wording()
+            assert r.method == f"explicit-state search, all {n} reachable states"
+            assert r.distinct_states == r.extra["reachable_states"] == n
+            assert "certificate_rechecked" not in r.extra
+        else:
+            assert r.verdict == "violated" and r.extra["decided_by"] == "bmc"
+        assert r.extra["never_enabled"] == searched[0].extra["never_enabled"]
+        assert r.extra["coverage_depth"] is None  # every reachable state was expanded
+
+
+def test_a_state_space_past_the_cap_is_proved_by_induction(monkeypatch) -> None:
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    monkeypatch.setattr(RL, "REACH_STATES", 50)  # 98 reachable states
+    res = kind(model, names, 20, Budget())
+    assert all(r.proved and r.extra["decided_by"] == "kind" for r in res)
+
+
+def test_inductive_and_show_invariant_and_rlimit_keep_the_inductive_proof() -> None:
+    model, names = load(SOFT_OFFLINE, VARIANT="patched", NPAGES=2, NFAULT=1)
+    for kwargs in ({"inductive": True}, {"show_invariant": True}):
+        res = kind(model, names, 30, Budget(), **kwargs)
+        assert all(r.extra["decided_by"] == "kind" for r in res if r.verdict == "holds")
+        assert any(LEARNED in (r.method or "") for r in res)
+    # a solver resource limit asks for the solver's behaviour: no search at all
+    res = kind(model, names, 30, Budget(rlimit=10**9))
+    assert not any(r.extra.get("decided_by") == "explicit" for r in res)
+
+
+def test_the_command_line_says_how_it_was_proved() -> None:
+    args = (SOFT_OFFLINE, "--engine", "kind", "--const", "VARIANT=v5_11",
+            "--const", "NPAGES=2", "--const", "NFAULT=1")
+    code, doc = prove_json(*args)
+    assert code == 0
+    results = doc["specs"][0]["results"]
+    assert all(r["verdict"] == "holds" and r["bound"] is None for r in results)
+    assert {(r["method"], r["decided_by"]) for r in results} == {
+        (f"explicit-state search, all {results[0]['reachable_states']} reachable states",
+         "explicit")}
+    code, doc = prove_json(*args, "--inductive")
+    assert code == 0
+    assert all(r["method"].startswith("k-induction") for r in doc["specs"][0]["results"])

@@ -32,6 +32,7 @@ class EngineOptions:
     max_states: int | None = None  # explicit-state limit (explicit; auto's explicit member)
     coverage: bool = True  # report actions never enabled (vacuity)
     show_invariant: bool = False  # kind: also find the lemmas' inductive core to show
+    inductive: bool = False  # kind: prove by induction, never by enumeration (NOTE(enumerated))
     progress: Progress | None = None
 
 

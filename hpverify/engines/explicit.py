@@ -371,9 +371,10 @@ def initial_frontier(model: ir.Model, cm: CompiledModel, budget: Budget,
 
 def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
                    progress: Progress | None = None,
-                   max_states: int = BMC_SEARCH_STATES) -> list[Result] | None:
+                   max_states: int = BMC_SEARCH_STATES,
+                   cm: CompiledModel | None = None) -> list[Result] | None:
     """bmc's results, by breadth-first search to `depth`; None past `max_states` distinct
-    states or when the budget runs out.
+    states or when the budget runs out. `cm`: the model already compiled, if it is.
 
     NOTE(bmc-search): on a small state space a breadth-first search answers what BMC asks
     (is a state at depth <= k bad? which actions fire within k steps?) in milliseconds where
@@ -393,7 +394,7 @@ def bounded_search(model: ir.Model, invariants: Sequence[str], depth: int, budge
     types_safe = types_statically_safe(model)
     pending = [n for n in dict.fromkeys(invariants) if not (n == ir.TYPES and types_safe)]
     codec = StateCodec(model)
-    cm = CompiledModel(model)
+    cm = cm or CompiledModel(model)
     expand = _expander(cm, None)
     parent: dict[Any, tuple[Any, int] | None] = {}
     try:

@@ -32,7 +32,8 @@ def kind(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> 
     from .kind import kind as run
 
     return run(model, invariants, options.depth, options.budget, progress=options.progress,
-               coverage=options.coverage, show_invariant=options.show_invariant)
+               coverage=options.coverage, show_invariant=options.show_invariant,
+               inductive=options.inductive)
 
 
 def pdr(model: ir.Model, invariants: Sequence[str], options: EngineOptions) -> list[Result]:

@@ -516,6 +516,9 @@ _OPS = {z3.Z3_OP_SLEQ: "<=", z3.Z3_OP_SLT: "<", z3.Z3_OP_SGEQ: ">=", z3.Z3_OP_SG
         z3.Z3_OP_GT: ">", z3.Z3_OP_ADD: "+", z3.Z3_OP_SUB: "-", z3.Z3_OP_MUL: "*"}
 
 
+_SIGNED = {z3.Z3_OP_SLEQ, z3.Z3_OP_SLT, z3.Z3_OP_SGEQ, z3.Z3_OP_SGT}
+
+
 def _expr_text(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
     if z3.is_const(e) and e.get_id() in cells:
         return cells[e.get_id()].text
@@ -543,7 +546,19 @@ def _expr_text(enc: Encoding, e: Any, cells: dict[int, _Cell]) -> str:
     if k == z3.Z3_OP_BADD and len(kids) == 2 and z3.is_bv_value(kids[0]) \
             and kids[0].as_signed_long() < 0:
         return f"{_wrap(enc, kids[1], cells)} - {-kids[0].as_signed_long()}"
-    if k in _OPS and len(kids) >= 2:
+    if k == z3.Z3_OP_EXTRACT:
+        # NOTE(extract-text): bits lo..hi of a two's-complement int are (x / 2^lo) %
+        # 2^(hi-lo+1) with the spec's floored `/` and `%`, a value in 0..2^(hi-lo+1)-1:
+        # exact where it is compared unsigned or for equality (Spacer's parity lemmas,
+        # `Extract(0, 0, target) != Extract(0, 0, free_huge)`); signed orders below fall
+        # back to z3's syntax, which reads the top bit as a sign
+        hi, lo = e.params()
+        inner = _wrap(enc, kids[0], cells)
+        if lo:
+            inner = f"({inner} / {2 ** lo})"
+        return f"({inner} % {2 ** (hi - lo + 1)})"
+    if k in _OPS and len(kids) >= 2 and not (k in _SIGNED and any(
+            z3.is_app_of(c, z3.Z3_OP_EXTRACT) for c in kids)):
         return f" {_OPS[k]} ".join(_wrap(enc, c, cells) for c in kids)
     if k == z3.Z3_OP_BNEG:
         return f"-{_wrap(enc, kids[0], cells)}"

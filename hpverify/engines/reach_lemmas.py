@@ -154,6 +154,22 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
                                                               strict=True) if f), cm)
 
 
+def broken_in(model: ir.Model, reach: Reachable, names: Sequence[str]) -> frozenset[str]:
+    """The invariants of `names` that some state of R breaks, judged as the explicit engine
+    judges them (explicit.py's loop: a packed key is type-correct and error-free, so only
+    the named invariants run on it; any other key goes through `_judge`, `types` too)."""
+    cm = reach.compiled or CompiledModel(model)
+    names = list(dict.fromkeys(names))
+    violated = cm.violated([n for n in names if n != ir.TYPES]) if cm.well_typed else None
+    out: set[str] = set()
+    for key in reach.keys:
+        out.update(violated(key) if violated is not None and type(key) is int
+                   else _judge(cm, key, names)[1])
+        if len(out) == len(names):
+            break
+    return frozenset(out)
+
+
 def atom_values(model: ir.Model, atoms: Sequence[Atom], reach: Reachable,
                 cm: CompiledModel | None = None) -> list[tuple[bool | None, ...]]:
     """The distinct rows of atom values over R (one row per state, duplicates dropped):
