@@ -175,12 +175,13 @@ def kind(model: ir.Model, invariants: Sequence[str], depth: int, budget: Budget,
     reach = reached(model, budget) if strengthen else None
     complete = reach if isinstance(reach, Reachable) else None
     enumerated = complete is not None and not (inductive or show_invariant)
-    broken = broken_in(model, complete, invariants) if enumerated and complete else None
+    broken = broken_in(model, complete, invariants) \
+        if enumerated and complete is not None else None
     # more states within `depth` steps than the reachable-state search's cap, so more than
     # the base search's (NOTE(base-search)): it would stop at its cap too. Nothing to
     # search for when every invariant holds in the whole reachable state space.
-    searched = None if isinstance(reach, Overflow) and reach.level <= depth or \
-        broken == frozenset() else searched_base(model, invariants, depth, budget, complete)
+    skip_search = (isinstance(reach, Overflow) and reach.level <= depth) or broken == frozenset()
+    searched = None if skip_search else searched_base(model, invariants, depth, budget, complete)
     pending = list(dict.fromkeys(invariants))  # neither violated nor proved yet
     proved: list[str] = []
 
