@@ -44,7 +44,7 @@ from .. import evaluate as ev
 from .. import ir
 from ..encode import Encoding, SymState
 from .common import Answer, Budget, solver_for
-from .compiled import CompiledModel
+from .compiled import CompiledModel, compiled_model
 from .explicit import initial_states
 
 MAX_ATOMS = 600  # beyond this the pairwise clauses cost more than they bring
@@ -705,7 +705,7 @@ def houdini(model: ir.Model, enc: Encoding, invariants: Sequence[str], budget: B
     # NOTE(budget): at most `sample_seconds` of CPU time, and of the budget at most four
     # times that in wall-clock time (on a loaded machine the samples stay the same)
     left = budget.capped(4 * sample_seconds).remaining() or 0.0
-    cm = CompiledModel(model)
+    cm = compiled_model(model)  # NOTE(shared-compile)
     states = _sample_flat(model, enc, samples, rng, time.perf_counter() + left, cm,
                           cpu_seconds=sample_seconds, fired=fired)
     values = AtomValues(model, atoms, cm)
