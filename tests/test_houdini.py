@@ -389,13 +389,13 @@ def test_neighbours_change_the_rounds_not_the_answer(monkeypatch) -> None:
     assert found[True].clauses == found[False].clauses
 
 
-def test_certificate_solver_answers_as_the_plain_one() -> None:
-    """NOTE(solve-eqs): the certificate's solver (solve-eqs before bit-blasting) and Z3's
+def test_fresh_solver_answers_as_the_plain_one() -> None:
+    """NOTE(solve-eqs): Houdini's fresh solver (solve-eqs before bit-blasting) and Z3's
     plain QF_BV solver agree on each obligation, for an inductive lemma set and a weak one;
     a satisfiable answer comes with a model that breaks a lemma in the successor."""
     import z3
 
-    from hpverify.engines.pdr import certificate_solver, step_obligation
+    from hpverify.engines.pdr import step_obligation
 
     model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
     enc = Encoding(model)
@@ -407,7 +407,7 @@ def test_certificate_solver_answers_as_the_plain_one() -> None:
         s = enc.fresh_state(H.CERT_STATE)
         query, t = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
         answers = []
-        for solver in (z3.SolverFor("QF_BV"), certificate_solver()):
+        for solver in (z3.SolverFor("QF_BV"), H.fresh_solver()):
             solver.add(*query)
             answers.append(solver.check())
         assert answers == [z3.unsat, z3.unsat] if ok else answers == [z3.sat, z3.sat]

@@ -171,30 +171,14 @@ def lemmas_of(f: Any) -> list[Any]:
     return [f]
 
 
-def certificate_solver() -> z3.Solver:
-    """A fresh solver for one certificate obligation (check_certificate, and Houdini's
-    fresh rounds, NOTE(fresh-last-round) in engines/houdini.py).
-
-    NOTE(solve-eqs): Z3's `simplify, solve-eqs, bit-blast, sat` as a one-shot solver instead
-    of `SolverFor("QF_BV")` (the incremental bit-blasting SAT solver): solve-eqs replaces
-    each successor cell by the step's expression for it before bit-blasting, which the
-    incremental solver cannot do (later assertions could mention the cell). Measured at
-    first_cut 10x10, `L and step => L'` for Houdini's 692 lemmas (CPU seconds, five runs,
-    median): 0.37 s before, 0.20 s with solve-eqs, 0.23 s adding propagate-values, 0.31 s
-    without solve-eqs, 0.33 s with Z3's whole `qfbv` tactic; Houdini's solver checks over
-    four sampling seeds 2.17 s -> 1.44 s (mean). The same Z3, the same query: only the
-    preprocessing differs; timeouts and resource limits apply as before (Budget.arm)."""
-    return z3.Then("simplify", "solve-eqs", "bit-blast", "sat").solver()
-
-
 def step_obligation(enc: Encoding, lemmas: Sequence[Any], s: SymState) -> tuple[list[Any], SymState]:
     """`inv and step => inv'` (inv the conjunction of lemmas over s) as the constraints a
     fresh solver must find unsat, and the successor state t they name: the obligation of
     `check_certificate` that costs, built in one place so that Houdini's last round can be
     this very query (NOTE(fresh-last-round) in engines/houdini.py)."""
     inv = _and(lemmas)
-    sel = enc.fresh_selector("cert")
     t = enc.fresh_state("cert_t")
+    sel = enc.fresh_selector("cert")
     inv_t = z3.substitute(inv, *zip(s.leaves(), t.leaves(), strict=True))
     return [inv, *enc.step(s, sel, t), z3.Not(inv_t)], t
 
@@ -233,7 +217,7 @@ def check_certificate(enc: Encoding, lemmas: Sequence[Any], s: SymState, names: 
         if not step_checked:
             checks.insert(1, ("inv and step => inv'", step_obligation(enc, lemmas, s)[0]))
     for what, cs in checks:
-        solver = certificate_solver()
+        solver = z3.SolverFor("QF_BV")
         solver.add(*cs)
         a = budget.check(solver)
         if not a.unsat:
