@@ -372,3 +372,46 @@ def test_step_obligation_is_the_certificates() -> None:
         assert (solver.check() == z3.unsat) == ok
         refusal = check_certificate(enc, H.certificate_parts(enc, lem, s), s, [], Budget())
         assert (refusal is None) == ok
+
+
+def test_neighbours_change_the_rounds_not_the_answer(monkeypatch) -> None:
+    """NOTE(neighbours): the counterexamples' one-cell neighbours drop candidates as solver
+    rounds would; Houdini's answer (the largest inductive set of templates) is the same."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=3, NFAULT=3)
+    found = {}
+    for on in (True, False):
+        monkeypatch.setattr(H, "NEIGHBOURS", on)
+        enc = Encoding(model)
+        lemmas = H.houdini(model, enc, names, Budget())
+        assert lemmas is not None and lemmas.proved == frozenset(names)
+        assert kind_mod.certified(enc, lemmas) is lemmas
+        found[on] = lemmas
+    assert found[True].clauses == found[False].clauses
+
+
+def test_fresh_solver_answers_as_the_plain_one() -> None:
+    """NOTE(solve-eqs): Houdini's fresh solver (solve-eqs before bit-blasting) and Z3's
+    plain QF_BV solver agree on each obligation, for an inductive lemma set and a weak one;
+    a satisfiable answer comes with a model that breaks a lemma in the successor."""
+    import z3
+
+    from hpverify.engines.pdr import step_obligation
+
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    assert lemmas is not None
+    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
+                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
+    for lem, ok in ((lemmas, True), (weak, False)):
+        s = enc.fresh_state(H.CERT_STATE)
+        query, t = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
+        answers = []
+        for solver in (z3.SolverFor("QF_BV"), H.fresh_solver()):
+            solver.add(*query)
+            answers.append(solver.check())
+        assert answers == [z3.unsat, z3.unsat] if ok else answers == [z3.sat, z3.sat]
+        if not ok:
+            succ = enc.decode_state(solver.model(), t)
+            vals = H.atom_values(model, lem.atoms, succ)
+            assert not all(H._holds(c, vals) for c in lem.clauses)

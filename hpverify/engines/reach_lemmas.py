@@ -53,6 +53,7 @@ from .compiled import (
     _Pool,
     _Unsupported,
     build_value,
+    compiled_model,
     flatten_value,
 )
 from .explicit import Cut, _expander, _judge, initial_frontier, too_wide
@@ -108,7 +109,7 @@ def reachable(model: ir.Model, budget: Budget, max_states: int | None = None
     if too_wide(model) is not None:
         return None
     max_states = REACH_STATES if max_states is None else max_states
-    cm = CompiledModel(model)
+    cm = compiled_model(model)  # shared with Houdini (NOTE(shared-compile))
     seen: dict[Any, Any] = {}  # key -> (parent, instance) or None: explore's format
     try:
         frontier = initial_frontier(model, cm, budget, seen, max_states)
