@@ -118,3 +118,29 @@ def test_pdr_one_state_outside_types_answers_at_once(tmp_path: Path) -> None:
     res = {r.invariant: r for r in pdr(model, names, 10, Budget(60.0))}
     assert res[ir.TYPES].verdict == "violated" and res[ir.TYPES].trace.length == 0
     assert all(res[n].proved for n in "abcde")
+
+
+def test_a_resource_limit_is_not_called_a_timeout() -> None:
+    """Z3 says "canceled" for both limits: with an rlimit and no deadline near, it was the
+    resource limit (kind at first_cut 10x10 with --rlimit said "timeout")."""
+    assert Budget(rlimit=1000)._why("canceled") == "resource limit"
+    assert Budget()._why("canceled") == "timeout"
+    assert Budget(0.0, rlimit=1000)._why("canceled") == "timeout"  # the deadline had passed
+
+
+def test_quantifier_elimination_is_bounded() -> None:
+    """NOTE(qe): Spacer's `exists` eliminated within the budget; a budget already spent is
+    a Z3Exception (the caller's "certificate unreadable"), never a hang."""
+    import z3
+
+    from hpverify.engines.pdr import _eliminated
+
+    x, y = z3.BitVecs("x y", 4)
+    body = z3.Exists([y], z3.And(x == y + 1, y < 5))
+    got = _eliminated(body, Budget())
+    assert not z3.is_quantifier(got)
+    s = z3.Solver()
+    s.add(got != z3.Exists([y], z3.And(x == y + 1, y < 5)))
+    assert s.check() == z3.unsat
+    with pytest.raises(z3.Z3Exception):
+        _eliminated(body, Budget(0.0))

@@ -103,6 +103,23 @@ class Budget:
             return _unknown(self._why(solver.reason_unknown()))
         return Answer(r)
 
+    def apply(self, tactic: z3.Tactic, goal: Any) -> Any | None:
+        """tactic(goal) within the budget's time (z3.TryFor); None when it fails or is cut
+        short. On this thread: the watcher's interrupt (NOTE(cancel)) cuts it short too.
+        (In a helper thread, as Spacer's queries run, the main thread's unwinding after a
+        signal freed Z3 objects while the tactic was still inside Z3, and crashed.)"""
+        raise_if_interrupted()
+        left = self.remaining()
+        if left is not None and left <= 0:
+            return None
+        run = tactic if left is None else z3.TryFor(tactic, max(1, int(left * 1000)))
+        try:
+            got = run(goal)
+        except z3.Z3Exception:
+            got = None
+        raise_if_interrupted()
+        return got
+
     def query(self, fp: z3.Fixedpoint, goal: Any) -> Answer:
         """fp.query(goal) within the budget: Spacer raises `canceled` on its timeout."""
         raise_if_interrupted()
@@ -124,8 +141,13 @@ class Budget:
     def _why(self, z3_reason: str) -> str:
         if "interrupted from keyboard" in z3_reason:  # Z3's own SIGINT handler was on
             raise KeyboardInterrupt
-        if self.expired() or "timeout" in z3_reason or "canceled" in z3_reason:
+        if self.expired() or "timeout" in z3_reason:
             return "timeout"
+        if "canceled" in z3_reason:  # Z3's word for both limits: which one was near?
+            left = self.remaining()
+            near_deadline = left is not None and left < 0.1
+            return "resource limit" if self.rlimit is not None and not near_deadline \
+                else "timeout"
         if "resource" in z3_reason or "rlimit" in z3_reason:
             return "resource limit"
         return f"solver gave up ({z3_reason})" if z3_reason else "solver gave up"

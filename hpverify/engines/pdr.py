@@ -112,15 +112,18 @@ class _Spacer:
         a = self.budget.query(fp, bad())
         if a.unsat:
             try:
-                return a.result, _definition(fp.get_answer(), inv, sl), None
+                return a.result, _definition(fp.get_answer(), inv, sl, self.budget), None
             except z3.Z3Exception as err:  # `qe` on Spacer's answer, cut short
                 return z3.unknown, None, f"certificate unreadable ({err})"
         return a.result, None, a.reason
 
 
-def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
+QE_SECONDS = 5.0  # NOTE(qe): at most this long for each quantifier elimination
+
+
+def _definition(answer: Any, pred: Any, args: Sequence[Any], budget: Budget | None = None) -> Any:
     """Spacer's answer `ForAll(xs, Inv(xs) == body)` (a conjunct of it, with `Bad`) as body
-    over `args`."""
+    over `args`. Raises Z3Exception when a quantifier in it cannot be eliminated (NOTE(qe))."""
     if z3.is_and(answer):
         mine = [c for c in answer.children() if _mentions(c, pred)]
         if not mine:  # Inv unconstrained: true everywhere
@@ -140,8 +143,26 @@ def _definition(answer: Any, pred: Any, args: Sequence[Any]) -> Any:
         subs[z3.get_var_index(v)] = args[j]
     body = z3.substitute_vars(answer.arg(1), *subs)
     if _has_quantifier(body):  # Spacer may answer with `exists` (e.g. an inlined rule)
-        body = z3.Then("qe", "simplify")(body).as_expr()
+        body = _eliminated(body, budget or Budget())
     return body
+
+
+def _eliminated(body: Any, budget: Budget) -> Any:
+    """NOTE(qe): `body` without its quantifiers. Model-based projection (`qe2`) first, Z3's
+    classic `qe` when that leaves one; each within the budget and QE_SECONDS (Budget.apply:
+    z3.TryFor). `qe` alone once ran for over half an hour on a fuzzed spec's answer,
+    ignoring `--timeout`, SIGINT and SIGTERM (Z3's interrupt does not reach it; TryFor's
+    timer does, so a signal is answered within QE_SECONDS); `qe2` took 0.3 s there.
+    Whatever the elimination returns is re-checked as the certificate, so it can cost a
+    proof but never make one; a quantifier left is a Z3Exception (the caller's
+    "certificate unreadable", unknown)."""
+    for name in ("qe2", "qe"):
+        got = budget.capped(QE_SECONDS).apply(z3.Then(name, "simplify"), body)
+        if got is not None:
+            expr = got.as_expr()
+            if not _has_quantifier(expr):
+                return expr
+    raise z3.Z3Exception("a quantifier in the invariant could not be eliminated in time")
 
 
 def _mentions(e: Any, pred: Any) -> bool:
