@@ -415,3 +415,40 @@ def test_fresh_solver_answers_as_the_plain_one() -> None:
             succ = enc.decode_state(solver.model(), t)
             vals = H.atom_values(model, lem.atoms, succ)
             assert not all(H._holds(c, vals) for c in lem.clauses)
+
+
+# ---- found by an outside review (fuzzing kind's Houdini path) ------------------------------
+
+def test_too_many_initial_states_to_sample_is_no_crash(tmp_spec) -> None:
+    """`noise` is free in init (4^16 initial states): Houdini's sampler cannot list them
+    (explicit.Cut); it samples nothing and Houdini goes on (it was exit 70)."""
+    f = tmp_spec("spec kind_cut\ntype Page = 1..16\nvar a: 0..4\nvar c: 0..4\n"
+                 "var noise: Page -> 0..3\ninit { a = 0  c = 0 }\n"
+                 "action step { require a < 4  a' = a + 1  c' = c + 1 }\n"
+                 "invariant fine: a = 4 implies c = 4\n")
+    model, names = load(str(f))
+    res = kind(model, names, 10, Budget())
+    assert [(r.invariant, r.verdict, r.bound) for r in res] == [
+        ("fine", "holds", None), ("types", "holds", None)]
+
+
+def test_no_atom_divides_by_a_state_value(tmp_spec, monkeypatch) -> None:
+    """NOTE(fault-atoms): `(g / x) >= 1` would raise in the evaluator at x = 0 (it was a
+    ZeroDivisionError, exit 70); a constant positive divisor is fine."""
+    f = tmp_spec("spec div\nvar x: 0..2\nvar g: 0..2\nvar b: bool\ninit { x = 2  g = 0 }\n"
+                 "action a0 { b' = ((g / x) >= 1)  x' in 0..2 }\n"
+                 "action a1 { b' = ((g % 2) = 1) }\n"
+                 "invariant ok: g = 0\n")
+    model, names = load(str(f))
+    shown = {a.text for a in H.atoms_of(model, names)}
+    assert "g % 2 = 1" in shown and not any("/" in t for t in shown), shown
+    monkeypatch.setattr(kind_mod, "reach_learned", lambda *args, **kwargs: None)
+    res = kind(model, names, 10, Budget(), inductive=True)  # Houdini's path
+    # x = 0 makes a0's division a fault: `types` breaks in 2 steps, as explicit finds
+    assert [r.wording() for r in res] == ["proved for all depths (k-induction, k=1)",
+                                          "violated in 2 steps"]
+    from hpverify.engines.explicit import explicit
+
+    assert [(r.verdict, r.trace.length if r.trace else None) for r in res] == \
+        [(r.verdict, r.trace.length if r.trace else None)
+         for r in explicit(model, names, 10, Budget())]
