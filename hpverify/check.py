@@ -369,6 +369,7 @@ class Checker:
         match d:
             case s.Processes():
                 values = [ir.EnumValue(FREE)]
+                blocks: list[tuple[str, int]] = []  # NOTE(symmetric-owners) in symcheck.py
                 for p in d.procs:
                     if p.self_param is None:
                         own = ir.EnumValue(p.name if p.name != FREE else f"{p.name}()")
@@ -381,9 +382,11 @@ class Checker:
                     owned = tuple(ir.EnumValue(f"{p.name}({ir.show_value(v, dom[0])})")
                                   for v in dom[1])
                     self.owners[p.name] = (dom[0], dom[1], owned)
+                    if isinstance(dom[0], ir.IntT) and dom[0].sym is not None:
+                        blocks.append((dom[0].sym, len(values)))
                     values.extend(owned)
                 values.append(ir.EnumValue(BAD_VALUE))
-                self.owner_type = ir.EnumT("lock owner", tuple(values))
+                self.owner_type = ir.EnumT("lock owner", tuple(values), tuple(blocks))
             case s.LockVarDecl():
                 t: ir.Type | None = self._type(s.OwnerType(d.span), declaring=False)
                 if d.domain is not None and t is not None:

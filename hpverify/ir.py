@@ -58,8 +58,15 @@ class EnumValue(str):
 
 @dataclass(frozen=True, slots=True)
 class EnumT:
+    """An enumeration. `sym` is for the generated owner type of locks (process.py): each
+    (symmetric type, first) says that members[first:first + n] are the owner values of one
+    process's instances over that symmetric type's n values, in order (`w(1)`, `w(2)`, ...),
+    which a permutation of the type permutes alike. Out of equality and hashing, as
+    `IntT.sym` is."""
+
     name: str
     members: tuple[EnumValue, ...]
+    sym: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
     def values(self) -> tuple[EnumValue, ...]:
         return self.members

@@ -46,6 +46,9 @@ class Result:
     shortest: bool = True
     distinct_states: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # the trace is not NOTE(canonical-trace)'s choice although the engine is one that
+    # makes it (engines/canonical.py then recomputes it): the engine's search was cut short
+    off_canonical: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))

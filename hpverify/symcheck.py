@@ -35,6 +35,17 @@ Under these rules a permutation p of S, applied to every S value and every S ind
 state, commutes with the semantics: each expression's value is mapped by p (or unchanged,
 for ordinary sorts), each instance `a(c)` maps to `a(p(c))`, and reads outside a domain
 cannot involve S (S values index only functions over S, and S cells hold only S values).
+
+NOTE(symmetric-owners): processes and locks are checked after process.py has rewritten
+them (its generated variables, actions and built-in invariants go through the same rules:
+`P[1]@L` and `lock(F[1])` are HP491). A lock holds its owner, a value of the generated
+owner type: `free`, `(bad unlock)`, or a process instance. The instances of a process over
+S, `w(1)`..`w(n)`, stand for the values of S (`EnumT.sym` says where they sit among the
+members), so the owner type is a sort of its own, moved by p (`w(c)` to `w(p(c))`, the
+rest fixed), like a value of S. Only generated code touches it (reading or writing a lock
+is HP411/HP412): `=` against `free` or against the running instance (`LockValue` `me`,
+whose process parameter is a value of S), and stores into lock variables, all of which
+commute with p. symmetry.py moves owner cells as it moves S-valued cells.
 """
 
 from __future__ import annotations
@@ -64,6 +75,8 @@ def sort_of(t: ir.Type) -> Sort:
         return Fn(t.dom.sym if isinstance(t.dom, ir.IntT) else None, sort_of(t.cod))
     if isinstance(t, ir.IntT):
         return t.sym
+    if isinstance(t, ir.EnumT) and t.sym:  # NOTE(symmetric-owners)
+        return t.name
     return None
 
 
@@ -85,6 +98,11 @@ class _Walker:
     def __init__(self, var_types: Mapping[str, ir.Type], type_defs: Mapping[str, ir.Type],
                  symmetric: set[str]) -> None:
         self.vars = {n: sort_of(t) for n, t in var_types.items()}
+        # the sort of a lock's value (free, bad, an instance): every lock has the same
+        # owner type, which the instances of a process over a symmetric type make symmetric
+        leaves = [_leaf(t) for t in var_types.values()]
+        self.owner: Sort = next((sort_of(t) for t in leaves
+                                 if isinstance(t, ir.EnumT) and t.sym), None)
         self.var_types = var_types
         self.type_defs = type_defs
         self.symmetric = symmetric
@@ -99,19 +117,20 @@ class _Walker:
             case s.InitDecl():
                 for item in d.items:
                     self.expr(item, {})
-            case s.InvariantDecl():
+            case s.InvariantDecl() | s.BuiltinInvariant():
                 self.expr(d.body, {})
             case s.ActionDecl():
                 env: dict[str, Sort] = {p.name: self.domain_sort(p.domain) for p in d.params}
                 self.block(d.body, env)
             case s.SpecDecl() | s.ConstDecl() | s.TypeDecl() | s.VarDecl() | s.CheckDepth() \
-                    | s.CheckSweep() | s.ExpectDecl() | s.IncludeDecl():
-                pass  # constant contexts: no state, no symmetric value
+                    | s.CheckSweep() | s.ExpectDecl() | s.IncludeDecl() | s.Processes() \
+                    | s.LockVarDecl():
+                pass  # constant contexts: no state, no symmetric value; declarations
             case _:
                 if self._touches(d):
                     span = getattr(d, "span", None)
                     assert isinstance(span, Span)
-                    self.error("HP490", f"a {_what(d)} declaration cannot use a symmetric type "
+                    self.error("HP490", f"{_article(_what(d))} declaration cannot use a symmetric type "
                                "yet: the symmetry rules do not cover it", span)
 
     def _touches(self, node: object) -> bool:
@@ -198,14 +217,25 @@ class _Walker:
                 if e.name in env:
                     return env[e.name]
                 return self.vars.get(e.name)
-            case s.Primed():
+            case s.Primed() | s.GenVar():
                 return self.vars.get(e.name)
+            case s.LockValue():  # NOTE(symmetric-owners)
+                if e.self_expr is not None:
+                    self.expr(e.self_expr, env)
+                return self.owner
+            case s.AtLabel():  # `P[i]@L` reads `P.pc[i]`
+                if isinstance(e.process, s.Index) and isinstance(e.process.fn, s.Name):
+                    pc = self.vars.get(f"{e.process.fn.name}.pc")
+                    got = self.expr(e.process.index, env)
+                    if isinstance(pc, Fn):
+                        self.index(pc, got, e.process.index, f"process '{e.process.fn.name}'")
+                return None
             case s.Index():
                 fn = self.expr(e.fn, env)
                 got = self.expr(e.index, env)
                 if isinstance(fn, Fn):
-                    self.index(fn, got, e.index,
-                               f"'{e.fn.name}'" if isinstance(e.fn, s.Name) else "this")
+                    self.index(fn, got, e.index, f"'{e.fn.name}'"
+                               if isinstance(e.fn, (s.Name, s.GenVar)) else "this")
                     return fn.cod
                 return None
             case s.Unary(op="not"):
@@ -242,6 +272,21 @@ class _Walker:
                 self.domain_bounds(e.domain, env)
                 self.expr(e.body, {**env, e.var: self.domain_sort(e.domain)})
                 return None
+            case s.LetIn():
+                return self.expr(e.body, {**env, e.name: self.expr(e.value, env)})
+            case s.Aggregate(kind="choose"):
+                self.domain_bounds(e.domain, env)
+                dom = self.domain_sort(e.domain)
+                self.expr(e.body, {**env, e.var: dom})
+                if isinstance(dom, str):
+                    self.error("HP492", f"'choose' picks the first value of symmetric type {dom} "
+                               "in order: that tells its values apart", e.span)
+                    return BAD
+                return None
+            case s.Aggregate():  # sum, min, max of ordinary ints
+                self.domain_bounds(e.domain, env)
+                body = self.expr(e.body, {**env, e.var: self.domain_sort(e.domain)})
+                return self.ordinary(e.body, body, f"'{e.kind}'")
             case s.FunCons():
                 self.domain_bounds(e.domain, env)
                 dom = self.domain_sort(e.domain)
@@ -276,9 +321,19 @@ class _Walker:
                                           or name in self.symmetric):
                 span = getattr(node, "span", None)
                 assert isinstance(span, Span)
-                self.error("HP490", f"the symmetry rules do not cover a {_what(node)} that "
+                self.error("HP490", f"the symmetry rules do not cover {_article(_what(node))} that "
                            "uses a symmetric value yet", span)
                 return
+
+
+def _leaf(t: ir.Type) -> ir.Type:
+    while isinstance(t, ir.FunT):
+        t = t.cod
+    return t
+
+
+def _article(words: str) -> str:
+    return ("an " if words[:1] in tuple("aeiou") else "a ") + words
 
 
 def _what(node: object) -> str:

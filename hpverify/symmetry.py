@@ -65,6 +65,40 @@ from . import ir
 Cells = tuple[Any, ...]
 
 
+Named = tuple[int, int, int]  # (symmetric type no., position of the value, tag)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pointee:
+    """How a cell's scalar values name values of symmetric types: `of[v]` is the value v
+    names, `value` the way back. An int of a symmetric type names itself (tag 0); a lock's
+    owner `w(2)` names the value 2 with the tag of process w, so that a permutation p maps
+    it to `w(p(2))` (NOTE(symmetric-owners) in symcheck.py). Other values name nothing."""
+
+    of: dict[Any, Named]
+    value: dict[Named, Any]
+    types: frozenset[int]
+    plain: bool  # an int of one symmetric type, its digit its position (NOTE(packed-canon))
+    order: tuple[Any, ...]  # the cell type's values in digit order (NOTE(packed-states))
+
+    def image(self, v: Any, perms: Sequence[Sequence[int]]) -> Any:
+        n = self.of.get(v)
+        return v if n is None else self.value[(n[0], perms[n[0]][n[1]], n[2])]
+
+    def digits(self, s: int) -> tuple[list[int], list[int], list[int]]:
+        """Per digit: the position of the value of type s it names (-1: none), its tag
+        among those naming s (0, 1, ...), and the digit of position 0 with that tag."""
+        named = [self.of.get(v) for v in self.order]
+        tags = sorted({n[2] for n in named if n is not None and n[0] == s})
+        pos, tag, base = [], [], []
+        for d, n in enumerate(named):
+            ok = n is not None and n[0] == s
+            pos.append(n[1] if n is not None and ok else -1)
+            tag.append(tags.index(n[2]) if n is not None and ok else 0)
+            base.append(d - n[1] if n is not None and ok else 0)
+        return pos, tag, base
+
+
 @dataclass(frozen=True, slots=True)
 class _Var:
     """A variable that symmetry moves: its cells, and where S values sit in them."""
@@ -72,9 +106,26 @@ class _Var:
     base: int
     dims: tuple[tuple[int | None, int], ...]  # per index level: (symmetric type no., size)
     strides: tuple[int, ...]
-    cod: int | None  # symmetric type no. of the scalar values, or None
-    lo: int  # the least value of the cod type, when cod is symmetric
+    cod: _Pointee | None  # the symmetric values its scalars name, or None
     cells: tuple[tuple[int, tuple[int, ...]], ...]  # (flat offset, position per level)
+
+
+def _pointee(t: ir.Type, no: dict[str, int], types: Sequence[ir.SymmetricType]) -> _Pointee | None:
+    """What the scalars of leaf type t name: values of a symmetric type (an IntT marked
+    `sym`), instances of processes over one (the lock owner EnumT), or nothing."""
+    pairs: list[tuple[Any, Named]] = []
+    if isinstance(t, ir.IntT) and t.sym:
+        s = no[t.sym]
+        pairs = [(v, (s, i, 0)) for i, v in enumerate(types[s].values)]
+    elif isinstance(t, ir.EnumT):
+        for tag, (name, first) in enumerate(t.sym):
+            s = no[name]
+            pairs += [(t.members[first + i], (s, i, tag)) for i in range(len(types[s].values))]
+    if not pairs:
+        return None
+    kinds = {n[0] for _, n in pairs}
+    return _Pointee(dict(pairs), {n: v for v, n in pairs}, frozenset(kinds),
+                    isinstance(t, ir.IntT), tuple(t.values()))
 
 
 def _ncells(t: ir.Type) -> int:
@@ -100,14 +151,12 @@ class Symmetry:
                 dims.append((no.get(d.sym) if isinstance(d, ir.IntT) and d.sym else None,
                              len(d.values())))
                 t = t.cod
-            cod = no.get(t.sym) if isinstance(t, ir.IntT) and t.sym else None
+            cod = _pointee(t, no, self.types)
             if cod is not None or any(s is not None for s, _ in dims):
                 strides = tuple(math.prod(n for _, n in dims[k + 1:]) for k in range(len(dims)))
                 cells = tuple((off + sum(p * st for p, st in zip(pos, strides, strict=True)), pos)
                               for pos in itertools.product(*(range(n) for _, n in dims)))
-                lo = self.types[cod].values[0] if cod is not None else 0
-                assert isinstance(lo, int)
-                self.vars.append(_Var(off, tuple(dims), strides, cod, lo, cells))
+                self.vars.append(_Var(off, tuple(dims), strides, cod, cells))
             off += _ncells(v.type)
         # NOTE(canonical-form): rows and pointers when every variable is a row variable (one
         # symmetric index, ordinary values) or a pointer variable (no symmetric index,
@@ -117,12 +166,13 @@ class Symmetry:
             or (v.cod is not None and all(s is None for s, _ in v.dims)) for v in self.vars)
         # rows: per symmetric type, per value, the flat cells of its row (same order for all)
         self.rows: list[list[list[int]]] = [[[] for _ in range(n)] for n in self.sizes]
-        self.pointers: list[list[int]] = [[] for _ in self.sizes]  # cells holding its values
-        self.lo: list[int] = [_int(v.values[0]) for v in self.types]
+        # per symmetric type, the cells that may hold (name) one of its values
+        self.pointers: list[list[tuple[int, _Pointee]]] = [[] for _ in self.sizes]
         if self.simple:
             for var in self.vars:
                 if var.cod is not None:
-                    self.pointers[var.cod].extend(flat for flat, _ in var.cells)
+                    for named in var.cod.types:
+                        self.pointers[named].extend((flat, var.cod) for flat, _ in var.cells)
                     continue
                 (k, (s, _)), = [(k, d) for k, d in enumerate(var.dims) if d[0] is not None]
                 assert s is not None
@@ -168,12 +218,11 @@ class Symmetry:
         ptrs = self.pointers[s]
         if not ptrs:
             return rows
-        n, lo = self.sizes[s], self.lo[s]
-        marks: list[list[int]] = [[] for _ in range(n)]
-        for k, j in enumerate(ptrs):
-            v = cells[j]
-            if type(v) is int and 0 <= v - lo < n:
-                marks[v - lo].append(k)
+        marks: list[list[tuple[int, int]]] = [[] for _ in range(self.sizes[s])]
+        for k, (j, cod) in enumerate(ptrs):
+            named = cod.of.get(cells[j])
+            if named is not None and named[0] == s:
+                marks[named[1]].append((k, named[2]))
         return [(r, tuple(m)) for r, m in zip(rows, marks, strict=True)]
 
     def _canon_rows(self, cells: Cells) -> Cells:
@@ -190,14 +239,13 @@ class Symmetry:
                 for j_new, j_old in zip(rows[p], rows[i], strict=True):
                     out[j_new] = cells[j_old]
             if self.pointers[s]:
-                n, lo = self.sizes[s], self.lo[s]
-                new_pos = [0] * n
+                new_pos = [0] * self.sizes[s]
                 for p, i in enumerate(order):
                     new_pos[i] = p
-                for j in self.pointers[s]:
-                    v = cells[j]
-                    if type(v) is int and 0 <= v - lo < n:
-                        out[j] = lo + new_pos[v - lo]
+                for j, cod in self.pointers[s]:
+                    named = cod.of.get(cells[j])
+                    if named is not None and named[0] == s:
+                        out[j] = cod.value[(s, new_pos[named[1]], named[2])]
         return cells if out is None else tuple(out)
 
     # ---- permutations (the refine method, tests)
@@ -211,10 +259,7 @@ class Symmetry:
                 for (s, _), p, st in zip(var.dims, pos, var.strides, strict=True):
                     to += (perms[s][p] if s is not None else p) * st
                 v = cells[flat]
-                if var.cod is not None and type(v) is int \
-                        and 0 <= v - var.lo < self.sizes[var.cod]:
-                    v = var.lo + perms[var.cod][v - var.lo]
-                out[to] = v
+                out[to] = v if var.cod is None else var.cod.image(v, perms)
         return tuple(out)
 
     def _colours(self, cells: Cells) -> list[list[int]]:
@@ -230,17 +275,15 @@ class Symmetry:
                     members: list[tuple[int, int]] = [(s, p) for (s, _), p in
                                                       zip(var.dims, pos, strict=True)
                                                       if s is not None]
-                    vpos = None
-                    if var.cod is not None and type(v) is int \
-                            and 0 <= v - var.lo < self.sizes[var.cod]:
-                        vpos = v - var.lo
-                        members.append((var.cod, vpos))
+                    named = var.cod.of.get(v) if var.cod is not None else None
+                    if named is not None:
+                        members.append((named[0], named[1]))
                     for s, p in set(members):
                         desc = (vn,
                                 tuple((q == p and d == s, colour[d][q]) if d is not None else (False, q)
                                       for (d, _), q in zip(var.dims, pos, strict=True)),
-                                (vpos == p and var.cod == s, colour[var.cod][vpos])
-                                if vpos is not None and var.cod is not None else (False, v))
+                                ((named[:2] == (s, p), colour[named[0]][named[1]], named[2])
+                                 if named is not None else (False, v)))
                         bags[s][p].append(desc)
             new = []
             for s, n in enumerate(self.sizes):
@@ -292,11 +335,6 @@ class Symmetry:
         perms = [list(range(n)) for n in self.sizes]
         perms[s][a], perms[s][b] = b, a
         return self.apply(cells, perms) == cells
-
-
-def _int(v: ir.Value) -> int:
-    assert isinstance(v, int)
-    return v
 
 
 def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:
@@ -404,7 +442,7 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
     def read(a: int, w: int) -> str:
         return f"((s >> {a}) & {(1 << w) - 1})" if a else f"(s & {(1 << w) - 1})"
 
-    for rows, ptrs, n in zip(sym.rows, sym.pointers, sym.sizes, strict=True):
+    for s, (rows, ptrs, n) in enumerate(zip(sym.rows, sym.pointers, sym.sizes, strict=True)):
         if n < 2:
             continue
         cols = [j for j in range(len(rows[0])) if width[rows[0][j]]]
@@ -423,11 +461,21 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
         offs = [sum(fw[:k]) for k in range(len(fw))]
         names = [f"r{c}" for c in range(n)]
         body = []
-        if ptrs:  # m[c]: which pointer cells hold value c, one bit each
+        if ptrs:  # m[c]: which pointer cells hold value c, one bit per cell (and tag)
             body.append(f"    m = [0] * {n}")
-            for k, j in enumerate(ptrs):
+            bit = 0
+            for k, (j, cod) in enumerate(ptrs):
                 body.append(f"    d{k} = {read(shift[j], width[j])}")
-                body.append(f"    m[d{k}] |= {1 << k}")
+                if cod.plain:
+                    body.append(f"    m[d{k}] |= {1 << bit}")
+                    bit += 1
+                    continue
+                # a lock owner (NOTE(symmetric-owners)): digit -> position, tag bit
+                pos, tag, _ = cod.digits(s)
+                body.append(f"    p{k} = {tuple(pos)}[d{k}]")
+                body.append(f"    if p{k} >= 0:")
+                body.append(f"        m[p{k}] |= {tuple(1 << (bit + g) for g in tag)}[d{k}]")
+                bit += max(tag) + 1
         for c, (nm, row) in enumerate(zip(names, rows, strict=True)):
             # the key of value c: its row's fields concatenated, then its pointer marks
             parts = []
@@ -451,7 +499,7 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
             for f in fields:
                 for j in f:
                     clear |= ((1 << width[row[j]]) - 1) << shift[row[j]]
-        for j in ptrs:
+        for j, _ in ptrs:
             clear |= ((1 << width[j]) - 1) << shift[j]
         puts = []
         for p, row in enumerate(rows):
@@ -463,8 +511,10 @@ def _packed_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) ->
                     x = f"({x} & {(1 << w) - 1})"
                 a = shift[row[f[0]]]
                 puts.append(f"({x} << {a})" if a else x)
-        for k, j in enumerate(ptrs):  # a pointer to value i now points to its position
-            puts.append(f"(q[d{k}] << {shift[j]})" if shift[j] else f"q[d{k}]")
+        for k, (j, cod) in enumerate(ptrs):  # a pointer to value i now points to its position
+            x = f"q[d{k}]" if cod.plain else \
+                f"(d{k} if p{k} < 0 else {tuple(cod.digits(s)[2])}[d{k}] + q[p{k}])"
+            puts.append(f"({x} << {shift[j]})" if shift[j] else x)
         canon.append(f"        s = (s & {~clear}) | {' | '.join(puts)}")
         orbit += body
         orbit.append(f"    stab *= STAB(sorted(({', '.join(names)},)))")

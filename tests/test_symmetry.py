@@ -94,6 +94,9 @@ REJECTED = [
     ("var g: 1..N -> bool\naction a(c: Cpu) { g'[c] = true }\n", [("HP493", 6, 23)]),
     ("var g: 1..N -> bool\ninvariant i: forall c in Cpu: g[c]\n", [("HP493", 6, 33)]),
     ("invariant i: forall c in Cpu: pc[c] = busy implies c in 1..2\n", [("HP494", 5, 57)]),
+    ("invariant i: (max c in Cpu: c) = N\n", [("HP492", 5, 29)]),            # order
+    ("invariant i: pc[choose c in Cpu: pc[c] = busy] = busy\n", [("HP492", 5, 17)]),
+    ("invariant i: (let d = 1 in pc[d]) = busy\n", [("HP491", 5, 31)]),
 ]
 
 
@@ -111,6 +114,9 @@ ALLOWED = [
     "action a(c: Cpu, d: Cpu) { require c != d  next'[c] = next[d] }\n",
     "invariant i: (count c in Cpu: pc[c] = busy) <= 1 and (forall c in Cpu: c in Cpu)\n",
     "var g: Cpu -> bool\naction a(c: Cpu) { let d = c  g' = [e in Cpu: e = d] }\n",
+    "invariant i: forall c in Cpu: (let d = c in pc[d] = busy) or pc[c] = idle\n",
+    "invariant i: (sum c in Cpu: if pc[c] = busy then 1 else 0) <= N and (min c in Cpu: 0) = 0"
+    " and (choose k in 1..N: k = N) = N\n",
     "type Z = {c0}\naction a(c: Cpu) by c { pc'[c] = (if pc[c] = idle then busy else idle) }\n"
     "action b by c0 { pc' = [c in Cpu: idle] }\n",
 ]
@@ -429,3 +435,200 @@ def test_random_symmetric_specs_agree_with_the_search_without_symmetry(text: str
             replay(model, a.trace, a.invariant)
         elif a.bound is None:  # the whole state space: TLC's count either way
             assert a.distinct_states == b.distinct_states, text
+
+
+# ---- processes and locks over a symmetric type (NOTE(symmetric-owners)) ---------------------
+PROC_LOCK = """spec pl
+const N = 3
+symmetric type Cpu = 1..N
+lock l
+var cnt: 0..N
+init { cnt = 0 }
+process worker(c: Cpu) {
+  a: lock(l)
+  b: cnt' = cnt + 1
+  d: cnt' = cnt - 1
+  e: unlock(l)
+}
+invariant one: cnt <= 1
+invariant never_two_done: (count c in Cpu: worker[c]@done) < 2
+"""
+
+# two processes over Cpu own the lock (two tags), and a double unlock reaches `(bad unlock)`
+PROC_TWO = PROC_LOCK.replace("invariant one", """process rogue(c: Cpu) {
+  r: lock(l)
+  s: unlock(l)
+  t: unlock(l)
+}
+invariant one""")
+
+PROC_FAMILY = """spec pf
+const N = 3
+symmetric type Cpu = 1..N
+symmetric type Page = 1..2
+lock pool
+lock page_lock: Page
+var free: Page -> bool
+var holder: Page -> Cpu
+init { forall p in Page: free[p] }
+process fault(c: Cpu) {
+  local mine: Page
+  local got: bool = false
+  pick(p: Page): lock(page_lock[p])
+                 mine' = p
+  take: lock(pool)
+        if free[mine] { free'[mine] = false  got' = true  holder'[mine] = c }
+        unlock(pool)
+  drop: unlock(page_lock[mine])
+  give: if got { lock(pool)  free'[mine] = true  unlock(pool) }
+}
+invariant some_free: exists p in Page: free[p]
+invariant held_by_owner: forall c in Cpu: fault[c]@drop implies
+  (exists p in Page: not free[p] and holder[p] = c)
+"""
+
+
+def test_a_lock_owned_by_instances_over_a_symmetric_type_is_a_pointer() -> None:
+    """`worker(1)`..`worker(3)` name the values of Cpu: the lock is a pointer variable
+    (rows and pointers, packed); a family of such locks indexed by another symmetric type
+    needs the general method."""
+    model = model_of(PROC_LOCK)
+    owner = next(v.type for v in model.vars if v.name == "l")
+    assert isinstance(owner, ir.EnumT)
+    assert owner.sym == (("Cpu", 1),) and owner.members[1:4] == ("worker(1)", "worker(2)",
+                                                                 "worker(3)")
+    sym = Symmetry(model)
+    assert sym.simple and len(sym.pointers[0]) == 1
+    assert not Symmetry(model_of(PROC_FAMILY)).simple
+
+
+@pytest.mark.parametrize("text", [PROC_LOCK, PROC_TWO, PROC_FAMILY],
+                         ids=["lock", "two-owners", "lock-family"])
+def test_owner_values_move_with_the_permutation(text: str) -> None:
+    """Against brute force over every permutation: canon is an orbit invariant, on cells
+    (both methods) and on the explicit engine's keys, and orbit sizes are exact."""
+    model = model_of(text)
+    cm = CompiledModel(model)
+    perms = list(itertools.product(*(itertools.permutations(range(n))
+                                     for n in Symmetry(model).sizes)))
+    states = reachable(model)
+    assert len(states) > 40
+    for refine_only in (False, True):
+        sym = Symmetry(model, refine_only)
+        keys = KeySymmetry(sym, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
+        for s in states[:300]:
+            images = {sym.apply(s, p) for p in perms}
+            c = sym.canon(s)
+            assert c in images and all(sym.canon(x) == c for x in images)
+            assert sym.orbit_size(s) == len(images)
+            ks = {cm.key(x, False) for x in images}
+            k = keys.canon(cm.key(s, False))
+            assert k in ks and all(keys.canon(x) == k for x in ks)
+            assert keys.orbit(k) == len(images)
+
+
+def test_a_lock_owner_moves_in_the_packed_canon() -> None:
+    """The owner's digit is not its value's position (`free` is digit 0; `rogue(1)` comes
+    after `worker(3)`): the packed code maps digits to positions and back, keeps each
+    owner's process, and leaves `free` and `(bad unlock)` alone."""
+    model = model_of(PROC_TWO)
+    owner = next(v.type for v in model.vars if v.name == "l")
+    assert isinstance(owner, ir.EnumT) and owner.sym == (("Cpu", 1), ("Cpu", 4))
+    cm = CompiledModel(model)
+    sym = Symmetry(model)
+    keys = KeySymmetry(sym, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
+    assert keys.packed
+    states = reachable(model)
+    assert {s[1] for s in states} == {"free", "(bad unlock)", *(f"{p}({c})" for p in
+                                                               ("worker", "rogue")
+                                                               for c in (1, 2, 3))}
+    for s in states:
+        images = {sym.apply(s, [p]) for p in itertools.permutations(range(3))}
+        assert {x[1] for x in images} <= {s[1], *(s[1].replace(str(c), str(d)) for c in
+                                                  (1, 2, 3) for d in (1, 2, 3))}
+        k = keys.canon(cm.key(s, False))
+        assert k in {cm.key(x, False) for x in images}
+        assert all(keys.canon(cm.key(x, False)) == k for x in images)
+
+
+PROC_REJECTED = [
+    # (a change to PROC_FAMILY, (code, line, col))
+    (("invariant some_free:", "invariant x: fault[1]@drop\ninvariant some_free:"),
+     ("HP491", 21, 20)),
+    (("pick(p: Page): lock(page_lock[p])", "pick(p: Page): lock(page_lock[1])"),
+     ("HP491", 13, 33)),
+    (("local got: bool = false", "local got: bool = c = 1"), ("HP491", 12, 25)),
+    (("take: lock(pool)", "take: require c < N  lock(pool)"), ("HP492", 15, 17)),
+]
+
+
+@pytest.mark.parametrize("change,want", PROC_REJECTED, ids=["at-label", "lock-index",
+                                                             "local-init", "order"])
+def test_rule_breaks_inside_a_process_are_rejected_with_positions(
+        change: tuple[str, str], want: tuple[str, int, int]) -> None:
+    old, new = change
+    assert old in PROC_FAMILY
+    assert errs(PROC_FAMILY.replace(old, new, 1)) == [want]
+
+
+@pytest.mark.parametrize("text,lengths", [
+    (PROC_LOCK, {"never_two_done": 8}),
+    (PROC_FAMILY, {"some_free": 4, "held_by_owner": 5}),
+], ids=["lock", "lock-family"])
+def test_process_specs_match_the_search_without_symmetry(tmp_spec, text: str,
+                                                         lengths: dict[str, int]) -> None:
+    """The same verdicts, state counts and canonical traces with and without symmetry, and
+    fewer states stored."""
+    path = tmp_spec(text)
+    a, b = explicit_json(path), explicit_json(path, "--no-symmetry")
+    assert _shape(a) == _shape(b)
+    assert {n for n, r in a.items() if r["verdict"] == "violated"} == set(lengths)
+    assert {n: a[n]["trace"]["length"] for n in lengths} == lengths
+    for n in a:
+        assert a[n]["distinct_states"] == b[n]["distinct_states"]
+        assert a[n]["orbits"] < b[n]["distinct_states"]
+
+
+def test_symmetric_canonical_trace_is_the_search_without_symmetry(monkeypatch) -> None:
+    """NOTE(symmetric-canonical): the explicit engine itself returns the canonical instance
+    sequence; when its concrete cone is cut (CONE_LIMIT), it says so (`off_canonical`) and
+    the pipeline's SAT recomputation gives the same trace."""
+    from hpverify.engines import explicit as ex
+    from hpverify.engines.canonical import Canonicaliser
+    from hpverify.engines.common import Budget
+
+    model = model_of(PROC_FAMILY)
+    plain = ex.explicit(replace(model, symmetric=()), ["some_free"], 20, Budget())[0]
+    sym = ex.explicit(model, ["some_free"], 20, Budget())[0]
+    assert plain.trace is not None and sym.trace is not None and not sym.off_canonical
+    assert sym.trace.steps == plain.trace.steps
+    monkeypatch.setattr(ex, "CONE_LIMIT", 0)
+    cut = ex.explicit(model, ["some_free"], 20, Budget())[0]
+    assert cut.off_canonical and cut.trace is not None and cut.trace.length == 4
+    want = Canonicaliser(model, Budget()).result(plain).trace
+    assert Canonicaliser(model, Budget()).result(cut).trace == want
+
+
+def test_soft_offline_processes_with_symmetric_cpus() -> None:
+    """spec/soft_offline_proc.hp with its faulting CPUs declared symmetric (its lock is
+    owned by process instances): every verdict, count and trace as without symmetry."""
+    text = (ROOT / "spec" / "soft_offline_proc.hp").read_text()
+    assert "\ntype Cpu = 1..NFAULT" in text
+    sym_text = text.replace("\ntype Cpu = 1..NFAULT", "\nsymmetric type Cpu = 1..NFAULT")
+    for variant in ("unpatched", "patched"):
+        consts = {"VARIANT": variant, "NPAGES": "2", "NFAULT": "3"}
+        model = model_of(sym_text, consts)
+        names = [inv.name for inv in model.invariants]
+        from hpverify.engines.common import Budget
+        from hpverify.engines.explicit import explicit
+
+        a = explicit(model, names, 30, Budget())
+        b = explicit(replace(model, symmetric=()), names, 30, Budget())
+        for x, y in zip(a, b, strict=True):
+            assert (x.verdict, x.distinct_states, x.bound) == (y.verdict, y.distinct_states,
+                                                               y.bound)
+            assert (x.trace and x.trace.steps) == (y.trace and y.trace.steps)
+        assert a[0].extra["orbits"] < a[0].distinct_states  # type: ignore[operator]
+        sigbus = next(r for r in a if r.invariant == "no_sigbus")
+        assert sigbus.trace is not None  # the 2018 race; v4.19's later one (races.md)
+        assert sigbus.trace.length == {"unpatched": 6, "patched": 11}[variant]

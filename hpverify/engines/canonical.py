@@ -53,9 +53,7 @@ class Canonicaliser:
         engine = r.engine.removeprefix("auto/")
         if r.extra.get("decided_by") in CANONICAL_ENGINES:
             engine = str(r.extra["decided_by"])  # kind's base case by bmc's search (NOTE(base-search))
-        # explicit with a `symmetric type` searched orbit representatives: its trace is
-        # concrete and shortest, but the canonical choice is among concrete paths
-        if engine not in CANONICAL_ENGINES or (engine == "explicit" and self.model.symmetric):
+        if engine not in CANONICAL_ENGINES or r.off_canonical:
             if self._enc is None:
                 self._enc = Encoding(self.model)
             found = sat_canonical(self._enc, r.invariant, trace.length, self.budget)

@@ -280,13 +280,17 @@ def explicit(model: ir.Model, invariants: Sequence[str], depth: int, budget: Bud
         extra = dict(extra_common)
         if name in violations and violations[name][1] <= depth:
             key, lvl = violations[name]
-            trace = (_canonical_trace(model, codec, levels[:lvl + 1], violators[name], expander)
-                     or _trace(model, codec, parent, key))
-            if keys is not None:  # a path of representatives: made concrete
+            if keys is None:
+                found = _canonical_trace(model, codec, levels[:lvl + 1], violators[name], expander)
+            else:
+                found = _symmetric_canonical(model, cm, codec, keys.canon, levels[:lvl + 1],
+                                             violators[name], expander, budget)
+            trace = found or _trace(model, codec, parent, key)
+            if keys is not None and found is None:  # a path of representatives: made concrete
                 trace = _concrete(model, cm, codec, keys.canon, trace)
             assert trace.length == lvl
             out.append(Result(name, Verdict.VIOLATED, "explicit", depth, elapsed, trace=trace,
-                              distinct_states=n_states, extra=extra))
+                              distinct_states=n_states, extra=extra, off_canonical=found is None))
         elif name in violations or (not exhausted and complete >= depth):
             # NOTE(explicit-bound): a bound and a trace agree, as in bmc: a violation longer
             # than the depth, or a search cut short past it, is "holds up to depth k".
@@ -334,6 +338,7 @@ def _judge(cm: CompiledModel, key: Any, names: Sequence[str]) -> tuple[bool, lis
 
 CHECK_STATES = 256  # expanded states between two looks at the clock and the store
 
+CONE_LIMIT = 2_000_000  # concrete states a symmetric run's canonical trace may visit
 BMC_SEARCH_STATES = 50_000  # NOTE(bmc-search): the state cap of bmc's first, explicit try
 
 
@@ -651,6 +656,47 @@ def _concrete(model: ir.Model, cm: CompiledModel, codec: StateCodec, canon: Cano
     keys, steps = concrete_path(reps[0], reps, _expander(cm, None), canon)
     return Trace(tuple(codec.decode(k) for k in keys),
                  tuple(model.instances[i] for i in steps))
+
+
+def _symmetric_canonical(model: ir.Model, cm: CompiledModel, codec: StateCodec, canon: Canon,
+                         levels: list[list[Any]], targets: list[Any], reps: Expander,
+                         budget: Budget) -> Trace | None:
+    """NOTE(symmetric-canonical): the canonical trace (NOTE(explicit-canonical)) of a search
+    that stored orbit representatives. The canonical choice is among *concrete* paths, so
+    it is made on concrete states, but only on the cone that leads to the violation: back
+    from the violating representatives, the representatives at each level with a
+    successor in the cone (`reps` expands to representatives); forward from the real
+    initial states, the concrete states whose representative is in the cone at their
+    level. A concrete state's BFS level is its orbit's, and every concrete state of a cone
+    orbit reaches a violation in the remaining steps (steps are equivariant), so the
+    shortest concrete paths to a violation are exactly the paths of this cone, and the
+    choice is that of the search without symmetry. None when the budget or CONE_LIMIT
+    concrete states run out (the caller then makes the representatives' path concrete,
+    and engines/canonical.py recomputes the choice by SAT)."""
+    last = len(levels) - 1
+    cone: list[set[Any]] = [set() for _ in levels]
+    cone[last] = set(targets)
+    plain = Expander(cm, codec, budget)
+    try:
+        for d in range(last - 1, -1, -1):
+            cone[d] = {k for k in levels[d] if any(k2 in cone[d + 1] for _, k2 in reps(k))}
+        conc: list[list[Any]] = [list(dict.fromkeys(
+            k for k in (cm.key(cells, err) for cells, err in initial_cells(model, budget))
+            if canon(k) in cone[0]))]
+        total = len(conc[0])
+        for d in range(last):
+            nxt: dict[Any, None] = {}
+            for k in conc[d]:
+                for _, k2 in plain(k):
+                    if k2 not in nxt and canon(k2) in cone[d + 1]:
+                        nxt[k2] = None
+            total += len(nxt)
+            if total > CONE_LIMIT:
+                return None
+            conc.append(list(nxt))
+    except Cut:
+        return None
+    return _canonical_trace(model, codec, conc, conc[last], plain)
 
 
 class Expander:
