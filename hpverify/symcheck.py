@@ -107,6 +107,8 @@ class _Walker:
         self.type_defs = type_defs
         self.symmetric = symmetric
         self.errors: list[Diagnostic] = []
+        # a definition's parameter sorts (from their domains) and its body's sort
+        self.defs: dict[str, tuple[tuple[tuple[str, Sort], ...], Sort]] = {}
 
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
         self.errors.append(Diagnostic(code, msg, span, tuple(notes)))
@@ -122,6 +124,9 @@ class _Walker:
             case s.ActionDecl():
                 env: dict[str, Sort] = {p.name: self.domain_sort(p.domain) for p in d.params}
                 self.block(d.body, env)
+            case s.DefDecl():  # checked once, here; a call checks its arguments' sorts
+                params = tuple((p.name, self.domain_sort(p.domain)) for p in d.params)
+                self.defs[d.name] = (params, self.expr(d.body, dict(params)))
             case s.SpecDecl() | s.ConstDecl() | s.TypeDecl() | s.VarDecl() | s.CheckDepth() \
                     | s.CheckSweep() | s.ExpectDecl() | s.IncludeDecl() | s.Processes() \
                     | s.LockVarDecl():
@@ -216,7 +221,24 @@ class _Walker:
             case s.Name():
                 if e.name in env:
                     return env[e.name]
+                if e.name in self.defs:  # a definition without parameters
+                    return self.defs[e.name][1]
                 return self.vars.get(e.name)
+            case s.Call() if e.name in self.defs and e.name not in env:
+                params, result = self.defs[e.name]
+                for (name, want), arg in zip(params, e.args, strict=True):
+                    got = self.expr(arg, env)
+                    if got != want and BAD not in (got, want):
+                        if _leaks(got, want):
+                            self.error("HP493", f"{_show(got)} cannot be passed to '{e.name}' "
+                                       f"as '{name}', which is {_show(want)}", arg.span)
+                        else:
+                            self.error("HP491", f"'{e.name}' takes {_show(want)} as '{name}', "
+                                       f"not {_show(got)}", arg.span, _WHERE)
+                return result
+            case s.Call(name="min" | "max") if e.name not in env and len(e.args) == 2:
+                args = [self.ordinary(a, self.expr(a, env), f"'{e.name}'") for a in e.args]
+                return BAD if BAD in args else None
             case s.Primed() | s.GenVar():
                 return self.vars.get(e.name)
             case s.LockValue():  # NOTE(symmetric-owners)
@@ -292,8 +314,7 @@ class _Walker:
                 dom = self.domain_sort(e.domain)
                 cod = self.expr(e.body, {**env, e.var: dom})
                 return Fn(dom if isinstance(dom, str) else None, cod)
-        self.unknown(e, env)
-        return None
+        return self.unknown(e, env)
 
     def domain_bounds(self, d: s.Domain, env: Mapping[str, Sort]) -> None:
         if isinstance(d, s.RangeType):
@@ -310,20 +331,27 @@ class _Walker:
             return BAD
         return None
 
-    def unknown(self, node: object, env: Mapping[str, Sort]) -> None:
-        """A construct this checker does not know: refused if it touches a symmetric value."""
+    def unknown(self, node: object, env: Mapping[str, Sort]) -> Sort:
+        """A construct this checker does not know: refused (BAD) if it touches a symmetric
+        value, a variable holding some, or a definition taking or giving one."""
         for x in _nodes(node):
             if x is node:
                 continue
             name = getattr(x, "name", None)
             if isinstance(name, str) and (env.get(name) is not None
                                           or self.vars.get(name) is not None
-                                          or name in self.symmetric):
+                                          or name in self.symmetric
+                                          or self._symmetric_def(name)):
                 span = getattr(node, "span", None)
                 assert isinstance(span, Span)
                 self.error("HP490", f"the symmetry rules do not cover {_article(_what(node))} that "
                            "uses a symmetric value yet", span)
-                return
+                return BAD
+        return None
+
+    def _symmetric_def(self, name: str) -> bool:
+        params, result = self.defs.get(name, ((), None))
+        return result is not None or any(sort is not None for _, sort in params)
 
 
 def _leaf(t: ir.Type) -> ir.Type:

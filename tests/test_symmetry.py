@@ -97,6 +97,14 @@ REJECTED = [
     ("invariant i: (max c in Cpu: c) = N\n", [("HP492", 5, 29)]),            # order
     ("invariant i: pc[choose c in Cpu: pc[c] = busy] = busy\n", [("HP492", 5, 17)]),
     ("invariant i: (let d = 1 in pc[d]) = busy\n", [("HP491", 5, 31)]),
+    ("def isbusy(c: Cpu) = pc[c] = busy\ninvariant i: isbusy(1)\n", [("HP491", 6, 21)]),
+    ("def inc(v: 0..N) = v + 1\ninvariant i: forall c in Cpu: inc(c) > 0\n",
+     [("HP493", 6, 35)]),                                                  # a def's int param
+    ("var owner: Cpu\ndef who = owner\ninvariant i: who = 1\n", [("HP491", 7, 20)]),
+    ("invariant i: forall c in Cpu: max(c, 1) >= 1\n", [("HP492", 5, 35)]),
+    ("def early(c: Cpu) = c < 2\n", [("HP492", 5, 21)]),                  # checked unused too
+    ("var owner: Cpu\ndef who = owner\ninvariant i: card({who}) = 1\n", [("HP490", 7, 14)]),
+    ("var s: set of Cpu\naction a(c: Cpu) { s' = union(s, {c}) }\n", [("HP490", 6, 25)]),
 ]
 
 
@@ -115,6 +123,8 @@ ALLOWED = [
     "invariant i: (count c in Cpu: pc[c] = busy) <= 1 and (forall c in Cpu: c in Cpu)\n",
     "var g: Cpu -> bool\naction a(c: Cpu) { let d = c  g' = [e in Cpu: e = d] }\n",
     "invariant i: forall c in Cpu: (let d = c in pc[d] = busy) or pc[c] = idle\n",
+    "def isbusy(c: Cpu) = pc[c] = busy\ndef cap = N - 1\nvar owner: Cpu\ndef who = owner\n"
+    "invariant i: forall c in Cpu: (isbusy(c) or who = c) and max(cap, 1) >= 1\n",
     "invariant i: (sum c in Cpu: if pc[c] = busy then 1 else 0) <= N and (min c in Cpu: 0) = 0"
     " and (choose k in 1..N: k = N) = N\n",
     "type Z = {c0}\naction a(c: Cpu) by c { pc'[c] = (if pc[c] = idle then busy else idle) }\n"
