@@ -63,6 +63,7 @@ from typing import Any, TypeVar
 from . import ir
 
 Cells = tuple[Any, ...]
+BRUTE_GROUP = 24  # NOTE(brute-canon): the most permutations tried one by one
 
 
 Named = tuple[int, int, int]  # (symmetric type no., position of the value, tag)
@@ -184,6 +185,26 @@ class Symmetry:
             self.canon = self._canon_rows
             if len(self.rows) == 1 and self._contiguous[0] is not None and not self.pointers[0]:
                 self.canon = _sort_run(*self._contiguous[0])
+        # NOTE(brute-canon) on cells: per permutation other than the identity, where each
+        # moved cell's value comes from and how its value maps (None: unchanged)
+        self.images: list[list[tuple[int, int, dict[Any, Any] | None]]] | None = None
+        if not self.simple and not refine_only and self.group_order <= BRUTE_GROUP:
+            self.images = []
+            for combo in itertools.product(*(itertools.permutations(range(n))
+                                             for n in self.sizes)):
+                if all(list(p) == sorted(p) for p in combo):
+                    continue
+                moves = []
+                for var in self.vars:
+                    table = None if var.cod is None else \
+                        {v: var.cod.image(v, combo) for v in var.cod.of}
+                    for flat, pos in var.cells:
+                        to = var.base
+                        for (dim, _), q, st in zip(var.dims, pos, var.strides, strict=True):
+                            to += (combo[dim][q] if dim is not None else q) * st
+                        moves.append((to, flat, table))
+                self.images.append(moves)
+            self.canon = self._canon_brute
 
     @staticmethod
     def _run(rows: list[list[int]]) -> tuple[int, int] | None:
@@ -198,8 +219,26 @@ class Symmetry:
     def _canon_general(self, cells: Cells) -> Cells:
         return self._refine(cells)[0]
 
+    def _image(self, cells: Cells, moves: list[tuple[int, int, dict[Any, Any] | None]]
+               ) -> Cells:
+        out = list(cells)
+        for to, src, table in moves:
+            v = cells[src]
+            out[to] = v if table is None else table.get(v, v)
+        return tuple(out)
+
+    def _canon_brute(self, cells: Cells) -> Cells:
+        """The least image (NOTE(brute-canon)). Tuples compare position by position, and
+        every position holds one Python type (the declared one; an ill-typed state only
+        leaves its range), so the order is total."""
+        assert self.images is not None
+        return min([cells, *(self._image(cells, moves) for moves in self.images)])
+
     def orbit_size(self, cells: Cells) -> int:
         """|G| / |Stab(cells)|: how many states the orbit of `cells` holds."""
+        if self.images is not None:
+            return self.group_order // (1 + sum(self._image(cells, moves) == cells
+                                                 for moves in self.images))
         if not self.simple:
             return self.group_order // self._refine(cells)[1]
         stab = 1
@@ -393,8 +432,17 @@ class KeySymmetry:
     given there (any total order of the keys picks one arrangement per orbit), though its
     order (by digits) may differ from the tuple method's (by values), so representatives
     may differ too; one search uses one of them throughout. |Stab| is the product of the
-    factorials of the runs of equal keys. The refine case and tagged tuples go through the
-    cells: unpack, `Symmetry.canon`, pack."""
+    factorials of the runs of equal keys. Tagged tuples go through the cells: unpack,
+    `Symmetry.canon`, pack.
+
+    NOTE(brute-canon): outside the rows-and-pointers form (a function `Cpu -> Cpu`, a lock
+    family over one symmetric type owned by instances over it or another), the refine
+    method costs about 0.4 ms a state in Python. When the group is small (at most
+    BRUTE_GROUP permutations: 4 CPUs, or 3 CPUs and 2 pages...), generated code computes
+    every image of the packed int instead (each cell's bits moved to its image cell, a
+    symmetric value's digit mapped by a table) and keeps the least: exact, since the
+    images of any state of an orbit are the whole orbit; |Stab| is the number of
+    permutations that map the state to itself. Larger groups go through the cells."""
 
     def __init__(self, sym: Symmetry, cells_of: Callable[[int], Cells],
                  key: Callable[[Cells, bool], Any], shift: Sequence[int],
@@ -403,10 +451,13 @@ class KeySymmetry:
         self.canon: Callable[[Any], Any] = self._canon_cells
         self.orbit: Callable[[Any], int] = self._orbit_cells
         self.packed = sym.simple
-        if self.packed:
+        self.brute = sym.images is not None
+        if self.packed or self.brute:
             ns: dict[str, Any] = {"SLOW": self._canon_cells, "SLOWORBIT": self._orbit_cells,
                                   "STAB": _stab}
-            exec(compile(_packed_source(sym, shift, width), "<packed-canon>", "exec"), ns)
+            source = (_packed_source(sym, shift, width) if self.packed
+                      else _brute_source(sym, shift, width))
+            exec(compile(source, "<packed-canon>", "exec"), ns)
             self.canon, self.orbit = ns["canon"], ns["orbit"]
 
     def _canon_cells(self, key: Any) -> Any:
@@ -419,6 +470,42 @@ class KeySymmetry:
 
     def _orbit_cells(self, key: Any) -> int:
         return self.sym.orbit_size(self.cells_of(key) if type(key) is int else key[1:])
+
+
+def _brute_source(sym: Symmetry, shift: Sequence[int], width: Sequence[int]) -> str:
+    """`canon(s)` and `orbit(s)` on packed states by every image (NOTE(brute-canon)): the
+    moves of `Symmetry.images`, on bit fields, with value tables on digits."""
+    assert sym.images is not None
+    order = {flat: var.cod.order for var in sym.vars if var.cod is not None
+             for flat, _ in var.cells}
+    keep = (1 << sum(width)) - 1  # the bits of cells no permutation moves
+    for var in sym.vars:
+        for flat, _ in var.cells:
+            keep &= ~(((1 << width[flat]) - 1) << shift[flat])
+    images = []
+    for moves in sym.images:
+        terms = [f"(s & {keep})"] if keep else []
+        for to, flat, table in moves:
+            if not width[flat]:
+                continue
+            x = f"((s >> {shift[flat]}) & {(1 << width[flat]) - 1})"
+            if table is not None:
+                at = {v: i for i, v in enumerate(order[flat])}
+                digits = tuple(at[table.get(v, v)] for v in order[flat])
+                if digits != tuple(range(len(digits))):
+                    x = f"{digits}[{x}]"
+            terms.append(f"({x} << {shift[to]})" if shift[to] else x)
+        images.append(" | ".join(terms) or "0")
+    canon = ["def canon(s):", "    if type(s) is not int:", "        return SLOW(s)",
+             "    best = s"]
+    orbit = ["def orbit(s):", "    if type(s) is not int:", "        return SLOWORBIT(s)",
+             "    stab = 1"]
+    for img in images:
+        canon += [f"    x = {img}", "    if x < best:", "        best = x"]
+        orbit += [f"    if {img} == s:", "        stab += 1"]
+    canon.append("    return best")
+    orbit.append(f"    return {sym.group_order} // stab")
+    return "\n".join(canon + orbit) + "\n"
 
 
 def _stab(rows: list[int]) -> int:

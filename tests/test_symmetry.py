@@ -264,6 +264,7 @@ def test_canon_on_packed_keys_is_exact(text: str, consts: dict[str, str], packed
     cm = CompiledModel(model)
     keys = KeySymmetry(sym, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
     assert keys.packed == packed
+    assert keys.brute == (not packed)  # NOTE(brute-canon): 3! x 2! permutations
     perms = list(itertools.product(*(itertools.permutations(range(n)) for n in sym.sizes)))
     states = reachable(model)
     assert len(states) > 20
@@ -535,6 +536,23 @@ def test_owner_values_move_with_the_permutation(text: str) -> None:
             k = keys.canon(cm.key(s, False))
             assert k in ks and all(keys.canon(x) == k for x in ks)
             assert keys.orbit(k) == len(images)
+
+
+def test_brute_force_canon_only_for_small_groups() -> None:
+    """NOTE(brute-canon): at most BRUTE_GROUP permutations are tried one by one (on cells
+    and on packed keys); beyond, the refine method, whose classes are exact too."""
+    from hpverify.symmetry import BRUTE_GROUP
+
+    cpu_to_cpu = ("var next: Cpu -> Cpu\ninit { forall c in Cpu: next[c] = c }\n"
+                  "action a(c: Cpu, d: Cpu) { next'[c] = d  pc'[d] = busy }\n")
+    small = Symmetry(model_of(HEAD + cpu_to_cpu))
+    big = Symmetry(model_of(HEAD.replace("N = 3", "N = 5") + cpu_to_cpu))
+    assert small.group_order <= BRUTE_GROUP < big.group_order
+    assert small.images is not None and len(small.images) == 5 and big.images is None
+    model = model_of(HEAD.replace("N = 3", "N = 5") + cpu_to_cpu)
+    cm = CompiledModel(model)
+    keys = KeySymmetry(big, cm.cells_of, cm.key, cm.layout.shift, cm.layout.width)
+    assert not keys.packed and not keys.brute
 
 
 def test_a_lock_owner_moves_in_the_packed_canon() -> None:
