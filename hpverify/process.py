@@ -131,7 +131,19 @@ class _Desugar:
         self.state_vars = {d.name for d in spec.decls if isinstance(d, s.VarDecl)}
 
     def error(self, code: str, msg: str, span: Span, *notes: Note) -> None:
-        self.errors.append(Diagnostic(code, msg, span, tuple(notes)))
+        d = Diagnostic(code, msg, span, tuple(notes))
+        if d not in self.errors:  # a step's code is compiled once per path through it
+            self.errors.append(d)
+
+    def _hides_self(self, p: _Proc, name: str, span: Span) -> None:
+        """NOTE(self-name): the generated code of a step reads the process's parameter
+        (`P.pc[c]`, a local as `P.n[c]`, the lock owner `P(c)`), so a `let` or a bound
+        variable of that name inside the process would take it over."""
+        if name == p.self_name:
+            self.error("HP414", f"'{name}' is the parameter of process '{p.name}'; a `let` or "
+                       "a bound variable inside the process cannot reuse its name", span,
+                       Note("the step's program counter, locals and locks are this "
+                            "instance's through it: choose another name"))
 
     # ---- the whole spec
     def run(self) -> s.SpecFile:
@@ -492,6 +504,7 @@ class _Desugar:
                 case s.Require() | s.Await():
                     out.append(s.Require(self._expr(p, st.cond, bound), st.span))
                 case s.Let():
+                    self._hides_self(p, st.name, st.name_span)
                     out.append(s.Let(st.name, self._expr(p, st.value, bound), st.span,
                                      st.name_span))
                     bound = bound | {st.name}
@@ -617,8 +630,13 @@ class _Desugar:
                 return s.SetDomain(self._expr(p, s.Name(e.name, e.span), bound),  # type: ignore[return-value]
                                    e.span)
             return e
-        binder = (e.var if isinstance(e, s.Quant | s.FunCons | s.SetComp | s.Aggregate)
-                  else e.name if isinstance(e, s.LetIn) else None)
+        binder: str | None = None
+        if isinstance(e, s.Quant | s.FunCons | s.SetComp | s.Aggregate):
+            binder = e.var
+            self._hides_self(p, binder, e.var_span)
+        elif isinstance(e, s.LetIn):
+            binder = e.name
+            self._hides_self(p, binder, e.name_span)
         changes = {}
         for f in fields(e):
             old = getattr(e, f.name)

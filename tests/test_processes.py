@@ -208,6 +208,27 @@ ERRORS = {
 }
 
 
+SELF_CAPTURE = "spec t\ntype Cpu = 1..2\nvar x: 0..2\nprocess w(c: Cpu) {\n  local mine: bool = false\n"
+
+
+@pytest.mark.parametrize("body,line,col", [
+    ("  a: let c = 2\n     mine' = true\n", 6, 10),                  # a step's let
+    ("  a: await exists c in Cpu: not mine\n", 6, 19),                # a quantifier
+    ("  a: x' = (sum c in Cpu: 1)\n", 6, 16),                         # an aggregate
+    ("  a: x' = (let c = 1 in c)\n", 6, 16),                          # let in an expression
+    ("  a: mine' = (count c in Cpu: true) = 2\n", 6, 21),
+])
+def test_a_binder_cannot_take_over_the_process_parameter(body: str, line: int, col: int
+                                                         ) -> None:
+    """NOTE(self-name): the generated code reads the parameter (`w.mine[c]`, `w.pc[c]`, the
+    lock owner), so `let c` or `exists c` inside the process would make instance 1 write
+    instance 2's program counter (found by an outside review: wrong state counts)."""
+    assert errors(SELF_CAPTURE + body + "}\n") == [("HP414", line, col)]
+    renamed = body.replace("let c", "let d").replace("exists c", "exists d").replace(
+        "sum c", "sum d").replace("count c", "count d").replace("in c)", "in d)")
+    assert model_of(SELF_CAPTURE + renamed + "}\n").instances  # the same, renamed: fine
+
+
 @pytest.mark.parametrize("code", sorted(ERRORS))
 def test_error_code_and_position(code: str) -> None:
     text, line, col = ERRORS[code]
