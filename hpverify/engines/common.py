@@ -12,7 +12,10 @@ NOTE(cancel): Z3 catches SIGINT itself while it solves and only cancels the curr
 so the run would go on. `cancellable()` (entered by the CLI) turns Z3's own handler off,
 installs Python handlers for SIGINT and SIGTERM and a watcher thread woken by
 `signal.set_wakeup_fd`: while the main thread is inside Z3 (where no Python handler can
-run), the watcher interrupts Z3 until the handler has run. Every `Budget.check` then
+run), the watcher interrupts Z3 until the handler has run. The watcher takes the signal's
+number from the byte the wakeup fd carries: the Python handler, which would record it,
+cannot run before the Z3 call returns, and one SAT check can last the whole budget (or,
+without --timeout, for ever). Every `Budget.check` then
 raises KeyboardInterrupt (SIGINT, exit 130) or SystemExit(143) (SIGTERM); so does leaving
 the `with` block by any exception once a signal arrived.
 """
@@ -224,6 +227,7 @@ def raise_if_interrupted() -> None:
 
 
 _raised = threading.Event()
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -257,7 +261,10 @@ def cancellable() -> Iterator[None]:
     main = threading.main_thread().ident
 
     def watch() -> None:
-        while os.read(r, 64) and not stop.is_set():
+        global _signalled
+        while (got := os.read(r, 64)) and not stop.is_set():
+            if _signalled is None:  # the handler cannot run inside Z3: see NOTE(cancel)
+                _signalled = next((b for b in got if b in _STOPPING), None)
             while _signalled is not None and not _raised.is_set() and not stop.is_set():
                 z3.main_ctx().interrupt()
                 if stop.wait(0.05) or _raised.is_set():
