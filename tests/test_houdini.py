@@ -351,6 +351,17 @@ def test_fresh_last_round_is_the_certificate_and_changes_no_lemma(monkeypatch: p
     assert found[0.0].clauses == found[float("inf")].clauses
 
 
+
+def inductive_and_weak() -> tuple[Encoding, list[tuple[H.Lemmas, bool]]]:
+    """first_cut 2x2's lemmas (inductive) and its named invariants alone (not inductive)."""
+    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
+    enc = Encoding(model)
+    lemmas = H.houdini(model, enc, names, Budget())
+    assert lemmas is not None
+    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
+                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
+    return enc, [(lemmas, True), (weak, False)]
+
 def test_step_obligation_is_the_certificates() -> None:
     """The query Houdini's fresh last round asks is the one check_certificate asks: a lemma
     set that is not inductive is refused by both, an inductive one passes both."""
@@ -358,13 +369,8 @@ def test_step_obligation_is_the_certificates() -> None:
 
     from hpverify.engines.pdr import step_obligation
 
-    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
-    enc = Encoding(model)
-    lemmas = H.houdini(model, enc, names, Budget())
-    assert lemmas is not None
-    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
-                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
-    for lem, ok in ((lemmas, True), (weak, False)):
+    enc, pairs = inductive_and_weak()
+    for lem, ok in pairs:
         s = enc.fresh_state(H.CERT_STATE)
         query, _ = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
         solver = z3.SolverFor("QF_BV")
@@ -397,13 +403,8 @@ def test_fresh_solver_answers_as_the_plain_one() -> None:
 
     from hpverify.engines.pdr import step_obligation
 
-    model, names = load(FIRST_CUT, VARIANT="patched", NPAGES=2, NFAULT=2)
-    enc = Encoding(model)
-    lemmas = H.houdini(model, enc, names, Budget())
-    assert lemmas is not None
-    weak = replace(lemmas, clauses=tuple(c for c in lemmas.clauses
-                                         if len(c) == 1 and lemmas.atoms[c[0][0]].inv))
-    for lem, ok in ((lemmas, True), (weak, False)):
+    enc, pairs = inductive_and_weak()
+    for lem, ok in pairs:
         s = enc.fresh_state(H.CERT_STATE)
         query, t = step_obligation(enc, H.certificate_parts(enc, lem, s), s)
         answers = []
@@ -413,7 +414,7 @@ def test_fresh_solver_answers_as_the_plain_one() -> None:
         assert answers == [z3.unsat, z3.unsat] if ok else answers == [z3.sat, z3.sat]
         if not ok:
             succ = enc.decode_state(solver.model(), t)
-            vals = H.atom_values(model, lem.atoms, succ)
+            vals = H.atom_values(enc.model, lem.atoms, succ)
             assert not all(H._holds(c, vals) for c in lem.clauses)
 
 

@@ -929,16 +929,21 @@ def _alternatives(t: ir.Type) -> list[Any]:
     return []
 
 
-def _all_hold(cands: Sequence[tuple[Lit, ...]], live: Sequence[int],
-              states: Sequence[Sequence[bool]]) -> int:
-    """The bit mask of the states (atom values) in which every live candidate holds."""
-    full = (1 << len(states)) - 1
+def _atom_masks(states: Sequence[Sequence[bool]]) -> tuple[int, list[int]]:
+    """(all states, per atom the states where it holds), one bit per state."""
     masks = [0] * len(states[0])
     for j, vals in enumerate(states):
         bit = 1 << j
         for i, v in enumerate(vals):
             if v:
                 masks[i] |= bit
+    return (1 << len(states)) - 1, masks
+
+
+def _all_hold(cands: Sequence[tuple[Lit, ...]], live: Sequence[int],
+              states: Sequence[Sequence[bool]]) -> int:
+    """The bit mask of the states (atom values) in which every live candidate holds."""
+    full, masks = _atom_masks(states)
     out = full
     for i in live:
         held = 0
@@ -988,13 +993,7 @@ def _drop_failing(cands: Sequence[tuple[Lit, ...]], alive: list[bool], keys: Seq
                   states: Sequence[Sequence[bool]]) -> None:
     """Drop the live candidates false in some of the states (atom values), with every
     candidate of their templates; one bit per state, as `candidates` does."""
-    full = (1 << len(states)) - 1
-    masks = [0] * len(states[0])
-    for j, vals in enumerate(states):
-        bit = 1 << j
-        for i, v in enumerate(vals):
-            if v:
-                masks[i] |= bit
+    full, masks = _atom_masks(states)
     live = [i for i in range(len(cands)) if alive[i]]
     bad = set()
     for i in live:
