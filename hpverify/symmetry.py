@@ -228,11 +228,12 @@ class Symmetry:
         return tuple(out)
 
     def _canon_brute(self, cells: Cells) -> Cells:
-        """The least image (NOTE(brute-canon)). Tuples compare position by position, and
-        every position holds one Python type (the declared one; an ill-typed state only
-        leaves its range), so the order is total."""
+        """The least image (NOTE(brute-canon)), in a total order on any cell values (an
+        ill-typed state may hold a value of another Python type than its cell's), so
+        that every state of an orbit picks the same one."""
         assert self.images is not None
-        return min([cells, *(self._image(cells, moves) for moves in self.images)])
+        return min([cells, *(self._image(cells, moves) for moves in self.images)],
+                   key=_total_order)
 
     def orbit_size(self, cells: Cells) -> int:
         """|G| / |Stab(cells)|: how many states the orbit of `cells` holds."""
@@ -374,6 +375,13 @@ class Symmetry:
         perms = [list(range(n)) for n in self.sizes]
         perms[s][a], perms[s][b] = b, a
         return self.apply(cells, perms) == cells
+
+
+def _total_order(cells: Cells) -> tuple[tuple[int, Any], ...]:
+    """A key that orders any tuples of cell values: numbers (bools among them), then
+    strings (enum values), then anything else by its text."""
+    return tuple((0, v) if isinstance(v, int) else (1, v) if isinstance(v, str) else
+                 (2, repr(v)) for v in cells)
 
 
 def _sort_run(a: int, b: int) -> Callable[[Cells], Cells]:

@@ -555,6 +555,20 @@ def test_brute_force_canon_only_for_small_groups() -> None:
     assert not keys.packed and not keys.brute
 
 
+def test_brute_force_canon_orders_cells_of_any_type() -> None:
+    """An ill-typed state may hold a value of another Python type than its cell's: the
+    least image is still one per orbit (a total order, not Python's, which would raise)."""
+    cpu_to_cpu = ("var next: Cpu -> Cpu\ninit { forall c in Cpu: next[c] = c }\n"
+                  "action a(c: Cpu, d: Cpu) { next'[c] = d  pc'[d] = busy }\n")
+    sym = Symmetry(model_of(HEAD + cpu_to_cpu))
+    assert sym.images is not None
+    odd = (ir.EnumValue("busy"), 7, ir.EnumValue("idle"), 1, None, 3)  # pc[1..3], next[1..3]
+    perms = [[list(p)] for p in itertools.permutations(range(3))]
+    images = {sym.apply(odd, p) for p in perms}
+    assert len({sym.canon(x) for x in images}) == 1
+    assert sym.canon(odd) in images
+
+
 def test_a_lock_owner_moves_in_the_packed_canon() -> None:
     """The owner's digit is not its value's position (`free` is digit 0; `rogue(1)` comes
     after `worker(3)`): the packed code maps digits to positions and back, keeps each
